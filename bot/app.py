@@ -1,0 +1,99 @@
+"""The Slack app factory: a Bolt ``App`` wired to our services and listeners."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_bolt.response import BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+from bot.config import Settings
+from bot.db import session_scope
+from bot.services import Services
+from bot.slack_client import make_web_client
+from bot.workspaces import ensure_workspace
+
+log = logging.getLogger(__name__)
+
+# The bot scopes the app uses, no more (manifest.json lists the same).
+BOT_SCOPES = [
+    "commands",
+    "chat:write",
+    "im:write",
+    "users:read",
+    "channels:read",
+    "groups:read",
+    "files:write",
+]
+
+
+def create_app(settings: Settings, services: Services | None = None, *,
+               client: WebClient | None = None, process_before_response: bool = False,
+               token_verification_enabled: bool = True) -> App:
+    """Build the app; ``process_before_response=True`` makes listener effects deterministic."""
+    import handlers
+
+    services = services or Services.from_settings(settings)
+    oauth_settings = None
+    if settings.oauth_enabled:
+        services.installation_store = SQLAlchemyInstallationStore(
+            client_id=settings.SLACK_CLIENT_ID, engine=services.engine
+        )
+        oauth_settings = OAuthSettings(
+            client_id=settings.SLACK_CLIENT_ID,
+            client_secret=settings.SLACK_CLIENT_SECRET,
+            scopes=BOT_SCOPES,
+            installation_store=services.installation_store,
+            state_store=SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=services.engine),
+            install_path="/slack/install",
+            redirect_uri_path="/slack/oauth_redirect",
+            callback_options=CallbackOptions(success=_on_installed(services),
+                                             failure=_on_install_failed),
+        )
+        client = client or make_web_client(settings)
+    else:
+        client = client or make_web_client(settings, token=settings.SLACK_BOT_TOKEN)
+    app = App(
+        # Socket Mode requests carry no signature; HTTP mode refuses to start without a secret.
+        signing_secret=settings.SLACK_SIGNING_SECRET or "unused-in-socket-mode",
+        client=client,
+        oauth_settings=oauth_settings,
+        process_before_response=process_before_response,
+        token_verification_enabled=token_verification_enabled and not settings.oauth_enabled,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    handlers.register(app, services)
+    return app
+
+
+def _on_installed(services: Services):
+    def success(args: SuccessArgs) -> BoltResponse:
+        installation = args.installation
+        tz = None
+        try:
+            client = make_web_client(services.settings, token=installation.bot_token)
+            tz = client.users_info(user=installation.user_id)["user"].get("tz")
+        except Exception as exc:  # noqa: BLE001 - the time zone is a nicety; install anyway
+            log.warning("install: could not read installer's time zone: %s", type(exc).__name__)
+        with session_scope(services.sessions) as session:
+            workspace = ensure_workspace(session, installation.team_id)
+            workspace.name = installation.team_name
+            workspace.enterprise_id = installation.enterprise_id
+            workspace.installer_user_id = installation.user_id
+            workspace.installer_tz = tz
+            workspace.bot_user_id = installation.bot_user_id
+            workspace.uninstalled_at = None
+        log.info("installed team=%s by user=%s", installation.team_id, installation.user_id)
+        return args.default.success(args)
+
+    return success
+
+
+def _on_install_failed(args: FailureArgs) -> BoltResponse:
+    log.warning("install failed: %s", args.reason)
+    return args.default.failure(args)

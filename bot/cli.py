@@ -1,0 +1,134 @@
+"""``python -m bot [web|worker|migrate|assess|digest|purge]``: every process starts here."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, get_settings
+from bot.i18n import t
+
+log = logging.getLogger("bot")
+
+USAGE = """usage: python -m bot [COMMAND]
+
+  (none)            run everything in one process (Socket Mode with SLACK_APP_TOKEN, else HTTP)
+  web               HTTP only (/slack/events, /slack/install, /slack/oauth_redirect, /healthz)
+  worker            the scheduler only (feeds, digests, reminders)
+  migrate           alembic upgrade head
+  assess …          the assessment in the terminal or as JSON (assess --help)
+  digest preview …  fetch feeds and print the digest that would be sent
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = args[0] if args else ""
+    rest = args[1:]
+    if command in ("-h", "--help", "help"):
+        print(USAGE, end="")
+        return 0
+    if command == "assess":
+        from bot.assessment.cli import main as assess_main
+
+        return assess_main(rest)
+    if command == "digest" and rest[:1] == ["preview"]:
+        from bot.news.preview import main as preview_main
+
+        return preview_main(rest[1:])
+    runners = {"": run_all, "web": run_web, "worker": run_worker, "migrate": run_migrate}
+    if command not in runners:
+        print(f"unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)
+        return 2
+    try:
+        settings = get_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    from bot.logs import configure_logging
+
+    configure_logging(settings.LOG_LEVEL)
+    try:
+        return runners[command](settings)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+
+def run_migrate(settings: Settings) -> int:
+    from bot.db import upgrade_to_head
+
+    upgrade_to_head(settings.DATABASE_URL)
+    log.info("database migrated to head")
+    return 0
+
+
+def _prepare(settings: Settings):  # noqa: ANN202 - Services
+    """Services for a long-running process; SQLite is migrated at start-up."""
+    from bot.services import Services
+
+    if settings.DATABASE_URL.startswith("sqlite"):
+        run_migrate(settings)
+    return Services.from_settings(settings)
+
+
+def run_web(settings: Settings, with_scheduler: bool = False) -> int:
+    settings.require_http()
+    from bot.app import create_app
+    from bot.web import make_wsgi_app, serve
+
+    if settings.DATABASE_URL.startswith("sqlite"):
+        run_migrate(settings)
+
+    def load():  # noqa: ANN202 - runs in the gunicorn worker, after the fork
+        from bot.services import Services
+
+        services = Services.from_settings(settings)
+        if with_scheduler:
+            from bot.scheduler import build_scheduler
+
+            build_scheduler(services, blocking=False).start()
+        log.info("serving HTTP on port %s", settings.PORT)
+        return make_wsgi_app(create_app(settings, services), services)
+
+    serve(load, settings.PORT, workers=1 if with_scheduler else None)
+    return 0
+
+
+def run_worker(settings: Settings) -> int:
+    from bot.scheduler import build_scheduler
+
+    services = _prepare(settings)
+    scheduler = build_scheduler(services, blocking=True)
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    log.info("worker started")
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()
+    return 0
+
+
+def run_all(settings: Settings) -> int:
+    if not settings.has_slack_credentials:
+        print(t("help.no_credentials"), file=sys.stderr)
+        return 2
+    if not settings.socket_mode:
+        return run_web(settings, with_scheduler=True)
+    settings.require_socket_mode()
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app
+    from bot.scheduler import build_scheduler
+
+    services = _prepare(settings)
+    app = create_app(settings, services)
+    build_scheduler(services, blocking=False).start()
+    log.info("connecting to Slack in Socket Mode")
+    handler = SocketModeHandler(app, settings.SLACK_APP_TOKEN)
+    try:
+        handler.start()
+    except KeyboardInterrupt:
+        handler.close()
+    return 0

@@ -1,0 +1,166 @@
+"""Settings from the environment and ``.env``, read only when asked (never at import time)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+SQLITE_DEFAULT = "sqlite:///buildvsbuy.db"
+
+# One sentence per setting, shown when it is missing or malformed.
+FIXES: dict[str, str] = {
+    "SLACK_BOT_TOKEN": "set it to the Bot User OAuth Token (xoxb-…) from your app's "
+    "OAuth & Permissions page",
+    "SLACK_SIGNING_SECRET": "set it to the Signing Secret from your app's Basic Information page",
+    "SLACK_APP_TOKEN": "set it to an app-level token (xapp-…) with the connections:write scope, "
+    "or unset it to serve HTTP",
+    "SLACK_CLIENT_ID": "set it with SLACK_CLIENT_SECRET, from your app's Basic Information page",
+    "SLACK_CLIENT_SECRET": "set it with SLACK_CLIENT_ID, from your app's Basic Information page",
+    "SLACK_API_BASE_URL": "set it to an http(s) URL ending in /api/, or unset it to use Slack's",
+    "DATABASE_URL": "use postgresql://user:pass@host/db, postgres://…, or sqlite:///path.db",
+    "OPENAI_API_KEY": "set it to your key, or unset it to use the offline advisor",
+    "OPENAI_BASE_URL": "set it to the http(s) base URL of an OpenAI-compatible server",
+    "OPENAI_MODEL": "set it to a model name your server serves",
+    "OPENAI_TIMEOUT": "set it to a number of seconds between 1 and 120",
+    "PORT": "set it to a TCP port between 1 and 65535",
+    "LOG_LEVEL": "use DEBUG, INFO, WARNING or ERROR",
+    "FEEDS_ALLOW_PRIVATE_ADDRESSES": "use true or false",
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is the one line an operator sees."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        self.name = name
+        super().__init__(f"config error: {name} {problem}; {FIXES.get(name, 'check its value')}")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
+    )
+
+    SLACK_BOT_TOKEN: str | None = None
+    SLACK_SIGNING_SECRET: str | None = None
+    SLACK_APP_TOKEN: str | None = None
+    SLACK_CLIENT_ID: str | None = None
+    SLACK_CLIENT_SECRET: str | None = None
+    SLACK_API_BASE_URL: str = SLACK_API_DEFAULT
+    DATABASE_URL: str = SQLITE_DEFAULT
+    OPENAI_API_KEY: str | None = None
+    OPENAI_BASE_URL: str | None = None
+    OPENAI_MODEL: str = "gpt-4o-mini"
+    OPENAI_TIMEOUT: float = Field(default=15.0, ge=1, le=120)
+    PORT: int = Field(default=3000, ge=1, le=65535)
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    FEEDS_ALLOW_PRIVATE_ADDRESSES: bool = False
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("SLACK_BOT_TOKEN")
+    @classmethod
+    def _bot_token(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xoxb-"):
+            raise ValueError("must start with xoxb-")
+        return value
+
+    @field_validator("SLACK_APP_TOKEN")
+    @classmethod
+    def _app_token(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xapp-"):
+            raise ValueError("must start with xapp-")
+        return value
+
+    @field_validator("SLACK_API_BASE_URL", "OPENAI_BASE_URL")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str:
+        return normalize_database_url(value or SQLITE_DEFAULT)
+
+    @model_validator(mode="after")
+    def _pairs(self) -> Settings:
+        if bool(self.SLACK_CLIENT_ID) != bool(self.SLACK_CLIENT_SECRET):
+            missing = "SLACK_CLIENT_SECRET" if self.SLACK_CLIENT_ID else "SLACK_CLIENT_ID"
+            raise ConfigError(missing, "is missing")
+        return self
+
+    # What the settings mean, so callers never re-derive it.
+    @property
+    def oauth_enabled(self) -> bool:
+        return bool(self.SLACK_CLIENT_ID and self.SLACK_CLIENT_SECRET)
+
+    @property
+    def has_slack_credentials(self) -> bool:
+        return any(
+            (self.SLACK_BOT_TOKEN, self.SLACK_SIGNING_SECRET, self.SLACK_APP_TOKEN,
+             self.SLACK_CLIENT_ID)
+        )
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.SLACK_APP_TOKEN is not None
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.OPENAI_API_KEY is not None
+
+    def require_http(self) -> None:
+        """Serving HTTP needs a signing secret and a way to get tokens."""
+        if not self.SLACK_SIGNING_SECRET:
+            raise ConfigError("SLACK_SIGNING_SECRET", "is missing")
+        if not (self.SLACK_BOT_TOKEN or self.oauth_enabled):
+            raise ConfigError("SLACK_BOT_TOKEN", "is missing")
+
+    def require_socket_mode(self) -> None:
+        if not self.SLACK_BOT_TOKEN:
+            raise ConfigError("SLACK_BOT_TOKEN", "is missing")
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the ``postgres://`` form hosting platforms hand out, and use psycopg 3."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError("is not a database URL")
+    if scheme in ("postgres", "postgresql"):
+        return f"postgresql+psycopg://{rest}"
+    if scheme.startswith(("postgresql+", "sqlite")):
+        return url
+    raise ValueError(f"uses an unsupported database {scheme!r}")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings now; a bad one becomes a ``ConfigError`` naming it."""
+    try:
+        return Settings(**overrides)
+    except ConfigError:
+        raise
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else "configuration"
+        context = error.get("ctx", {}).get("error")
+        if isinstance(context, ConfigError):
+            raise context from None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(name, message[0].lower() + message[1:]) from None
+
+
+@cache
+def get_settings() -> Settings:
+    """The process's settings (tests call ``get_settings.cache_clear()``)."""
+    return load_settings()

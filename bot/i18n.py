@@ -1,0 +1,55 @@
+"""The message catalog: every user-facing sentence lives in ``bot/locales/<lang>/*.toml``.
+
+Keys are ``<file stem>.<table>.<key>`` (``advisor.verdict.wrap``); values are ``str.format``
+templates. A second language is a translation of those files, never a code change.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+from string import Formatter
+
+LANGUAGES: tuple[str, ...] = ("en", "fr")
+DEFAULT_LANGUAGE = "en"
+_LOCALES = Path(__file__).with_name("locales")
+
+
+def _flatten(prefix: str, table: dict, out: dict[str, str]) -> None:
+    for key, value in table.items():
+        name = f"{prefix}.{key}"
+        if isinstance(value, dict):
+            _flatten(name, value, out)
+        else:
+            out[name] = str(value)
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """All messages of one language, loaded once."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
+    out: dict[str, str] = {}
+    for path in sorted((_LOCALES / lang).glob("*.toml")):
+        with path.open("rb") as fh:
+            _flatten(path.stem, tomllib.load(fh), out)
+    return out
+
+
+def placeholders(template: str) -> set[str]:
+    """The ``{name}`` fields a template expects (used to check translations agree)."""
+    return {field for _, field, _, _ in Formatter().parse(template) if field}
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
+    """The message ``key`` in ``lang`` (English when the language lacks it), formatted."""
+    messages = catalog(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+    template = messages.get(key)
+    if template is None:
+        template = catalog(DEFAULT_LANGUAGE)[key]  # KeyError names a missing key in tests
+    return template.format(**params) if params else template
+
+
+def has(key: str, lang: str = DEFAULT_LANGUAGE) -> bool:
+    return key in catalog(lang)

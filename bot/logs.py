@@ -1,0 +1,34 @@
+"""Logging for every process: one grep-able line per record, secrets masked on the way out."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+# Slack tokens, OpenAI-style keys and bearer headers; whatever logs them, they leave masked.
+SECRET = re.compile(
+    r"(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|sk-[A-Za-z0-9_-]{8,}|"
+    r"(?i:bearer)\s+[A-Za-z0-9._~+/=-]+)"
+)
+
+
+def redact(text: str) -> str:
+    return SECRET.sub(lambda m: m.group(0)[:5] + "…[redacted]", text)
+
+
+class RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def configure_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # slack_sdk logs whole request bodies at DEBUG; keep it quieter unless asked.
+    if level != "DEBUG":
+        logging.getLogger("slack_sdk").setLevel(logging.WARNING)

@@ -1,0 +1,1 @@
+"""Block Kit builders (slack_sdk models): plain data in, blocks and views out, no sending."""

@@ -1,0 +1,33 @@
+"""The help message: one line per subcommand that is actually registered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.commands import Subcommand
+from bot.i18n import t
+
+
+def help_text(subcommands: Iterable[Subcommand], lang: str, command: str = "/buildvsbuy") -> str:
+    lines = [t("help.intro", lang)]
+    for sub in sorted(subcommands, key=lambda s: s.name):
+        line = f"• `{command} {sub.name}` {t(sub.help_key, lang)}"
+        if sub.admin_only:
+            line += f" _{t('help.admins_only', lang)}_"
+        lines.append(line)
+    lines.append(f"• `{command} help` {t('help.help', lang)}")
+    return "\n".join(lines)
+
+
+def help_blocks(subcommands: Iterable[Subcommand], lang: str, unknown: str | None = None,
+                command: str = "/buildvsbuy") -> list:
+    blocks = []
+    if unknown:
+        blocks.append(SectionBlock(text=MarkdownTextObject(
+            text=t("help.unknown", lang, name=unknown[:50]))))
+    blocks.append(SectionBlock(text=MarkdownTextObject(
+        text=help_text(subcommands, lang, command))))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=t("help.footer", lang))]))
+    return blocks

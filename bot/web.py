@@ -1,0 +1,130 @@
+"""The HTTP surface: Slack's endpoints and a health check, served by gunicorn."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+from gunicorn.app.base import BaseApplication
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
+
+from bot.db import database_answers
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+MAX_BODY = 1_000_000  # Slack's payloads are a few kB; a megabyte is plenty
+
+
+def slack_body_problem(body: str, content_type: str) -> str | None:
+    """Why ``body`` is not a request Slack could have sent, or None when it could be."""
+    try:
+        if content_type.startswith("application/json"):
+            parsed = json.loads(body)
+            if not isinstance(parsed, dict) or "type" not in parsed:
+                return "JSON body without a type"
+            return None
+        form = parse_qs(body, strict_parsing=True, keep_blank_values=True)
+        if "payload" in form:
+            payload = json.loads(form["payload"][0])
+            if not isinstance(payload, dict) or "type" not in payload:
+                return "payload without a type"
+            return None
+        if "command" in form or "ssl_check" in form:
+            return None
+        return "form body without a command or payload"
+    except ValueError as exc:
+        return f"unparseable body ({type(exc).__name__})"
+
+
+def _signed_by_slack(verifier: SignatureVerifier, body: str, environ: dict[str, Any]) -> bool:
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+    if not timestamp.isdigit() or not signature:
+        return False
+    return verifier.is_valid(body, timestamp, signature)
+
+
+def _reply(start_response: Callable[..., Any], status: str, text: str) -> Iterable[bytes]:
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+    return [text.encode()]
+
+
+def make_wsgi_app(app: App, services: Services) -> WSGIApp:
+    """``/healthz`` answers 200 only when the database does; Slack's requests go to Bolt.
+
+    Signature and shape are checked before Bolt parses anything, so a forged request gets 401
+    and a malformed one 400, never a 5xx or a trace.
+    """
+    slack = SlackRequestHandler(app, path="/slack/events")
+    verifier = SignatureVerifier(services.settings.SLACK_SIGNING_SECRET or "")
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO")
+        if path == "/healthz":
+            ok = database_answers(services.engine)
+            return _reply(start_response, "200 OK" if ok else "503 Service Unavailable",
+                          "ok\n" if ok else "database unavailable\n")
+        if path != "/slack/events" or environ.get("REQUEST_METHOD") != "POST":
+            return slack(environ, start_response)
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            return _reply(start_response, "413 Content Too Large", "too large\n")
+        raw = environ["wsgi.input"].read(length) if length else b""
+        body = raw.decode("utf-8", errors="replace")
+        if not _signed_by_slack(verifier, body, environ):
+            log.info("refused request: bad, missing or stale signature from %s",
+                     environ.get("REMOTE_ADDR", "?"))
+            return _reply(start_response, "401 Unauthorized", "invalid request\n")
+        problem = slack_body_problem(body, environ.get("CONTENT_TYPE", ""))
+        if problem:
+            log.info("refused request: %s", problem)
+            return _reply(start_response, "400 Bad Request", "bad request\n")
+        environ["wsgi.input"] = io.BytesIO(raw)
+        return slack(environ, start_response)
+
+    return wsgi
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, load: Callable[[], WSGIApp], options: dict[str, Any]) -> None:
+        self._load = load
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> WSGIApp:
+        return self._load()
+
+
+def serve(load: Callable[[], WSGIApp], port: int, *, workers: int | None = None,
+          threads: int = 8) -> None:
+    """Run gunicorn in this process; ``load`` runs in each worker, after the fork."""
+    options: dict[str, Any] = {
+        "bind": f"0.0.0.0:{port}",
+        "worker_class": "gthread",
+        "threads": threads,
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+    }
+    if workers is not None:
+        options["workers"] = workers
+    _Gunicorn(load, options).run()

@@ -1,0 +1,15 @@
+"""Bolt listeners: parse the request, call ``bot``, render the reply. No business rules here."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+from handlers import commands, errors, events, middleware
+
+
+def register(app: App, services: Services) -> None:
+    middleware.register(app, services)
+    errors.register(app)
+    commands.register(app, services)
+    events.register(app)

@@ -1,0 +1,58 @@
+"""Typed access to what middleware put in Bolt's context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.admins import app_admin_ids, is_admin
+from bot.commands import SlashCommand
+from bot.db import session_scope
+from bot.errors import NotAllowed
+from bot.i18n import t
+from bot.services import Services
+from bot.workspaces import language_of
+
+
+def services_of(context: BoltContext) -> Services:
+    return context["services"]
+
+
+def team_language(services: Services, team_id: str | None) -> str:
+    with session_scope(services.sessions) as session:
+        return language_of(session, team_id)
+
+
+@dataclass
+class CommandRequest:
+    """Everything a subcommand needs; ``ack`` must be called first, within 3 seconds."""
+
+    cmd: SlashCommand
+    ack: Ack
+    respond: Respond
+    client: WebClient
+    services: Services
+    lang: str
+
+
+def user_info(services: Services, client: WebClient, team_id: str, user_id: str) -> dict:
+    """``users.info`` for one user, cached a few minutes per workspace."""
+    return services.users.get(team_id, user_id,
+                              lambda uid: client.users_info(user=uid)["user"])
+
+
+def require_admin(services: Services, client: WebClient, team_id: str, user_id: str,
+                  lang: str) -> None:
+    """Raise ``NotAllowed`` (naming whom to ask) unless ``user_id`` is an admin of ``team_id``.
+
+    Called on the server for every admin request: commands, submissions and buttons alike.
+    """
+    info = user_info(services, client, team_id, user_id)
+    with session_scope(services.sessions) as session:
+        if is_admin(session, team_id, user_id, info):
+            return
+        named = app_admin_ids(session, team_id)
+    admins = ", ".join(f"<@{uid}>" for uid in named[:5]) or t("errors.any_admin", lang)
+    raise NotAllowed(admins=admins)

@@ -1,0 +1,54 @@
+"""Workspace lifecycle events: uninstall and token revocation delete the tokens at once."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.db import session_scope
+from bot.views.home import home_view
+from bot.workspaces import mark_uninstalled
+from handlers.context import services_of, team_language
+
+log = logging.getLogger(__name__)
+
+
+def app_uninstalled(event: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    team_id = context.team_id
+    store = services.installation_store
+    if store is not None:
+        store.delete_all(enterprise_id=context.enterprise_id, team_id=team_id)
+    with session_scope(services.sessions) as session:
+        mark_uninstalled(session, team_id, services.clock())
+    log.info("app uninstalled team=%s: tokens deleted", team_id)
+
+
+def tokens_revoked(event: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    store = services.installation_store
+    tokens = event.get("tokens") or {}
+    if store is not None:
+        for user_id in tokens.get("oauth") or []:
+            store.delete_installation(enterprise_id=context.enterprise_id,
+                                      team_id=context.team_id, user_id=user_id)
+        if tokens.get("bot"):
+            store.delete_bot(enterprise_id=context.enterprise_id, team_id=context.team_id)
+    log.info("tokens revoked team=%s: %d bot, %d user tokens deleted", context.team_id,
+             len(tokens.get("bot") or []), len(tokens.get("oauth") or []))
+
+
+def app_home_opened(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    lang = team_language(services_of(context), context.team_id)
+    client.views_publish(user_id=event["user"], view=home_view(lang))
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(app_home_opened)
+    app.event("app_uninstalled")(app_uninstalled)
+    app.event("tokens_revoked")(tokens_revoked)

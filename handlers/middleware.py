@@ -1,0 +1,50 @@
+"""Global middleware: hand listeners our services, drop Slack's event retries, know the team."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import session_scope
+from bot.models import ProcessedEvent
+from bot.services import Services
+from bot.workspaces import ensure_workspace
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services) -> None:
+    known_teams: set[str] = set()
+
+    def attach(context: BoltContext, body: dict[str, Any], request: BoltRequest,
+               next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002
+        context["services"] = services
+        team_id = context.team_id
+        if team_id and team_id not in known_teams:
+            with session_scope(services.sessions) as session:
+                ensure_workspace(session, team_id, enterprise_id=context.enterprise_id)
+            known_teams.add(team_id)
+        return next()
+
+    def once_per_event(body: dict[str, Any], request: BoltRequest,
+                       next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if not event_id:
+            return next()
+        try:
+            with session_scope(services.sessions) as session:
+                session.add(ProcessedEvent(event_id=str(event_id)[:64],
+                                           team_id=body.get("team_id")))
+        except IntegrityError:
+            retry = request.headers.get("x-slack-retry-num", ["0"])[0]
+            log.info("event %s already processed (retry %s); acknowledged, not run again",
+                     event_id, retry)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    app.use(attach)
+    app.use(once_per_event)

@@ -1,0 +1,185 @@
+"""Shared fixtures: databases made by the migrations, and the app wired to the fake Slack API.
+
+Database tests run on SQLite always and on PostgreSQL when TEST_DATABASE_URL is set (.ci/run
+sets it). Each test runs inside a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings, normalize_database_url
+from bot.db import make_engine, upgrade_to_head
+
+pytest_plugins = ["tests.fakes.slack_api"]
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+DATABASES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set (PostgreSQL)"),
+        ],
+    ),
+]
+
+
+def reset_postgres_schema(url: str, schema: str = "public") -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """One database per backend, migrated once per run with ``alembic upgrade head``."""
+    urls = {"sqlite": f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"}
+    if PG_URL:
+        urls["postgresql"] = normalize_database_url(PG_URL)
+        reset_postgres_schema(urls["postgresql"])
+    for url in urls.values():
+        upgrade_to_head(url)
+    return urls
+
+
+@pytest.fixture(scope="session")
+def engines(migrated_urls: dict[str, str]) -> Iterator[dict[str, Engine]]:
+    made = {name: make_engine(url) for name, url in migrated_urls.items()}
+    yield made
+    for engine in made.values():
+        engine.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def db_name(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def connection(engines: dict[str, Engine], db_name: str) -> Iterator[Connection]:
+    """A connection in an outer transaction, rolled back after the test."""
+    with engines[db_name].connect() as conn:
+        outer = conn.begin()
+        yield conn
+        outer.rollback()
+
+
+@pytest.fixture
+def sessions(connection: Connection) -> sessionmaker[Session]:
+    """A session factory whose commits become savepoints inside the test's transaction."""
+    return sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    with sessions() as s:
+        yield s
+
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-1111-test-token"
+
+
+@pytest.fixture
+def settings_factory(tmp_path: Path):
+    """Settings built from keyword overrides only (never from the developer's environment)."""
+
+    def build(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)
+
+    return build
+
+
+SETTING_NAMES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "SLACK_API_BASE_URL",
+    "DATABASE_URL",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_MODEL",
+    "OPENAI_TIMEOUT",
+    "PORT",
+    "LOG_LEVEL",
+    "FEEDS_ALLOW_PRIVATE_ADDRESSES",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's own Slack or OpenAI variables never leak into a test."""
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    from bot.config import get_settings
+
+    get_settings.cache_clear()
+
+
+TEAM = "T0123ABCD"
+OTHER_TEAM = "T0999ZZZZ"
+USER = "U0123USER"
+ADMIN = "U0123ADMN"
+CHANNEL = "C0123CHAN"
+
+
+@pytest.fixture
+def slack_settings(settings_factory, slack_api) -> Settings:
+    """Settings pointing at the fake Slack API, with one workspace, two people and a channel."""
+    slack_api.add_team(TEAM, bot_token=BOT_TOKEN, bot_user_id="U0BOT0001", name="Acme")
+    slack_api.add_user(TEAM, USER, name="dana")
+    slack_api.add_user(TEAM, ADMIN, name="ada", is_admin=True)
+    slack_api.add_channel(TEAM, CHANNEL)
+    return settings_factory(SLACK_API_BASE_URL=slack_api.base_url)
+
+
+@pytest.fixture
+def services(
+    slack_settings: Settings,
+    sessions: sessionmaker[Session],
+    engines: dict[str, Engine],
+    db_name: str,
+):
+    from bot.services import Services
+
+    return Services(settings=slack_settings, engine=engines[db_name], sessions=sessions)
+
+
+@pytest.fixture
+def app(slack_settings: Settings, services):
+    """The real app, listeners run before the response so their effects are there to check."""
+    from bot.app import create_app
+
+    return create_app(slack_settings, services, process_before_response=True)
+
+
+@pytest.fixture
+def send(app):
+    """Dispatch a body to the app, signed as Slack signs it."""
+    from tests.slack_requests import dispatch
+
+    def post(body: str, **kwargs: object):
+        return dispatch(app, body, secret=SIGNING_SECRET, **kwargs)
+
+    return post
