@@ -18,16 +18,14 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
-    known_teams: set[str] = set()
-
     def attach(context: BoltContext, body: dict[str, Any], request: BoltRequest,
                next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002
         context["services"] = services
-        team_id = context.team_id
-        if team_id and team_id not in known_teams:
+        # Checked on every request (a primary-key read): a purge or an uninstall in another
+        # process must not leave this one believing the workspace row still exists.
+        if context.team_id:
             with session_scope(services.sessions) as session:
-                ensure_workspace(session, team_id, enterprise_id=context.enterprise_id)
-            known_teams.add(team_id)
+                ensure_workspace(session, context.team_id, enterprise_id=context.enterprise_id)
         return next()
 
     def once_per_event(body: dict[str, Any], request: BoltRequest,

@@ -1,0 +1,534 @@
+"""The deterministic build-vs-buy engine: answers in, an explainable verdict out.
+
+Every point comes from a named rule in :data:`RULES` (a table, not a chain of ifs), and each
+rule cites one principle of the seed article. Two hard gates sit on top of the points, because
+some answers rule a verdict out whatever else is said:
+
+* ``build`` (pre-training a foundation model) needs *every* bar in :data:`BUILD_BARS`;
+  recommending it to anyone else is the worst error the advisor can make.
+* ``air_gapped`` forbids anything that calls an external service (``buy``, ``wrap``).
+
+Scores are ``prior + sum of points`` clipped to 0..1; the verdict is the best verdict the gates
+allow. Points are kept in hundredths (integers) so sums are exact and the same on every machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.assessment.questions import QUESTION_IDS, QUESTIONS, RED_FLAGS, VERDICTS
+from bot.i18n import t
+
+ENGINE_VERSION = "1.0.0"
+
+# On equal scores, prefer the lighter commitment: plugging into the grid beats owning a plant.
+TIE_PREFERENCE: tuple[str, ...] = ("wrap", "buy", "fine_tune", "build")
+
+
+class AnswerError(ValueError):
+    """Answers that do not follow the contract; the message names the bad id and the valid ones.
+
+    ``key`` and ``params`` let the terminal and Slack show the same error in the user's language.
+    """
+
+    def __init__(self, key: str, **params: str) -> None:
+        self.key = f"advisor.error.{key}"
+        self.params = params
+        super().__init__(self.localized("en"))
+
+    def localized(self, lang: str) -> str:
+        params = dict(self.params)
+        if "got" in params:
+            params["got"] = t(f"advisor.json_type.{params['got']}", lang)
+        return t(self.key, lang, **params)
+
+
+def _json_type(value: object) -> str:
+    """The JSON name of a value's type, for error messages about a JSON document."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list | tuple) else "other"
+
+
+def validate_answers(raw: object) -> dict[str, str]:
+    """Check ``raw`` is a mapping of known question ids to their known answer ids.
+
+    Missing questions are fine (they lower confidence); anything unknown is an error.
+    """
+    if not isinstance(raw, Mapping):
+        raise AnswerError("not_an_object", got=_json_type(raw))
+    valid_questions = ", ".join(QUESTION_IDS)
+    answers: dict[str, str] = {}
+    for question, answer in raw.items():
+        if not isinstance(question, str) or question not in QUESTIONS:
+            raise AnswerError("unknown_question", id=str(question), valid=valid_questions)
+        choices = ", ".join(QUESTIONS[question])
+        if not isinstance(answer, str):
+            raise AnswerError(
+                "answer_not_text", question=question, got=_json_type(answer), valid=choices
+            )
+        if answer not in QUESTIONS[question]:
+            raise AnswerError("unknown_answer", question=question, id=answer, valid=choices)
+        answers[question] = answer
+    return answers
+
+
+# --------------------------------------------------------------------------------------------
+# The rule table
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named piece of judgement: when every condition holds, add points to verdicts.
+
+    ``when`` maps a question to the answers that satisfy it; an unanswered question never
+    satisfies a condition, so a rule only fires on what the team actually said.
+    """
+
+    name: str
+    principle: str
+    when: Mapping[str, frozenset[str]]
+    points: Mapping[str, int]  # hundredths of a score
+
+    @property
+    def reason_key(self) -> str:
+        return f"advisor.reason.{self.name}"
+
+    def matches(self, answers: Mapping[str, str]) -> bool:
+        return all(answers.get(q) in accepted for q, accepted in self.when.items())
+
+
+def _rule(
+    name: str, principle: str, when: Mapping[str, str | tuple[str, ...]], **points: float
+) -> Rule:
+    conditions = {q: frozenset((a,) if isinstance(a, str) else a) for q, a in when.items()}
+    return Rule(name, principle, conditions, {v: round(p * 100) for v, p in points.items()})
+
+
+# The bars a team must clear before pre-training is even discussed (seed article: mission or
+# cash-machine conviction, colossal capital and compute, people who have done it, a complete
+# product, and the patience of years). Each bar: (question, answers that clear it).
+BUILD_BARS: dict[str, tuple[str, frozenset[str]]] = {
+    "conviction": ("motivation", frozenset({"mission", "economics"})),
+    "capital": ("budget", frozenset({"over_100m"})),
+    "compute": ("compute", frozenset({"frontier_scale"})),
+    "talent": ("talent", frozenset({"research_lab"})),
+    "product": ("product", frozenset({"full_product"})),
+    "horizon": ("time_to_value", frozenset({"years"})),
+}
+BAR_QUESTIONS: frozenset[str] = frozenset(q for q, _ in BUILD_BARS.values())
+
+AIR_GAP_EXCLUDES: tuple[str, ...] = ("buy", "wrap")
+
+# Where every team starts: most should plug into the grid, almost nobody should build a plant.
+PRIORS: dict[str, int] = {"buy": 25, "wrap": 35, "fine_tune": 10, "build": 0}
+
+OWNING_ROLES = ("is_the_product", "differentiator")
+
+# fmt: off
+RULES: tuple[Rule, ...] = (
+    # --- what AI is to the business ---------------------------------------------------------
+    _rule("ai_is_the_product", "hypercompetitive", {"ai_role": "is_the_product"},
+          buy=-0.30, wrap=0.05, fine_tune=0.10, build=0.05),
+    _rule("ai_differentiates", "plug_into_the_grid", {"ai_role": "differentiator"},
+          buy=-0.15, wrap=0.15),
+    _rule("ai_supports_the_business", "lever_not_burden", {"ai_role": "supporting"},
+          buy=0.15, wrap=0.05, fine_tune=-0.10, build=-0.30),
+    _rule("ai_use_case_unknown", "lever_not_burden", {"ai_role": "exploring"},
+          buy=0.45, wrap=-0.20, fine_tune=-0.20, build=-0.40),
+    # --- why owning a model is on the table ---------------------------------------------------
+    _rule("conviction_mission", "mission_or_nothing", {"motivation": "mission"},
+          build=0.15),
+    _rule("conviction_economics", "two_valid_reasons", {"motivation": "economics"},
+          fine_tune=0.10, build=0.10),
+    _rule("control_constraints", "plug_into_the_grid", {"motivation": "control"},
+          fine_tune=0.20, build=-0.30),
+    _rule("investor_pressure", "two_valid_reasons", {"motivation": "investors"},
+          fine_tune=-0.15, build=-0.40),
+    _rule("no_model_ambition", "plug_into_the_grid", {"motivation": "none"},
+          fine_tune=-0.05, build=-0.30),
+    # --- money ----------------------------------------------------------------------------------
+    _rule("budget_tiny", "lever_not_burden", {"budget": "under_100k"},
+          buy=0.25, wrap=-0.05, fine_tune=-0.25),
+    _rule("budget_small", "plug_into_the_grid", {"budget": "100k_to_1m"},
+          wrap=0.10, fine_tune=-0.05),
+    _rule("budget_millions", "plug_into_the_grid", {"budget": "1m_to_10m"},
+          wrap=0.05, fine_tune=0.05),
+    _rule("budget_tens_of_millions", "colossal_resources", {"budget": "10m_to_100m"},
+          fine_tune=0.10, build=-0.15),
+    _rule("budget_colossal", "colossal_resources", {"budget": "over_100m"},
+          fine_tune=0.10, build=0.20),
+    _rule("budget_far_below_pretraining", "colossal_resources",
+          {"budget": ("under_100k", "100k_to_1m", "1m_to_10m")},
+          build=-0.30),
+    # --- compute --------------------------------------------------------------------------------
+    _rule("no_gpu_access", "colossal_resources", {"compute": "none"},
+          fine_tune=-0.20),
+    _rule("rented_gpus", "plug_into_the_grid", {"compute": "on_demand"},
+          fine_tune=0.05),
+    _rule("dedicated_cluster", "colossal_resources", {"compute": "dedicated_cluster"},
+          fine_tune=0.20, build=-0.15),
+    _rule("frontier_compute", "colossal_resources", {"compute": "frontier_scale"},
+          fine_tune=0.10, build=0.20),
+    _rule("compute_far_below_pretraining", "colossal_resources",
+          {"compute": ("none", "on_demand")},
+          build=-0.30),
+    # --- people ---------------------------------------------------------------------------------
+    _rule("no_ai_team", "lever_not_burden", {"talent": "none"},
+          buy=0.35, wrap=-0.10, fine_tune=-0.30),
+    _rule("integration_engineers", "plug_into_the_grid", {"talent": "software_engineers"},
+          wrap=0.20, fine_tune=-0.15),
+    _rule("ml_team", "lever_not_burden", {"talent": "ml_engineers"},
+          wrap=0.05, fine_tune=0.20, build=-0.15),
+    _rule("research_lab_team", "colossal_resources", {"talent": "research_lab"},
+          fine_tune=0.10, build=0.20),
+    _rule("talent_far_below_pretraining", "colossal_resources",
+          {"talent": ("none", "software_engineers")},
+          build=-0.30),
+    # --- data -----------------------------------------------------------------------------------
+    _rule("no_proprietary_data", "plug_into_the_grid", {"data": "none"},
+          buy=0.05, fine_tune=-0.15, build=-0.15),
+    _rule("domain_documents", "lever_not_burden", {"data": "domain_documents"},
+          wrap=0.15),
+    _rule("large_proprietary_data", "lever_not_burden", {"data": "large_proprietary"},
+          fine_tune=0.20),
+    _rule("web_scale_data", "colossal_resources", {"data": "web_scale"},
+          fine_tune=0.05, build=0.15),
+    # --- time -----------------------------------------------------------------------------------
+    _rule("value_in_weeks", "plug_into_the_grid", {"time_to_value": "weeks"},
+          buy=0.15, wrap=0.15, fine_tune=-0.30, build=-0.40),
+    _rule("value_in_quarters", "plug_into_the_grid", {"time_to_value": "quarters"},
+          wrap=0.05, fine_tune=0.05, build=-0.20),
+    _rule("multi_year_horizon", "all_in", {"time_to_value": "years"},
+          fine_tune=0.05, build=0.10),
+    # --- where it runs --------------------------------------------------------------------------
+    _rule("air_gapped_no_external_api", "all_in", {"deployment": "air_gapped"},
+          buy=-1.00, wrap=-1.00, fine_tune=0.30, build=0.10),
+    _rule("regulated_vetted_only", "all_in", {"deployment": "regulated"},
+          buy=-0.10, fine_tune=0.10),
+    # --- moat -----------------------------------------------------------------------------------
+    _rule("same_api_same_product", "hypercompetitive",
+          {"differentiation": "yes", "ai_role": OWNING_ROLES},
+          wrap=-0.05),
+    _rule("commodity_use", "lever_not_burden",
+          {"differentiation": "yes", "ai_role": ("supporting", "exploring")},
+          buy=0.15),
+    _rule("model_is_the_moat", "hypercompetitive",
+          {"differentiation": "no", "ai_role": "is_the_product"},
+          fine_tune=0.15, build=0.10),
+    _rule("ai_moat_in_differentiator", "hypercompetitive",
+          {"differentiation": "no", "ai_role": "differentiator"},
+          fine_tune=0.10),
+    # --- product --------------------------------------------------------------------------------
+    _rule("model_without_product", "product_not_model", {"product": "model_only"},
+          fine_tune=-0.05, build=-0.25),
+    _rule("product_still_planned", "product_not_model", {"product": "product_planned"},
+          build=-0.20),
+    _rule("complete_product", "product_not_model", {"product": "full_product"},
+          wrap=0.05, build=0.10),
+    # --- volume ---------------------------------------------------------------------------------
+    _rule("low_volume", "plug_into_the_grid", {"usage_volume": "low"},
+          buy=0.05, fine_tune=-0.10),
+    _rule("high_volume_unit_cost", "hypercompetitive",
+          {"usage_volume": "high", "talent": ("ml_engineers", "research_lab")},
+          fine_tune=0.25),
+    _rule("high_volume_without_ml", "plug_into_the_grid",
+          {"usage_volume": "high", "talent": ("none", "software_engineers")},
+          wrap=0.05),
+    # --- going all in ---------------------------------------------------------------------------
+    # Half-measures drown: a team that clears every bar should build, not hedge with a fine-tune.
+    _rule("all_bars_cleared", "all_in", {q: tuple(a) for q, a in BUILD_BARS.values()},
+          wrap=-0.20, fine_tune=-0.40, build=0.30),
+)
+# fmt: on
+
+# Reasons that belong to the verdict itself, used when the answers give too few of their own.
+CORE_REASONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "buy": (("core_buy", "lever_not_burden"), ("core_buy_grid", "plug_into_the_grid")),
+    "wrap": (("core_wrap", "plug_into_the_grid"), ("core_wrap_product", "product_not_model")),
+    "fine_tune": (
+        ("core_fine_tune", "plug_into_the_grid"),
+        ("core_fine_tune_product", "product_not_model"),
+    ),
+    "build": (("core_build", "all_in"), ("core_build_mission", "mission_or_nothing")),
+}
+BUILD_GATE_RULE = "build_bars_missed"
+AIR_GAP_GATE_RULE = "air_gapped_no_external_api"
+
+
+# --------------------------------------------------------------------------------------------
+# Red flags: one named test per flag of the contract, raised whatever the verdict.
+# --------------------------------------------------------------------------------------------
+
+
+def _leans_to_owning(a: Mapping[str, str]) -> bool:
+    return a.get("motivation") in ("mission", "economics") or a.get("ai_role") == "is_the_product"
+
+
+def _far_below_pretraining(a: Mapping[str, str]) -> bool:
+    """Capital, compute or talent answered and short of the pre-training bar.
+
+    Pre-training is not a matter of degree: even 10m_to_100m, a reserved cluster or an ML team
+    that has never pretrained is far from what it takes.
+    """
+    return any(
+        q in a and a[q] not in BUILD_BARS[bar][1]
+        for bar, q in (("capital", "budget"), ("compute", "compute"), ("talent", "talent"))
+    )
+
+
+def _leans_to_training(a: Mapping[str, str], verdict: str) -> bool:
+    return (
+        a.get("motivation") in ("mission", "economics", "control", "investors")
+        or a.get("deployment") == "air_gapped"
+        or (a.get("ai_role") == "is_the_product" and a.get("differentiation") == "no")
+        or verdict in ("fine_tune", "build")
+    )
+
+
+RED_FLAG_TESTS = {
+    "investor_driven": lambda a, v: a.get("motivation") == "investors",
+    "underfunded_build": lambda a, v: _leans_to_owning(a) and _far_below_pretraining(a),
+    "model_without_product": lambda a, v: a.get("product") == "model_only",
+    "commodity_wrapper": lambda a, v: (
+        a.get("ai_role") in OWNING_ROLES and a.get("differentiation") == "yes"
+    ),
+    "timeline_mismatch": lambda a, v: (
+        a.get("time_to_value") == "weeks" and _leans_to_training(a, v)
+    ),
+    "no_ai_talent": lambda a, v: a.get("talent") == "none" and v in ("wrap", "fine_tune", "build"),
+}
+assert tuple(RED_FLAG_TESTS) == RED_FLAGS
+
+
+# --------------------------------------------------------------------------------------------
+# Confidence
+# --------------------------------------------------------------------------------------------
+# Confidence is "how far ahead the verdict is, minus how much the unanswered questions could
+# still move it": gap - sum(swing of each missing question). A question's swing bounds how much
+# the gap between the two best verdicts could grow if its answer were dropped, so dropping an
+# answer can never raise confidence. The result is then scaled by the share of questions answered.
+
+CONFIDENCE_FLOOR = 0.30
+CONFIDENCE_CEILING = 0.95
+DECISIVE_GAP = 40  # hundredths: a lead of 0.40 over the runner-up is a clear call
+
+
+def _question_swing(question: str) -> int:
+    """Twice the most any one verdict's points can move when ``question`` is answered or not."""
+    worst = 0
+    for verdict in VERDICTS:
+        for answer in QUESTIONS[question]:
+            moved = sum(
+                abs(rule.points.get(verdict, 0))
+                for rule in RULES
+                if question in rule.when and answer in rule.when[question]
+            )
+            worst = max(worst, moved)
+    return min(100, 2 * worst)
+
+
+SWING: dict[str, int] = {q: _question_swing(q) for q in QUESTION_IDS}
+
+
+def _missing_swing(question: str, answers: Mapping[str, str]) -> int:
+    """Swing of an unanswered question, including what the gates could still do with it."""
+    if question == "deployment":
+        return 100  # an air-gapped answer would take buy and wrap off the table
+    if question in BAR_QUESTIONS:
+        others_open = all(
+            q == question or q not in answers or answers[q] in accepted
+            for q, accepted in BUILD_BARS.values()
+        )
+        if others_open:
+            return 100  # this answer alone could open the build gate
+    return SWING[question]
+
+
+def _confidence(gap: int, answers: Mapping[str, str]) -> float:
+    robust = gap - sum(_missing_swing(q, answers) for q in QUESTION_IDS if q not in answers)
+    decisiveness = min(max(robust / DECISIVE_GAP, 0.0), 1.0)
+    coverage = len(answers) / len(QUESTION_IDS)
+    return coverage * (CONFIDENCE_FLOOR + (CONFIDENCE_CEILING - CONFIDENCE_FLOOR) * decisiveness)
+
+
+# --------------------------------------------------------------------------------------------
+# The result
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """Points one rule gave one verdict (``reason`` is the rule's message key)."""
+
+    rule: str
+    verdict: str
+    points: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why the verdict came out: the principle cited, its message key, the rule behind it."""
+
+    principle: str
+    key: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One scored set of answers, with everything needed to explain it and to store it."""
+
+    answers: Mapping[str, str]
+    verdict: str
+    confidence: float
+    scores: Mapping[str, float]
+    red_flags: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+    contributions: tuple[Contribution, ...]
+    excluded: Mapping[str, str] = field(default_factory=dict)  # verdict -> gate that closed it
+    bars_missed: tuple[str, ...] = ()
+    engine_version: str = ENGINE_VERSION
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(q for q in QUESTION_IDS if q not in self.answers)
+
+    def to_json(self, lang: str = "en", advice: str | None = None) -> dict[str, Any]:
+        """Exactly the contract's object; ``advice`` replaces the offline narrative (LLM text)."""
+        from bot.assessment import advice as offline  # advice imports this module
+
+        return {
+            "verdict": self.verdict,
+            "confidence": round(self.confidence, 2),
+            "scores": {v: round(self.scores[v], 2) for v in VERDICTS},
+            "red_flags": [
+                {"id": flag, "text": offline.red_flag_text(flag, lang)} for flag in self.red_flags
+            ],
+            "reasons": [
+                {"principle": r.principle, "text": text}
+                for r, text in zip(self.reasons, offline.reason_texts(self, lang), strict=True)
+            ],
+            "next_steps": offline.next_steps(self, lang),
+            "advice": advice if advice is not None else offline.narrative(self, lang),
+        }
+
+    def to_record(self) -> dict[str, Any]:
+        """Ids only, no wording: what gets stored, so it can be re-rendered in any language."""
+        return {
+            "engine_version": self.engine_version,
+            "answers": dict(self.answers),
+            "verdict": self.verdict,
+            "confidence": self.confidence,
+            "scores": dict(self.scores),
+            "red_flags": list(self.red_flags),
+            "reasons": [
+                {"principle": r.principle, "key": r.key, "rule": r.rule} for r in self.reasons
+            ],
+            "contributions": [
+                {"rule": c.rule, "verdict": c.verdict, "points": c.points, "reason": c.reason}
+                for c in self.contributions
+            ],
+            "excluded": dict(self.excluded),
+            "bars_missed": list(self.bars_missed),
+        }
+
+
+def _excluded(answers: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, ...]]:
+    bars_missed = tuple(
+        bar for bar, (q, accepted) in BUILD_BARS.items() if answers.get(q) not in accepted
+    )
+    excluded: dict[str, str] = {}
+    if bars_missed:
+        excluded["build"] = BUILD_GATE_RULE
+    if answers.get("deployment") == "air_gapped":
+        for verdict in AIR_GAP_EXCLUDES:
+            excluded[verdict] = AIR_GAP_GATE_RULE
+    return excluded, bars_missed
+
+
+def _pick(candidates: list[str], raw: Mapping[str, int]) -> str:
+    return max(candidates, key=lambda v: (raw[v], -TIE_PREFERENCE.index(v)))
+
+
+def _reasons(
+    fired: list[Rule],
+    verdict: str,
+    runner_up: str,
+    excluded: Mapping[str, str],
+    answers: Mapping[str, str],
+    clipped: Mapping[str, int],
+) -> tuple[Reason, ...]:
+    """The rules that put the verdict ahead of the runner-up, then the gates, then the core.
+
+    Only rules that gave the verdict points count: a rule that merely hurt the runner-up less
+    ("value in weeks" when fine_tune beats build) would read as an argument for the wrong thing.
+    """
+    ranked = sorted(
+        (
+            r
+            for r in fired
+            if r.points.get(verdict, 0) > 0
+            and r.points.get(verdict, 0) - r.points.get(runner_up, 0) > 0
+        ),
+        key=lambda r: (r.points.get(runner_up, 0) - r.points.get(verdict, 0), RULES.index(r)),
+    )
+    reasons = [Reason(r.principle, r.reason_key, r.name) for r in ranked[:4]]
+    build_in_play = (
+        _leans_to_owning(answers) or sorted(VERDICTS, key=lambda v: -clipped[v]).index("build") < 2
+    )
+    if verdict != "build" and "build" in excluded and build_in_play:
+        reasons.append(
+            Reason("colossal_resources", f"advisor.reason.{BUILD_GATE_RULE}", BUILD_GATE_RULE)
+        )
+    for name, principle in CORE_REASONS[verdict]:
+        if len(reasons) >= 3 and len({r.principle for r in reasons}) >= 2:
+            break
+        reasons.append(Reason(principle, f"advisor.reason.{name}", name))
+    return tuple(reasons)
+
+
+def score_answers(answers: Mapping[str, str]) -> Assessment:
+    """Score a team's answers: the one scoring function Slack, the terminal and JSON share."""
+    checked = validate_answers(answers)
+    raw = dict(PRIORS)
+    contributions = [
+        Contribution("prior", v, p / 100, "advisor.reason.prior") for v, p in PRIORS.items() if p
+    ]
+    fired = [rule for rule in RULES if rule.matches(checked)]
+    for rule in fired:
+        for verdict, points in rule.points.items():
+            raw[verdict] += points
+            contributions.append(Contribution(rule.name, verdict, points / 100, rule.reason_key))
+    clipped = {v: min(max(raw[v], 0), 100) for v in VERDICTS}
+
+    excluded, bars_missed = _excluded(checked)
+    allowed = [v for v in VERDICTS if v not in excluded]
+    verdict = _pick(allowed, clipped)
+    # A closed verdict counts as zero when measuring the lead: it cannot be chosen.
+    effective = {v: (clipped[v] if v in allowed else 0) for v in VERDICTS}
+    runner_up = _pick([v for v in VERDICTS if v != verdict], clipped)
+    gap = effective[verdict] - max(effective[v] for v in VERDICTS if v != verdict)
+
+    flags = tuple(flag for flag, test in RED_FLAG_TESTS.items() if test(checked, verdict))
+    return Assessment(
+        answers=checked,
+        verdict=verdict,
+        confidence=_confidence(gap, checked),
+        scores={v: clipped[v] / 100 for v in VERDICTS},
+        red_flags=flags,
+        reasons=_reasons(fired, verdict, runner_up, excluded, checked, clipped),
+        contributions=tuple(contributions),
+        excluded=excluded,
+        bars_missed=bars_missed,
+    )

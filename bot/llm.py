@@ -1,0 +1,187 @@
+"""The optional LLM writer: the only module that talks to an OpenAI-compatible server.
+
+The engine decides; the LLM only writes prose (the narrative, ``ask`` answers) and is told the
+engine's result and the principles. Every failure becomes :class:`LLMError`, logged in one line
+without the key, and the callers fall back to the offline advisor with the user told.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+import openai
+
+from bot.assessment import advice as offline
+from bot.assessment.ask import answer_offline, usage
+from bot.assessment.engine import Assessment
+from bot.i18n import t
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 15.0
+LANGUAGE_NAMES = {"en": "English", "fr": "French"}
+
+PRINCIPLES_BRIEF = """\
+- mission_or_nothing: a foundation model must be a mission that transcends the company. "If you \
+don't think intelligence is the most valuable resource in the world, don't build a foundation \
+model."
+- colossal_resources: it takes colossal resources (hundreds of millions, thousands of GPUs for \
+years, people who have pretrained before), a clear vision and conviction.
+- two_valid_reasons: only two reasons hold: a cash machine worth billions, or redefining \
+humanity's future. Raising venture money or following a trend is not one.
+- plug_into_the_grid: don't build a power plant when you can plug into the grid: wrap an existing \
+model in a solution for your market; faster and more profitable.
+- product_not_model: a model alone is not enough; ship a complete product with tangible value.
+- all_in: "If you're going to go all in, go all in": aim at the most demanding environments \
+(defense, government) with robust tools, not prototypes.
+- hypercompetitive: the market is hyper-competitive (DeepSeek, Cursor); half-measures drown.
+- lever_not_burden: AI is a lever, not a burden; the value is how you use it on concrete problems.
+"""
+
+VOICE = (
+    "You are the Build-vs-Buy Advisor, speaking in the blunt voice of Jason Warner (Poolside) at "
+    "HumanX 2025: short sentences, no hedging, no hype. Use Slack mrkdwn (*bold*, _italic_, "
+    "bullets with •); no headings with #, no code fences, no JSON."
+)
+
+NARRATIVE_SYSTEM = (
+    VOICE + "\n\nThe principles you argue from:\n{principles}\n"
+    "You receive the JSON result of a deterministic build-vs-buy assessment. Rewrite its "
+    "`advice` draft as your own advice to the team, in {language}, under 300 words: red flags "
+    "first, then the reasons citing the principles, then the next steps. Rules: you must not "
+    "change the verdict, the confidence, the scores or the red flags; do not add red flags or "
+    "verdicts of your own; do not invent numbers. Return only the prose of the advice."
+)
+
+ASK_SYSTEM = (
+    VOICE + "\n\nThe principles you argue from:\n{principles}\n"
+    "Answer the user's question about building versus buying AI (buy a product, wrap a model "
+    "API, fine-tune an open-weight model, or pre-train a foundation model) in {language}, in "
+    "under 200 words, citing the principles that apply by their idea, not their ids. If they "
+    "want a verdict for their own team, tell them to run the assessment. Return only prose."
+)
+
+
+class LLMError(Exception):
+    """Any failure of the LLM: timeout, HTTP error, rate limit, empty or unusable answer."""
+
+
+@dataclass(frozen=True)
+class Advice:
+    """Text to show, whether the LLM wrote it, and the notice to show when it could not."""
+
+    text: str
+    used_llm: bool
+    fallback_notice: str | None = None
+
+
+class LLMClient:
+    """Chat Completions on any OpenAI-compatible server, failing fast instead of retrying.
+
+    We never wait on retries: the offline advisor is always there, so one attempt (or
+    ``max_retries=1``) within ``timeout`` seconds is all a Slack user should wait for.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str | None = None,
+        model: str = "gpt-4o-mini",
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = 0,
+    ) -> None:
+        self.model = model
+        self.timeout = timeout
+        self._api_key = api_key
+        self._client = openai.OpenAI(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+        )
+
+    def complete(self, system: str, user: str) -> str:
+        """One chat completion; the assistant's text, stripped, or :class:`LLMError`."""
+        try:
+            response = self._client.chat.completions.create(
+                model=self.model,
+                messages=[
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": user},
+                ],
+            )
+            content = response.choices[0].message.content
+        except openai.OpenAIError as exc:
+            raise self._failure(type(exc).__name__, _describe(exc)) from exc
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+            # A 200 whose body is not a chat completion (no choices, not JSON, wrong shape).
+            raise self._failure("MalformedResponse", type(exc).__name__) from exc
+        if not isinstance(content, str) or not content.strip():
+            raise self._failure("EmptyResponse", "no text in the first choice")
+        return content.strip()
+
+    def rewrite_narrative(self, assessment: Assessment, lang: str) -> str:
+        """The engine's advice as LLM prose; verdict, scores and flags stay the engine's."""
+        system = NARRATIVE_SYSTEM.format(
+            principles=PRINCIPLES_BRIEF, language=LANGUAGE_NAMES.get(lang, "English")
+        )
+        user = json.dumps(assessment.to_json(lang), ensure_ascii=False)
+        return self._prose(self.complete(system, user))
+
+    def answer(self, question: str, lang: str) -> str:
+        system = ASK_SYSTEM.format(
+            principles=PRINCIPLES_BRIEF, language=LANGUAGE_NAMES.get(lang, "English")
+        )
+        return self._prose(self.complete(system, question))
+
+    def _prose(self, text: str) -> str:
+        """Refuse an answer that is a JSON document rather than advice (a model echoing input)."""
+        if text.startswith("```"):
+            text = text.strip("`").removeprefix("markdown").strip()
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return text
+        if isinstance(parsed, dict | list):
+            raise self._failure("NotProse", "the model answered with JSON")
+        return text
+
+    def _failure(self, kind: str, detail: str) -> LLMError:
+        detail = " ".join(detail.replace(self._api_key, "***").split()) if self._api_key else detail
+        logger.warning("LLM call failed (model=%s): %s: %s", self.model, kind, detail[:300])
+        return LLMError(f"{kind}: {detail}")
+
+
+def _describe(exc: openai.OpenAIError) -> str:
+    status = getattr(exc, "status_code", None)
+    message = getattr(exc, "message", None) or str(exc)
+    return f"HTTP {status}: {message}" if status else message
+
+
+def advise(assessment: Assessment, lang: str, llm: LLMClient | None) -> Advice:
+    """The narrative for an assessment: the LLM's when it works, the offline one otherwise."""
+    if llm is None:
+        return Advice(offline.narrative(assessment, lang), used_llm=False)
+    try:
+        return Advice(llm.rewrite_narrative(assessment, lang), used_llm=True)
+    except LLMError:
+        return Advice(
+            offline.narrative(assessment, lang),
+            used_llm=False,
+            fallback_notice=t("advisor.llm.fallback_notice", lang),
+        )
+
+
+def answer_question(question: str, lang: str, llm: LLMClient | None) -> Advice:
+    """An ``ask`` answer: usage for an empty question, else the LLM's or the offline one."""
+    if not question.strip():
+        return Advice(usage(lang), used_llm=False)
+    if llm is None:
+        return Advice(answer_offline(question, lang).text, used_llm=False)
+    try:
+        return Advice(llm.answer(question, lang), used_llm=True)
+    except LLMError:
+        return Advice(
+            answer_offline(question, lang).text,
+            used_llm=False,
+            fallback_notice=t("advisor.llm.fallback_notice", lang),
+        )

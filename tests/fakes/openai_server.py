@@ -1,0 +1,237 @@
+"""A local OpenAI-compatible server for tests: real HTTP, real client, scripted misbehaviour.
+
+It answers ``POST /v1/chat/completions`` (and ``/chat/completions``) in the shape of the
+``CreateChatCompletionResponse`` schema of shared/reference/openai/openapi.json, refuses what the
+spec requires and is missing (``model``, ``messages``) and a wrong Bearer key, and can be told
+to be slow, fail with 500 or 429, send garbage, empty content or no choices.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+API_KEY = "sk-test-fake-key-0123456789"
+SPEC_PATH = Path("reference/openai/openapi.json")
+MODES = ("normal", "slow", "error_500", "rate_limited", "garbage", "empty", "no_choices")
+PATHS = ("/v1/chat/completions", "/chat/completions")
+
+
+@dataclass
+class Recorded:
+    path: str
+    headers: dict[str, str]  # names lower-cased
+    body: Any
+
+
+@dataclass
+class Behaviour:
+    mode: str = "normal"
+    content: str = "Plug into the grid. Ship a product, not a model."
+    delay: float = 0.0
+    retry_after: int = 1
+
+
+def openapi_spec() -> dict[str, Any]:
+    """OpenAI's OpenAPI document from ``shared/`` (``$BVB_SHARED_DIR``, else beside the repo)."""
+    override = os.environ.get("BVB_SHARED_DIR")
+    shared = Path(override) if override else Path(__file__).resolve().parents[2].parent / "shared"
+    return json.loads((shared / SPEC_PATH).read_text(encoding="utf-8"))
+
+
+def _error(message: str, type_: str, code: str | None = None, param: str | None = None) -> dict:
+    """An error body shaped like OpenAI's ErrorResponse."""
+    return {"error": {"message": message, "type": type_, "param": param, "code": code}}
+
+
+def completion(model: str, content: str | None) -> dict[str, Any]:
+    """A successful CreateChatCompletionResponse."""
+    return {
+        "id": "chatcmpl-fake0001",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": None},
+                "logprobs": None,
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 42, "completion_tokens": 12, "total_tokens": 54},
+    }
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that timed out and hung up is expected here, not a failure
+
+
+class FakeOpenAI:
+    """The server, its base URL, the requests it saw, and how it should behave next."""
+
+    def __init__(self) -> None:
+        self.behaviour = Behaviour()
+        self.requests: list[Recorded] = []
+        self._stopping = threading.Event()
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    @property
+    def api_key(self) -> str:
+        return API_KEY
+
+    def behave(self, mode: str, **options: Any) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
+        self.behaviour = Behaviour(mode=mode, **options)
+
+    def start(self) -> FakeOpenAI:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # wakes handlers sleeping in "slow" mode
+        if self._thread.is_alive():  # shutdown() would wait forever on a loop never started
+            self._server.shutdown()
+        self._server.server_close()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+                pass  # keep test output clean
+
+            def do_POST(self) -> None:  # noqa: N802 - stdlib name
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    body: Any = json.loads(raw or b"null")
+                except ValueError:
+                    body = None
+                fake.requests.append(
+                    Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
+                fake._respond(self, body)
+
+        return Handler
+
+    def _send(
+        self,
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        payload: Any,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> None:
+        data = raw if raw is not None else json.dumps(payload).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _respond(self, handler: BaseHTTPRequestHandler, body: Any) -> None:
+        if handler.path not in PATHS:
+            self._send(
+                handler, 404, _error(f"Unknown path {handler.path}", "invalid_request_error")
+            )
+            return
+        if handler.headers.get("Authorization") != f"Bearer {API_KEY}":
+            self._send(
+                handler,
+                401,
+                _error("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"),
+            )
+            return
+        if not isinstance(body, dict):
+            self._send(
+                handler,
+                400,
+                _error(
+                    "We could not parse the JSON body of your request.", "invalid_request_error"
+                ),
+            )
+            return
+        for required in ("model", "messages"):
+            if required not in body:
+                self._send(
+                    handler,
+                    400,
+                    _error(
+                        f"Missing required parameter: '{required}'.",
+                        "invalid_request_error",
+                        "missing_required_parameter",
+                        required,
+                    ),
+                )
+                return
+        if not isinstance(body["messages"], list) or not body["messages"]:
+            self._send(
+                handler,
+                400,
+                _error(
+                    "'messages' must be a non-empty array.",
+                    "invalid_request_error",
+                    None,
+                    "messages",
+                ),
+            )
+            return
+
+        b = self.behaviour
+        model = str(body["model"])
+        if b.mode == "slow":
+            self._stopping.wait(b.delay)
+            self._send(handler, 200, completion(model, b.content))
+        elif b.mode == "error_500":
+            self._send(handler, 500, _error("The server had an error.", "server_error"))
+        elif b.mode == "rate_limited":
+            self._send(
+                handler,
+                429,
+                _error("Rate limit reached.", "requests", "rate_limit_exceeded"),
+                headers={"Retry-After": str(b.retry_after)},
+            )
+        elif b.mode == "garbage":
+            self._send(handler, 200, None, raw=b"<html>502 Bad Gateway</html> {not json")
+        elif b.mode == "empty":
+            self._send(handler, 200, completion(model, ""))
+        elif b.mode == "no_choices":
+            payload = completion(model, b.content)
+            del payload["choices"]
+            self._send(handler, 200, payload)
+        else:
+            self._send(handler, 200, completion(model, b.content))
+
+
+@pytest.fixture
+def openai_server() -> Iterator[FakeOpenAI]:
+    """A running fake OpenAI server for one test (``.base_url``, ``.api_key``, ``.behave()``)."""
+    server = FakeOpenAI().start()
+    try:
+        yield server
+    finally:
+        server.stop()

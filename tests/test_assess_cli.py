@@ -1,0 +1,192 @@
+"""``assess`` on the command line: JSON for scripts, numbered questions for people."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.assessment.cli import main
+from bot.assessment.questions import PAGES, QUESTIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYS = ["verdict", "confidence", "scores", "red_flags", "reasons", "next_steps", "advice"]
+FRONTIER = {
+    "ai_role": "is_the_product", "motivation": "mission", "budget": "over_100m",
+    "compute": "frontier_scale", "talent": "research_lab", "data": "web_scale",
+    "time_to_value": "years", "deployment": "any_cloud", "differentiation": "no",
+    "product": "full_product", "usage_volume": "high",
+}  # fmt: skip
+
+
+def run(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_json_from_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(FRONTIER), encoding="utf-8")
+    code, out, err = run(["--answers", str(path), "--format", "json"])
+    assert (code, err) == (0, "")
+    result = json.loads(out)  # exactly one object: json.loads refuses trailing data
+    assert list(result) == KEYS
+    assert result["verdict"] == "build"
+    assert out.count("\n") == 1
+
+
+def test_json_from_stdin_in_french() -> None:
+    code, out, err = run(["--answers", "-", "--format", "json", "--lang", "fr"],
+                         json.dumps({"ai_role": "exploring", "talent": "none"}))  # fmt: skip
+    assert (code, err) == (0, "")
+    result = json.loads(out)
+    assert result["verdict"] == "buy"
+    assert "Acheter" in result["advice"]
+
+
+def test_answers_default_to_json() -> None:
+    code, out, _ = run(["--answers", "-"], "{}")
+    assert code == 0 and list(json.loads(out)) == KEYS
+
+
+def test_text_format_prints_scores_and_the_narrative() -> None:
+    code, out, err = run(["--answers", "-", "--format", "text"], json.dumps(FRONTIER))
+    assert (code, err) == (0, "")
+    assert out.startswith("Scores: Buy 0.00")
+    assert "*Build your own foundation model.*" in out
+    assert "If you're going to go all in, go all in." in out
+
+
+@pytest.mark.parametrize(
+    ("stdin", "fragment"),
+    [
+        ("not json", "answers are not valid JSON"),
+        ("", "answers are not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ('"wrap"', "must be a JSON object"),
+        ('{"colour": "blue"}', "unknown question id 'colour'; valid ids: ai_role, motivation"),
+        ('{"budget": "lots"}', "unknown answer 'lots' for 'budget'; valid answers: under_100k"),
+        ('{"budget": 5}', "must be a string, not a number"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(stdin: str, fragment: str) -> None:
+    code, out, err = run(["--answers", "-", "--format", "json"], stdin)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.endswith("\n")
+    assert fragment in err
+
+
+def test_unreadable_file_exits_2(tmp_path: Path) -> None:
+    code, out, err = run(["--answers", str(tmp_path / "missing.json"), "--format", "json"])
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "cannot read answers file" in err
+
+
+def test_a_directory_is_unreadable_too(tmp_path: Path) -> None:
+    code, out, err = run(["--answers", str(tmp_path)])
+    assert (code, out) == (2, "") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--format", "yaml"], ["--lang", "de"], ["--answers"], ["--frobnicate"]],
+)
+def test_bad_arguments_exit_2_with_one_line(argv: list[str]) -> None:
+    code, out, err = run(argv)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and err.startswith("assess: ")
+
+
+def test_help_exits_0() -> None:
+    code, out, err = run(["--help"])
+    assert (code, err) == (0, "")
+    assert "--answers" in out
+
+
+# --- interactive ----------------------------------------------------------------------------
+
+
+def _typed(answers: dict[str, str]) -> str:
+    """The numbers a user types, page by page, to give ``answers``."""
+    order = [q for page in PAGES for q in page]
+    return "".join(f"{QUESTIONS[q].index(answers[q]) + 1}\n" for q in order)
+
+
+def test_interactive_run_gives_the_same_verdict_as_json() -> None:
+    code, out, err = run([], _typed(FRONTIER))
+    assert (code, err) == (0, "")
+    assert "1/11. What role does AI play in what you sell?" in out
+    assert "1) It is the product — Customers pay for the model itself" in out
+    assert "*Build your own foundation model.*" in out
+
+
+def test_interactive_re_asks_on_enter_and_invalid_input() -> None:
+    typed = "\n0\nfive\n9\n" + _typed(FRONTIER)
+    code, out, _ = run([], typed)
+    assert code == 0
+    assert out.count("Type a number from 1 to 4.") == 4
+    assert "*Build your own foundation model.*" in out
+
+
+def test_interactive_json_keeps_stdout_for_the_object() -> None:
+    code, out, err = run(["--format", "json", "--lang", "fr"], _typed(FRONTIER))
+    assert code == 0
+    assert json.loads(out)["verdict"] == "build"
+    assert "Quelle place l'IA tient-elle" in err
+
+
+def test_end_of_input_leaves_cleanly() -> None:
+    code, out, err = run([], "1\n2\n")
+    assert code == 1
+    assert "Traceback" not in out + err
+    assert "Cancelled. Nothing was saved." in err
+
+
+class _CtrlC(io.StringIO):
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_leaves_cleanly_with_130() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = main([], stdin=_CtrlC(), stdout=out, stderr=err)
+    assert code == 130
+    assert "Traceback" not in out.getvalue() + err.getvalue()
+    assert "Cancelled" in err.getvalue()
+
+
+# --- through a real process -----------------------------------------------------------------
+
+ENTRY = "from bot.assessment.cli import main; raise SystemExit(main())"
+
+
+def test_subprocess_json(tmp_path: Path) -> None:
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(FRONTIER), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-c", ENTRY, "--answers", str(path), "--format", "json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert json.loads(proc.stdout)["verdict"] == "build"
+
+
+def test_subprocess_bad_input() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", ENTRY, "--answers", "-", "--format", "json"],
+        input='{"ai_role": "maybe"}', cwd=ROOT, capture_output=True, text=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        "assess: unknown answer 'maybe' for 'ai_role'; valid answers: "
+        "is_the_product, differentiator, supporting, exploring"
+    ]
