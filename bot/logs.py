@@ -29,6 +29,8 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # slack_sdk logs whole request bodies at DEBUG; keep it quieter unless asked.
+    # Quieter neighbours unless asked: slack_sdk logs whole request bodies at DEBUG, APScheduler
+    # logs every run of every job, Alembic every plugin it loads. Our jobs log their own outcome.
     if level != "DEBUG":
-        logging.getLogger("slack_sdk").setLevel(logging.WARNING)
+        for noisy in ("slack_sdk", "apscheduler", "alembic.runtime.plugins"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
