@@ -21,6 +21,7 @@ USAGE = """usage: python -m bot [COMMAND]
   migrate           alembic upgrade head
   assess …          the assessment in the terminal or as JSON (assess --help)
   digest preview …  fetch feeds and print the digest that would be sent
+  purge --team T…   delete all of a workspace's data, tokens included (--yes: no prompt)
 """
 
 
@@ -39,6 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.news.preview import main as preview_main
 
         return preview_main(rest[1:])
+    if command == "purge":
+        from bot.team_config.cli import main as purge_main
+
+        return purge_main(rest)
     runners = {"": run_all, "web": run_web, "worker": run_worker, "migrate": run_migrate}
     if command not in runners:
         print(f"unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)

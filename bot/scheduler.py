@@ -20,6 +20,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import delete
 
 from bot.db import session_scope
+from bot.jobs.reminders import send_review_reminders
 from bot.models import ProcessedEvent
 from bot.services import Services
 
@@ -59,6 +60,7 @@ def prune_processed_events(services: Services) -> int:
 # Features append their jobs here (feeds, digests, reminders).
 JOBS: list[ScheduledJob] = [
     ScheduledJob("maintenance.prune_events", prune_processed_events, minutes=60),
+    ScheduledJob("decisions.review_reminders", send_review_reminders, minutes=5),
 ]
 
 

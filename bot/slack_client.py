@@ -1,6 +1,11 @@
-"""The one way we build Slack Web API clients: our base URL, timeouts and retry policy."""
+"""The one way we build Slack Web API clients: our base URL, timeouts and retry policy.
+
+Jobs run outside any Slack request, so they get a team's client from ``team_client``.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -8,8 +13,14 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
 from bot.config import Settings
+from bot.db import session_scope
+from bot.models import Workspace
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 
 def retry_handlers() -> list:
@@ -28,3 +39,17 @@ def make_web_client(settings: Settings, token: str | None = None, timeout: int =
         timeout=timeout,
         retry_handlers=retry_handlers(),
     )
+
+
+def team_client(services: Services, team_id: str) -> WebClient | None:
+    """A Web API client with ``team_id``'s bot token, None when the team has none."""
+    settings = services.settings
+    if not settings.oauth_enabled:
+        return make_web_client(settings, token=settings.SLACK_BOT_TOKEN)
+    store = services.installation_store or SQLAlchemyInstallationStore(
+        client_id=settings.SLACK_CLIENT_ID, engine=services.engine)
+    with session_scope(services.sessions) as session:
+        workspace = session.get(Workspace, team_id)
+        enterprise_id = workspace.enterprise_id if workspace else None
+    bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+    return make_web_client(settings, token=bot.bot_token) if bot and bot.bot_token else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import commands, errors, events, middleware
+from handlers import commands, decisions, errors, events, middleware, settings
 
 
 def register(app: App, services: Services) -> None:
@@ -13,3 +13,5 @@ def register(app: App, services: Services) -> None:
     errors.register(app)
     commands.register(app, services)
     events.register(app)
+    decisions.register(app, services)
+    settings.register(app, services)

@@ -48,12 +48,22 @@ def _compare_type(context_, inspected, metadata, inspected_type, metadata_type) 
     return None
 
 
+# Indexes the migrations make by hand for one database only (no model can describe them).
+DATABASE_ONLY_INDEXES = {"ix_decisions_search"}  # PostgreSQL text search, bot/decisions
+
+
+def _include_object(obj: object, name: str | None, type_: str, reflected: bool,
+                    compare_to: object) -> bool:
+    return not (type_ == "index" and reflected and name in DATABASE_ONLY_INDEXES)
+
+
 def _configure(**kwargs: object) -> None:
     context.configure(
         target_metadata=target_metadata,
         render_item=_render_item,
         process_revision_directives=_skip_empty,
         compare_type=_compare_type,
+        include_object=_include_object,
         render_as_batch=True,  # SQLite alters tables by copying them
         **kwargs,
     )

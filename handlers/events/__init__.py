@@ -6,12 +6,10 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext
-from slack_sdk import WebClient
 
 from bot.db import session_scope
-from bot.views.home import home_view
 from bot.workspaces import mark_uninstalled
-from handlers.context import services_of, team_language
+from handlers.context import services_of
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +39,6 @@ def tokens_revoked(event: dict[str, Any], context: BoltContext) -> None:
              len(tokens.get("bot") or []), len(tokens.get("oauth") or []))
 
 
-def app_home_opened(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    if event.get("tab", "home") != "home":
-        return
-    lang = team_language(services_of(context), context.team_id)
-    client.views_publish(user_id=event["user"], view=home_view(lang))
-
-
 def register(app: App) -> None:
-    app.event("app_home_opened")(app_home_opened)
     app.event("app_uninstalled")(app_uninstalled)
     app.event("tokens_revoked")(tokens_revoked)

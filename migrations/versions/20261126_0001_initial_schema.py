@@ -300,6 +300,14 @@ def upgrade() -> None:
             "ix_decisions_team_created", ["team_id", "created_at", "id"], unique=False
         )
 
+    if op.get_context().dialect.name == "postgresql":
+        # Word search in the decision log (bot/decisions/search.py repeats this expression);
+        # PostgreSQL only, so it lives here and not in the models (see migrations/env.py).
+        op.execute(
+            "CREATE INDEX ix_decisions_search ON decisions "
+            "USING gin (to_tsvector('simple', title || ' ' || rationale))"
+        )
+
     op.create_table(
         "digest_sent_items",
         sa.Column("team_id", sa.String(length=32), nullable=False),
@@ -440,6 +448,8 @@ def downgrade() -> None:
     op.drop_table("team_feeds")
     op.drop_table("news_item_sources")
     op.drop_table("digest_sent_items")
+    if op.get_context().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_decisions_search")
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.drop_index("ix_decisions_team_created")
         batch_op.drop_index("ix_decisions_review")

@@ -1,0 +1,61 @@
+"""What the Home tab shows for a team: latest decisions, upcoming reviews, the digest schedule.
+
+Bounded by construction (a fixed number of each), so the Home tab stays within Block Kit's
+100 blocks however large the log grows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.decisions.rules import ACTIVE_STATUSES
+from bot.decisions.store import DecisionSummary
+from bot.models import Decision
+from bot.workspaces import team_settings
+
+LATEST = 8
+UPCOMING = 5
+
+
+@dataclass(frozen=True)
+class DigestSchedule:
+    enabled: bool
+    days: str  # "daily" or "mon,thu"
+    time: str  # "09:00"
+    timezone: str
+    channel_id: str | None
+
+
+@dataclass(frozen=True)
+class HomeOverview:
+    latest: list[DecisionSummary]
+    total: int
+    upcoming: list[DecisionSummary]
+    digest: DigestSchedule
+    today: date  # the team's today, to mark overdue reviews
+
+
+def home_overview(session: Session, team_id: str, today: date) -> HomeOverview:
+    """Everything the Home tab needs, in four small indexed queries."""
+    latest = session.scalars(
+        select(Decision).where(Decision.team_id == team_id)
+        .order_by(Decision.created_at.desc(), Decision.id.desc()).limit(LATEST)
+    )
+    total = session.scalar(
+        select(func.count()).select_from(Decision).where(Decision.team_id == team_id)
+    ) or 0
+    # Overdue reviews come first: they are the ones someone has forgotten.
+    upcoming = session.scalars(
+        select(Decision).where(Decision.team_id == team_id, Decision.review_date.is_not(None),
+                               Decision.status.in_(ACTIVE_STATUSES))
+        .order_by(Decision.review_date, Decision.id).limit(UPCOMING)
+    )
+    settings = team_settings(session, team_id)
+    digest = DigestSchedule(settings.digest_enabled, settings.digest_days, settings.digest_time,
+                            settings.timezone or "UTC", settings.digest_channel_id)
+    return HomeOverview([DecisionSummary.of(d) for d in latest], total,
+                        [DecisionSummary.of(d) for d in upcoming], digest, today)

@@ -1,0 +1,181 @@
+"""Decisions read and changed strictly within one team, every change kept in its history.
+
+Every lookup takes the team id from the request, so an id forged from another workspace is
+simply not found here: nothing is read or changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.decisions.rules import DecisionDraft, DraftRejected
+from bot.errors import NotAllowed, NotFound, UserError
+from bot.models import Assessment, Decision, DecisionEvent
+
+# Fields an edit may change, in the order the history shows them.
+EDITABLE = ("title", "verdict", "rationale", "alternatives", "owner_id", "participants",
+            "status", "review_date", "assessment_id")
+
+
+@dataclass(frozen=True)
+class DecisionSummary:
+    """What lists, the Home tab and reminders show of a decision (no session needed)."""
+
+    id: int
+    title: str
+    verdict: str
+    status: str
+    owner_id: str
+    review_date: date | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, decision: Decision) -> DecisionSummary:
+        return cls(decision.id, decision.title, decision.verdict, decision.status,
+                   decision.owner_id, decision.review_date, decision.created_at)
+
+
+def parse_id(raw: object) -> int:
+    """An id from a payload (button value, metadata); garbage reads as "not found"."""
+    text = str(raw).strip() if raw is not None else ""
+    if not text.isdigit() or len(text) > 18:
+        raise NotFound()
+    return int(text)
+
+
+def get_decision(session: Session, team_id: str, decision_id: int) -> Decision:
+    decision = session.scalar(
+        select(Decision).where(Decision.team_id == team_id, Decision.id == decision_id)
+    )
+    if decision is None:
+        raise NotFound()
+    return decision
+
+
+def get_assessment(session: Session, team_id: str, assessment_id: int) -> Assessment:
+    assessment = session.scalar(
+        select(Assessment).where(Assessment.team_id == team_id, Assessment.id == assessment_id)
+    )
+    if assessment is None:
+        raise NotFound()
+    return assessment
+
+
+def recent_assessments(session: Session, team_id: str, limit: int = 25) -> list[tuple[int, str]]:
+    """(id, title) of the team's latest assessments, for the modal's "linked assessment"."""
+    rows = session.execute(
+        select(Assessment.id, Assessment.title).where(Assessment.team_id == team_id)
+        .order_by(Assessment.created_at.desc(), Assessment.id.desc()).limit(limit)
+    )
+    return [(row.id, row.title) for row in rows]
+
+
+def require_change_right(decision: Decision, user_id: str, is_admin: Callable[[], bool]) -> None:
+    """Only the owner, the creator or an admin may change a decision (admin asked last: slow)."""
+    if user_id in (decision.owner_id, decision.created_by) or is_admin():
+        return
+    raise NotAllowed("decisions.error.not_yours", owner=f"<@{decision.owner_id}>")
+
+
+def _plain(value: Any) -> Any:
+    """History values as JSON: dates in ISO 8601, tuples as lists."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def record(session: Session, decision: Decision, user_id: str, action: str,
+           changes: dict[str, tuple[Any, Any]], now: datetime) -> DecisionEvent:
+    """Keep one history entry: who, when, what (each field's before and after)."""
+    event = DecisionEvent(
+        team_id=decision.team_id, decision_id=decision.id, user_id=user_id, action=action,
+        changes={k: {"before": _plain(b), "after": _plain(a)} for k, (b, a) in changes.items()},
+        created_at=now,
+    )
+    session.add(event)
+    return event
+
+
+def _draft_values(draft: DecisionDraft) -> dict[str, Any]:
+    return {
+        "title": draft.title.strip(), "verdict": draft.verdict, "rationale": draft.rationale,
+        "alternatives": draft.alternatives, "owner_id": draft.owner_id,
+        "participants": list(draft.participants), "status": draft.status,
+        "review_date": draft.review_date, "assessment_id": draft.assessment_id,
+    }
+
+
+def _check_assessment(session: Session, team_id: str, assessment_id: int | None) -> None:
+    if assessment_id is not None:
+        try:
+            get_assessment(session, team_id, assessment_id)
+        except NotFound as error:
+            raise DraftRejected({"assessment": error.key}) from error
+
+
+def create_decision(session: Session, team_id: str, user_id: str, draft: DecisionDraft,
+                    now: datetime, supersedes: Decision | None = None) -> Decision:
+    """A new decision with its "created" history entry; ``supersedes`` is retired by it."""
+    _check_assessment(session, team_id, draft.assessment_id)
+    if supersedes is not None and supersedes.superseded_by_id is not None:
+        raise UserError("decisions.error.already_superseded")
+    values = _draft_values(draft)
+    decision = Decision(team_id=team_id, created_by=user_id, created_at=now, updated_at=now,
+                        **values)
+    session.add(decision)
+    session.flush()
+    changes = {k: (None, v) for k, v in values.items() if v not in (None, "", [])}
+    if supersedes is not None:
+        changes["supersedes"] = (None, supersedes.id)
+        retire = {"status": (supersedes.status, "superseded"),
+                  "superseded_by_id": (None, decision.id)}
+        supersedes.status, supersedes.superseded_by_id = "superseded", decision.id
+        supersedes.updated_at = now
+        record(session, supersedes, user_id, "superseded", retire, now)
+    record(session, decision, user_id, "created", changes, now)
+    return decision
+
+
+def edit_decision(session: Session, decision: Decision, user_id: str, draft: DecisionDraft,
+                  now: datetime) -> dict[str, tuple[Any, Any]]:
+    """Apply the modal's values; only what changed is written and kept in the history."""
+    if draft.assessment_id != decision.assessment_id:
+        _check_assessment(session, decision.team_id, draft.assessment_id)
+    values = _draft_values(draft)
+    changes = {k: (getattr(decision, k), values[k]) for k in EDITABLE
+               if getattr(decision, k) != values[k]}
+    for name, (_before, after) in changes.items():
+        setattr(decision, name, after)
+    if changes:
+        decision.updated_at = now
+        record(session, decision, user_id, "edited", changes, now)
+    return changes
+
+
+def change(session: Session, decision: Decision, user_id: str, action: str, now: datetime,
+           **values: Any) -> dict[str, tuple[Any, Any]]:
+    """Set a few fields (status, review date) under a named action; no-ops leave no trace."""
+    changes = {k: (getattr(decision, k), v) for k, v in values.items()
+               if getattr(decision, k) != v}
+    for name, (_before, after) in changes.items():
+        setattr(decision, name, after)
+    if changes:
+        decision.updated_at = now
+        record(session, decision, user_id, action, changes, now)
+    return changes
+
+
+def history(session: Session, team_id: str, decision_id: int) -> list[DecisionEvent]:
+    return list(session.scalars(
+        select(DecisionEvent)
+        .where(DecisionEvent.team_id == team_id, DecisionEvent.decision_id == decision_id)
+        .order_by(DecisionEvent.created_at, DecisionEvent.id)
+    ))

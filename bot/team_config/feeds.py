@@ -1,0 +1,58 @@
+"""A feed an admin adds is fetched and parsed before it is saved: a bad one never lands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from bot.i18n import has, t
+from bot.news.canonical import canonical_url
+from bot.news.feeds import default_name
+from bot.news.fetch import FetchResult, fetch_feed
+from bot.news.normalize import parse_feed
+from bot.team_config.form import FieldError
+
+# Slack wants a view_submission answered within 3 s; the whole fetch must end well before.
+FETCH_TIMEOUT = 2.0
+
+Fetch = Callable[..., FetchResult]
+
+
+@dataclass(frozen=True)
+class FeedCheck:
+    url: str
+    title: str | None = None
+    error: FieldError | None = None
+
+
+def known_feed_error(url: str, team_urls: Iterable[str]) -> FieldError | None:
+    """Refuse a feed the team already has, or one every team gets anyway."""
+    wanted = canonical_url(url)
+    if wanted in {canonical_url(u) for u in team_urls}:
+        return FieldError("settings.error.feed_duplicate")
+    if default_name(url) is not None:
+        return FieldError("settings.error.feed_builtin")
+    return None
+
+
+def check_new_feed(url: str, lang: str, *, allow_private: bool,
+                   timeout: float = FETCH_TIMEOUT, fetch: Fetch = fetch_feed) -> FeedCheck:
+    """Fetch and parse ``url`` once; the error, if any, is worded in ``lang`` for the field."""
+    result = fetch(url, allow_private=allow_private, timeout=timeout)
+    if result.status != "ok":
+        code = result.error_code or "network"
+        key = f"news.fetch_error.{code}" if has(f"news.fetch_error.{code}") else \
+            "news.fetch_error.network"
+        return FeedCheck(url, error=_failed(t(key, lang, detail=result.error or code)))
+    headers = {"content-location": result.final_url or url}
+    if result.content_type:
+        headers["content-type"] = result.content_type
+    parsed = parse_feed(result.body, url, headers)
+    if parsed.error:
+        return FeedCheck(url, error=_failed(t("news.fetch_error.parse", lang,
+                                              detail=parsed.error)))
+    return FeedCheck(url, title=parsed.title or None)
+
+
+def _failed(reason: str) -> FieldError:
+    return FieldError("settings.error.feed_failed", {"reason": " ".join(reason.split())[:300]})

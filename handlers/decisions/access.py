@@ -1,0 +1,84 @@
+"""What every decision listener needs: the team's context, the right to change, the Home."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.admins import is_admin
+from bot.db import session_scope
+from bot.decisions.overview import home_overview
+from bot.decisions.rules import team_today
+from bot.decisions.store import get_decision, parse_id, require_change_right
+from bot.models import Decision
+from bot.services import Services
+from bot.views.home import home_view
+from bot.workspaces import team_settings
+from handlers.context import user_info
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TeamContext:
+    lang: str
+    today: date
+    review_period_days: int
+
+
+def team_context(services: Services, session: Session, team_id: str) -> TeamContext:
+    settings = team_settings(session, team_id)
+    return TeamContext(settings.language, team_today(services.clock(), settings.timezone),
+                       settings.review_period_days)
+
+
+def admin_check(services: Services, client: WebClient, session: Session, team_id: str,
+                user_id: str) -> Callable[[], bool]:
+    """Asked only when the user is neither owner nor creator (it costs a users.info)."""
+    return lambda: is_admin(session, team_id, user_id,
+                            user_info(services, client, team_id, user_id))
+
+
+def changeable(services: Services, client: WebClient, session: Session, team_id: str,
+               user_id: str, raw_id: object) -> Decision:
+    """The team's decision named by a payload, if this user may change it; else the error."""
+    decision = get_decision(session, team_id, parse_id(raw_id))
+    require_change_right(decision, user_id,
+                         admin_check(services, client, session, team_id, user_id))
+    return decision
+
+
+def owner_info(services: Services, client: WebClient, team_id: str,
+               owner_id: str) -> dict | None:
+    """``users.info`` of the chosen owner, None when Slack does not know them."""
+    if not owner_id:
+        return None
+    try:
+        return user_info(services, client, team_id, owner_id)
+    except SlackApiError as error:
+        if error.response.get("error") == "user_not_found":
+            return None
+        raise
+
+
+def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+    with session_scope(services.sessions) as session:
+        ctx = team_context(services, session, team_id)
+        overview = home_overview(session, team_id, ctx.today)
+    client.views_publish(user_id=user_id, view=home_view(ctx.lang, overview))
+
+
+def refresh_homes(services: Services, client: WebClient, team_id: str, *user_ids: str) -> None:
+    """After a change: a stale Home is a nuisance, not a failure, so Slack errors are logged."""
+    for user_id in dict.fromkeys(u for u in user_ids if u):
+        try:
+            publish_home(services, client, team_id, user_id)
+        except SlackApiError as error:
+            log.warning("home refresh failed for team=%s: %s", team_id,
+                        error.response.get("error"))

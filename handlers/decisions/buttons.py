@@ -1,0 +1,42 @@
+"""Buttons that open the decide modal: "Log a decision" (Home) and "Save as decision"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from bot.db import session_scope
+from bot.decisions.prefill import draft_from_assessment
+from bot.decisions.rules import DecisionDraft
+from bot.decisions.store import get_assessment, parse_id
+from bot.views.decisions import ModalContext
+from handlers.context import services_of
+from handlers.decisions.access import team_context
+from handlers.decisions.modal import open_decide_modal
+
+
+def _channel(body: dict[str, Any]) -> str:
+    return str((body.get("channel") or {}).get("id") or "")
+
+
+def log_decision(ack: Ack, body: dict[str, Any], client: WebClient,
+                 context: BoltContext) -> None:
+    ack()
+    draft = DecisionDraft(title="", verdict="", owner_id=context.user_id)
+    open_decide_modal(services_of(context), client, trigger_id=body["trigger_id"],
+                      team_id=context.team_id, context=ModalContext(_channel(body)), draft=draft)
+
+
+def save_assessment_as_decision(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                                client: WebClient, context: BoltContext) -> None:
+    """Pre-fill from the team's stored assessment; another team's id is simply not found."""
+    ack()
+    services = services_of(context)
+    with session_scope(services.sessions) as session:
+        lang = team_context(services, session, context.team_id).lang
+        assessment = get_assessment(session, context.team_id, parse_id(action.get("value")))
+        draft = draft_from_assessment(assessment, context.user_id, lang)
+    open_decide_modal(services, client, trigger_id=body["trigger_id"], team_id=context.team_id,
+                      context=ModalContext(_channel(body)), draft=draft)

@@ -1,0 +1,80 @@
+"""The list's buttons and menus: Previous/Next, and revisit, supersede, reverse or edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.db import session_scope
+from bot.decisions.prefill import draft_from_decision
+from bot.decisions.search import list_page
+from bot.decisions.store import DecisionSummary, change
+from bot.errors import NotFound, UserError
+from bot.i18n import t
+from bot.services import Services
+from bot.views.decisions import (
+    ENTRY_ACTIONS,
+    ModalContext,
+    list_blocks,
+    list_text,
+    parse_page_value,
+    summary_line,
+)
+from handlers.context import services_of
+from handlers.decisions.access import changeable, refresh_homes, team_context
+from handlers.decisions.modal import open_decide_modal
+
+STATUS_OF = {"revisit": "revisiting", "reverse": "reversed"}
+
+
+def turn_page(ack: Ack, action: dict[str, Any], respond: Respond,
+              context: BoltContext) -> None:
+    ack()
+    services = services_of(context)
+    number, words = parse_page_value(action.get("value", ""))
+    with session_scope(services.sessions) as session:
+        lang = team_context(services, session, context.team_id).lang
+        page = list_page(session, context.team_id, number, words)
+    respond(replace_original=True, response_type="ephemeral", text=list_text(page, lang),
+            blocks=list_blocks(page, lang))
+
+
+def entry_menu(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+               client: WebClient, context: BoltContext) -> None:
+    """One listed decision's menu; the id is looked up in the requester's team only."""
+    ack()
+    services = services_of(context)
+    team_id, user_id = context.team_id, context.user_id
+    verb, _, raw_id = str((action.get("selected_option") or {}).get("value", "")).partition(":")
+    if verb not in ENTRY_ACTIONS:
+        raise NotFound()
+    if verb in STATUS_OF:
+        set_status(services, client, respond, team_id, user_id, raw_id, verb)
+        return
+    with session_scope(services.sessions) as session:
+        decision = changeable(services, client, session, team_id, user_id, raw_id)
+        if verb == "supersede" and decision.superseded_by_id is not None:
+            raise UserError("decisions.error.already_superseded")
+        draft, title, decision_id = draft_from_decision(decision), decision.title, decision.id
+    channel = (body.get("channel") or {}).get("id", "")
+    modal = (ModalContext(channel, edit_id=decision_id) if verb == "edit"
+             else ModalContext(channel, supersedes_id=decision_id))
+    open_decide_modal(services, client, trigger_id=body["trigger_id"], team_id=team_id,
+                      context=modal, draft=draft,
+                      supersedes_title=title if verb == "supersede" else None)
+
+
+def set_status(services: Services, client: WebClient, respond: Respond, team_id: str, user_id: str,
+               raw_id: str, verb: str) -> None:
+    with session_scope(services.sessions) as session:
+        lang = team_context(services, session, team_id).lang
+        decision = changeable(services, client, session, team_id, user_id, raw_id)
+        changed = change(session, decision, user_id, STATUS_OF[verb], services.clock(),
+                         status=STATUS_OF[verb])
+        saved = DecisionSummary.of(decision)
+    key = f"decisions.confirm.{STATUS_OF[verb]}" if changed else "decisions.confirm.unchanged"
+    respond(replace_original=False, response_type="ephemeral",
+            text=t(key, lang, entry=summary_line(saved, lang)))
+    refresh_homes(services, client, team_id, user_id, saved.owner_id)

@@ -1,0 +1,108 @@
+"""The decide modal: opened from a command, a button or a menu; saved after field checks."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.db import session_scope
+from bot.decisions.rules import TEXT_MAX, TITLE_MAX, DecisionDraft, DraftRejected, draft_errors
+from bot.decisions.store import (
+    DecisionSummary,
+    create_decision,
+    edit_decision,
+    get_assessment,
+    recent_assessments,
+)
+from bot.errors import UserError
+from bot.i18n import t
+from bot.services import Services
+from bot.views.decisions import (
+    ModalContext,
+    confirmation_blocks,
+    decide_modal,
+    draft_from_state,
+    summary_line,
+)
+from handlers.context import services_of, team_language
+from handlers.decisions.access import changeable, owner_info, refresh_homes, team_context
+
+log = logging.getLogger(__name__)
+# Where a confirmation cannot go (the bot is not in that channel), it goes to the user's DM.
+UNPOSTABLE = ("not_in_channel", "channel_not_found", "is_archived")
+
+
+def open_decide_modal(services: Services, client: WebClient, *, trigger_id: str, team_id: str,
+                      context: ModalContext, draft: DecisionDraft | None = None,
+                      supersedes_title: str | None = None) -> None:
+    with session_scope(services.sessions) as session:
+        ctx = team_context(services, session, team_id)
+        assessments = recent_assessments(session, team_id)
+        linked = draft.assessment_id if draft else None
+        if linked and linked not in {aid for aid, _ in assessments}:
+            assessments.insert(0, (linked, get_assessment(session, team_id, linked).title))
+    default_review = ctx.today + timedelta(days=ctx.review_period_days)
+    client.views_open(trigger_id=trigger_id, view=decide_modal(
+        ctx.lang, draft, context, default_review=default_review, assessments=assessments,
+        supersedes_title=supersedes_title))
+
+
+def _field_errors(error: UserError, lang: str) -> dict[str, str]:
+    limits = {"max": TITLE_MAX, "text_max": TEXT_MAX}
+    if isinstance(error, DraftRejected):
+        return {name: t(key, lang, **limits) for name, key in error.errors.items()}
+    return {"title": t(error.key, lang, **error.params)}
+
+
+def save_decision(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+                  context: BoltContext) -> None:
+    """Check every field, save with its history, or show what is wrong beside each field."""
+    services = services_of(context)
+    team_id, user_id = context.team_id, context.user_id
+    draft = draft_from_state(view["state"]["values"])
+    modal = ModalContext.load(view.get("private_metadata", ""))
+    owner = owner_info(services, client, team_id, draft.owner_id)
+    now = services.clock()
+    try:
+        with session_scope(services.sessions) as session:
+            errors = draft_errors(draft, team_context(services, session, team_id).today, owner)
+            if errors:
+                raise DraftRejected(errors)
+            if modal.edit_id is not None:
+                decision = changeable(services, client, session, team_id, user_id, modal.edit_id)
+                edit_decision(session, decision, user_id, draft, now)
+                key = "decisions.confirm.edited"
+            else:
+                old = (changeable(services, client, session, team_id, user_id,
+                                  modal.supersedes_id)
+                       if modal.supersedes_id is not None else None)
+                decision = create_decision(session, team_id, user_id, draft, now, old)
+                key = ("decisions.confirm.superseded" if old else "decisions.confirm.logged")
+            saved = DecisionSummary.of(decision)
+    except UserError as error:
+        ack(response_action="errors",
+            errors=_field_errors(error, team_language(services, team_id)))
+        return
+    ack()
+    lang = team_language(services, team_id)
+    post_confirmation(client, modal.channel_id or user_id, user_id,
+                      confirmation_blocks(saved, user_id, lang, key),
+                      t(key, lang, user=f"<@{user_id}>", entry=summary_line(saved, lang)))
+    refresh_homes(services, client, team_id, user_id, saved.owner_id)
+
+
+def post_confirmation(client: WebClient, channel: str, user_id: str, blocks: list,
+                      text: str) -> None:
+    try:
+        client.chat_postMessage(channel=channel, blocks=blocks, text=text)
+    except SlackApiError as error:
+        if error.response.get("error") not in UNPOSTABLE or channel == user_id:
+            raise
+        log.info("confirmation not postable in %s (%s); sent by DM", channel,
+                 error.response.get("error"))
+        client.chat_postMessage(channel=user_id, blocks=blocks, text=text)

@@ -1,0 +1,69 @@
+"""The review reminder's buttons: Still right, Revisit, Snooze 30 days."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot.db import session_scope
+from bot.decisions import reminders
+from bot.decisions.store import get_assessment
+from bot.i18n import t
+from bot.models import Decision
+from bot.views.decisions import escape
+from handlers.context import services_of
+from handlers.decisions.access import changeable, refresh_homes, team_context
+from handlers.decisions.revisit import open_revisit
+
+Apply = Callable[[Session, Decision, str, datetime], date | None]
+
+
+def _answer(ack: Ack, action: dict[str, Any], respond: Respond, client: WebClient,
+            context: BoltContext, apply: Apply, key: str) -> None:
+    ack()
+    services = services_of(context)
+    team_id, user_id = context.team_id, context.user_id
+    with session_scope(services.sessions) as session:
+        lang = team_context(services, session, team_id).lang
+        decision = changeable(services, client, session, team_id, user_id, action.get("value"))
+        new_date = apply(session, decision, user_id, services.clock())
+        title, owner = escape(decision.title), decision.owner_id
+    respond(replace_original=True,
+            text=t(key, lang, title=title, date=new_date.isoformat() if new_date else ""))
+    refresh_homes(services, client, team_id, user_id, owner)
+
+
+def still_right(ack: Ack, action: dict[str, Any], respond: Respond, client: WebClient,
+                context: BoltContext) -> None:
+    _answer(ack, action, respond, client, context, reminders.still_right,
+            "decisions.reminder.done_still_right")
+
+
+def snooze(ack: Ack, action: dict[str, Any], respond: Respond, client: WebClient,
+           context: BoltContext) -> None:
+    _answer(ack, action, respond, client, context, reminders.snooze,
+            "decisions.reminder.done_snoozed")
+
+
+def revisit(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+            client: WebClient, context: BoltContext) -> None:
+    """Mark it revisiting (kept in the history), then show the answers it was decided on."""
+    ack()
+    services = services_of(context)
+    team_id, user_id = context.team_id, context.user_id
+    with session_scope(services.sessions) as session:
+        lang = team_context(services, session, team_id).lang
+        decision = changeable(services, client, session, team_id, user_id, action.get("value"))
+        reminders.revisit(session, decision, user_id, services.clock())
+        answers = (get_assessment(session, team_id, decision.assessment_id).answers
+                   if decision.assessment_id else {})
+        title, owner = decision.title, decision.owner_id
+    open_revisit(client, body["trigger_id"], title, dict(answers or {}), lang)
+    respond(replace_original=True,
+            text=t("decisions.reminder.done_revisit", lang, title=escape(title)))
+    refresh_homes(services, client, team_id, user_id, owner)

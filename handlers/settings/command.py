@@ -1,0 +1,16 @@
+"""``/buildvsbuy settings``: admins get the modal with the current values, others a sentence."""
+
+from __future__ import annotations
+
+from handlers.context import CommandRequest, require_admin, user_info
+from handlers.settings.screen import current_view
+
+
+def open_settings(req: CommandRequest) -> None:
+    req.ack()
+    cmd, services = req.cmd, req.services
+    require_admin(services, req.client, cmd.team_id, cmd.user_id, req.lang)
+    tz = user_info(services, req.client, cmd.team_id, cmd.user_id).get("tz")
+    view = current_view(services, cmd.team_id, req.lang, fallback_tz=tz,
+                        channel_id=cmd.channel_id)
+    req.client.views_open(trigger_id=cmd.trigger_id, view=view)

@@ -1,0 +1,53 @@
+"""Delete all data: the button opens a confirmation naming what will go; confirming purges.
+
+Both steps check ``require_admin`` on the server: a forged click or submission from a
+non-admin deletes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from bot.db import session_scope
+from bot.i18n import t
+from bot.team_config import purge_team, team_data_counts
+from bot.views.settings import purge_view
+from handlers.context import require_admin, services_of, team_language
+from handlers.settings.screen import channel_of, tell
+from handlers.settings.submit import refuse_unless_admin
+
+log = logging.getLogger(__name__)
+
+
+def open_purge_confirmation(ack: Ack, body: dict[str, Any], client: WebClient,
+                            context: BoltContext) -> None:
+    ack()
+    services = services_of(context)
+    team_id = context.team_id
+    lang = team_language(services, team_id)
+    require_admin(services, client, team_id, context.user_id, lang)
+    with session_scope(services.sessions) as session:
+        counts = team_data_counts(session, team_id)
+    metadata = (body.get("view") or {}).get("private_metadata", "")
+    client.views_push(trigger_id=body["trigger_id"], view=purge_view(counts, lang, metadata))
+
+
+def confirm_purge(ack: Ack, body: dict[str, Any], client: WebClient,
+                  context: BoltContext) -> None:
+    services = services_of(context)
+    team_id, user_id = context.team_id, context.user_id
+    lang = team_language(services, team_id)  # read before the settings go
+    if refuse_unless_admin(ack, services, client, team_id, user_id, lang):
+        return
+    ack(response_action="clear")
+    with session_scope(services.sessions) as session:
+        deleted = purge_team(session, team_id)
+    services.users.forget_team(team_id)
+    log.info("team=%s data deleted from Slack by user=%s (%d rows)", team_id, user_id,
+             sum(deleted.values()))
+    tell(client, channel_of(body["view"].get("private_metadata")), user_id,
+         t("settings.purge.done", lang))

@@ -1,0 +1,60 @@
+"""What the settings listeners share: the modal as it stands now, and the admin's reply line."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
+
+from bot.db import session_scope
+from bot.news.feeds import DEFAULT_FEEDS
+from bot.services import Services
+from bot.team_config import load_config, recent_changes, team_feeds
+from bot.views.settings import SettingsScreen, settings_view
+
+log = logging.getLogger(__name__)
+
+
+def metadata(channel_id: str | None) -> str:
+    """The modal remembers where the command came from, to confirm there."""
+    return json.dumps({"channel": channel_id}) if channel_id else ""
+
+
+def channel_of(private_metadata: str | None) -> str | None:
+    try:
+        data = json.loads(private_metadata or "{}")
+    except ValueError:
+        return None
+    channel = data.get("channel") if isinstance(data, dict) else None
+    return channel if isinstance(channel, str) and channel else None
+
+
+def current_view(services: Services, team_id: str, lang: str, *, fallback_tz: str | None,
+                 channel_id: str | None) -> View:
+    settings = services.settings
+    with session_scope(services.sessions) as session:
+        screen = SettingsScreen(
+            config=load_config(session, team_id, fallback_tz),
+            lang=lang,
+            feeds=team_feeds(session, team_id),
+            history=recent_changes(session, team_id),
+            builtin_feeds=len(DEFAULT_FEEDS),
+            llm_default_model=settings.OPENAI_MODEL if settings.llm_configured else None,
+            private_metadata=metadata(channel_id),
+        )
+    return settings_view(screen)
+
+
+def tell(client: WebClient, channel_id: str | None, user_id: str, text: str) -> None:
+    """One ephemeral line where the admin ran the command, or a DM when that is not possible."""
+    if channel_id:
+        try:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+            return
+        except SlackApiError as exc:
+            log.info("ephemeral confirmation failed (%s); sending a DM instead",
+                     exc.response.get("error"))
+    client.chat_postMessage(channel=user_id, text=text)

@@ -1,0 +1,103 @@
+"""The settings modal's submission: admins only, every field checked, saved all or nothing.
+
+Slack waits 3 seconds for the answer, errors included: the slow checks (the digest channel,
+a new feed) run side by side under a deadline (``bot.team_config.checks``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.db import session_scope
+from bot.errors import NotAllowed
+from bot.i18n import t
+from bot.services import Services
+from bot.team_config import FieldError, FormResult, load_config, save_config, team_feeds
+from bot.team_config import form as fields
+from bot.team_config.checks import Check, channel_error_for, channel_problem, run_checks
+from bot.team_config.feeds import FeedCheck, check_new_feed, known_feed_error
+from bot.views.settings import notice_view, saved_line
+from handlers.context import require_admin, services_of, team_language, user_info
+from handlers.settings.screen import channel_of, tell
+
+
+def refuse_unless_admin(ack: Ack, services: Services, client: WebClient, team_id: str,
+                        user_id: str, lang: str) -> bool:
+    """Checked on the server: a forged submission from a non-admin changes nothing."""
+    try:
+        require_admin(services, client, team_id, user_id, lang)
+    except NotAllowed as refusal:
+        ack(response_action="update",
+            view=notice_view(t(refusal.key, lang, **refusal.params), lang))
+        return True
+    return False
+
+
+def _channel_check(client: WebClient, channel_id: str) -> Check:
+    def check() -> FieldError | None:
+        try:
+            info = client.conversations_info(channel=channel_id)["channel"]
+        except SlackApiError as exc:
+            return channel_error_for(str(exc.response.get("error", "")))
+        return channel_problem(info)
+
+    return check
+
+
+def _slow_checks(services: Services, client: WebClient, result: FormResult, lang: str,
+                 team_urls: list[str], found: dict[str, FeedCheck]) -> dict[str, FieldError]:
+    errors: dict[str, FieldError] = {}
+    checks: dict[str, Check] = {}
+    channel = result.config.digest_channel_id
+    if channel and result.config.digest_enabled:
+        checks[fields.DIGEST_CHANNEL] = _channel_check(client, channel)
+    url = result.feeds.add_url
+    if url:
+        known = known_feed_error(url, team_urls)
+        if known is not None:
+            errors[fields.FEED_ADD] = known
+        else:
+            def feed_check() -> FieldError | None:
+                found[url] = check_new_feed(
+                    url, lang, allow_private=services.settings.FEEDS_ALLOW_PRIVATE_ADDRESSES)
+                return found[url].error
+
+            checks[fields.FEED_ADD] = feed_check
+    return {**run_checks(checks), **errors}
+
+
+def submit_settings(ack: Ack, body: dict[str, Any], client: WebClient,
+                    context: BoltContext) -> None:
+    services = services_of(context)
+    team_id, user_id = context.team_id, context.user_id
+    lang = team_language(services, team_id)
+    if refuse_unless_admin(ack, services, client, team_id, user_id, lang):
+        return
+    view = body["view"]
+    tz = user_info(services, client, team_id, user_id).get("tz")
+    with session_scope(services.sessions) as session:
+        current = load_config(session, team_id, tz)
+        feeds = team_feeds(session, team_id)
+    raw = fields.read_state(view.get("state", {}).get("values", {}))
+    result = fields.validate_form(raw, current, llm_available=services.settings.llm_configured,
+                                  team_feed_ids={feed.id for feed in feeds})
+    errors = dict(result.errors)
+    found: dict[str, FeedCheck] = {}
+    if not errors:
+        errors = _slow_checks(services, client, result, lang, [f.url for f in feeds], found)
+    if errors:
+        ack(response_action="errors",
+            errors={name: error.message(lang) for name, error in errors.items()})
+        return
+    ack()
+    added = found.get(result.feeds.add_url or "")
+    with session_scope(services.sessions) as session:
+        changes = save_config(session, team_id, user_id, result.config, result.feeds,
+                              services.clock(), feed_title=added.title if added else None,
+                              fallback_tz=tz)
+    tell(client, channel_of(view.get("private_metadata")), user_id,
+         saved_line(changes, result.config.language))
