@@ -35,7 +35,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "assess":
         from bot.assessment.cli import main as assess_main
 
-        return assess_main(rest)
+        try:
+            settings = get_settings()
+        except ConfigError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        llm = None
+        if settings.llm_configured:  # the openai package is only imported when it is used
+            from bot.llm import client_from_settings
+
+            llm = client_from_settings(settings)
+        return assess_main(rest, llm=llm)
     if command == "digest" and rest[:1] == ["preview"]:
         from bot.news.preview import main as preview_main
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import openai
 
@@ -17,6 +18,9 @@ from bot.assessment import advice as offline
 from bot.assessment.ask import answer_offline, usage
 from bot.assessment.engine import Assessment
 from bot.i18n import t
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +153,15 @@ class LLMClient:
         detail = " ".join(detail.replace(self._api_key, "***").split()) if self._api_key else detail
         logger.warning("LLM call failed (model=%s): %s: %s", self.model, kind, detail[:300])
         return LLMError(f"{kind}: {detail}")
+
+
+def client_from_settings(settings: Settings, model: str | None = None) -> LLMClient | None:
+    """The operator's LLM (``OPENAI_*``), or None: offline. Needs no database, so the terminal
+    can use it; Slack goes through ``Services.llm`` and the team's own switch and model."""
+    if not settings.llm_configured or settings.OPENAI_API_KEY is None:
+        return None
+    return LLMClient(api_key=settings.OPENAI_API_KEY, base_url=settings.OPENAI_BASE_URL,
+                     model=model or settings.OPENAI_MODEL, timeout=settings.OPENAI_TIMEOUT)
 
 
 def _describe(exc: openai.OpenAIError) -> str:

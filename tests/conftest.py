@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings, normalize_database_url
 from bot.db import make_engine, upgrade_to_head
 
-pytest_plugins = ["tests.fakes.slack_api"]
+pytest_plugins = ["tests.fakes.slack_api", "tests.fakes.openai_server"]
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 DATABASES = [

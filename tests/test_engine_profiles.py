@@ -302,7 +302,7 @@ def test_every_rule_is_named_once_and_cites_a_principle() -> None:
 def test_scoring_is_deterministic() -> None:
     answers = _team("hyped_startup")
     assert score_answers(answers) == score_answers(dict(reversed(list(answers.items()))))
-    assert score_answers(answers).engine_version == ENGINE_VERSION == "1.0.0"
+    assert score_answers(answers).engine_version == ENGINE_VERSION == "1.1.0"
 
 
 def test_red_flags_follow_contract_order() -> None:
@@ -369,5 +369,5 @@ def test_to_json_is_exactly_the_contract() -> None:
 def test_to_record_keeps_ids_only() -> None:
     record = score_answers(_team("frontier_lab")).to_record()
     assert record["verdict"] == "build"
-    assert record["engine_version"] == "1.0.0"
+    assert record["engine_version"] == "1.1.0"
     assert record["reasons"][0]["key"].startswith("advisor.reason.")

@@ -187,3 +187,40 @@ def test_red_flags_do_not_depend_on_the_wording(answers: dict[str, str]) -> None
     en, fr = result.to_json("en"), result.to_json("fr")
     assert [f["id"] for f in en["red_flags"]] == [f["id"] for f in fr["red_flags"]]
     assert en["scores"] == fr["scores"] and en["verdict"] == fr["verdict"]
+
+
+@QUICK
+@given(st.one_of(partial_answers, near_frontier))
+def test_the_verdict_has_the_highest_shown_score(answers: dict[str, str]) -> None:
+    # A verdict ruled out by a gate must never look better than the one we give: the user
+    # would read "build 0.75" next to "wrap 0.60" as the advisor contradicting itself.
+    result = score_answers(answers)
+    assert all(result.scores[result.verdict] >= s for s in result.scores.values())
+    shown = result.to_json("en")["scores"]
+    assert all(shown[result.verdict] >= s for s in shown.values())
+    for verdict in result.excluded:
+        assert result.scores[verdict] == 0.0
+
+
+def test_a_gated_verdict_never_outscores_the_verdict_at_the_extremes() -> None:
+    # Worked by hand from the rule table: air-gapped with no use case, no money, no GPUs, no
+    # team, no data, value in weeks leaves fine_tune at 0 while buy's points reach 0.70.
+    solo_air_gapped = {
+        "ai_role": "exploring", "motivation": "none", "budget": "under_100k", "compute": "none",
+        "talent": "none", "data": "none", "time_to_value": "weeks", "deployment": "air_gapped",
+        "differentiation": "yes", "product": "product_planned", "usage_volume": "low",
+    }  # fmt: skip
+    result = score_answers(solo_air_gapped)
+    assert result.verdict == "fine_tune"
+    assert result.scores == {"buy": 0.0, "wrap": 0.0, "fine_tune": 0.0, "build": 0.0}
+    # The closing of buy is an explained contribution: 0.25 prior + 1.45 of rules - 1.00 air
+    # gap = 0.70, cut by the gate back to 0.
+    gate = [c for c in result.contributions if c.verdict == "buy" and c.points < 0
+            and c.rule == "air_gapped_no_external_api"]
+    assert [round(c.points, 2) for c in gate] == [-1.0, -0.7]
+
+    # A lab that clears every bar but conviction: build's points are high, but it is shown at 0.
+    rich_control = {**FRONTIER, "motivation": "control"}
+    result = score_answers(rich_control)
+    assert result.verdict == "fine_tune" and result.excluded == {"build": "build_bars_missed"}
+    assert result.scores["build"] == 0.0 < result.scores["fine_tune"]

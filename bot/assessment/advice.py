@@ -62,12 +62,17 @@ def _join(items: list[str], lang: str) -> str:
     return comma.join(items[:-1]) + last + items[-1]
 
 
-def reason_text(reason: Reason, assessment: Assessment, lang: str) -> str:
-    named = [t(f"advisor.bar.{bar}", lang) for bar in assessment.bars_missed[:MAX_BARS_NAMED]]
-    if len(assessment.bars_missed) > MAX_BARS_NAMED:
+def missing_bars(bars_missed: tuple[str, ...] | list[str], lang: str,
+                 limit: int = MAX_BARS_NAMED) -> str:
+    """The build bars a team misses, as one phrase ("over $100M and a complete product")."""
+    named = [t(f"advisor.bar.{bar}", lang) for bar in bars_missed[:limit]]
+    if len(bars_missed) > limit:
         named.append(t("advisor.narrative.list_more", lang))
-    missing = _join(named, lang)
-    return t(reason.key, lang, missing=missing)
+    return _join(named, lang)
+
+
+def reason_text(reason: Reason, assessment: Assessment, lang: str) -> str:
+    return t(reason.key, lang, missing=missing_bars(assessment.bars_missed, lang))
 
 
 def reason_texts(assessment: Assessment, lang: str) -> list[str]:

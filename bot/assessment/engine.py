@@ -9,7 +9,10 @@ some answers rule a verdict out whatever else is said:
 * ``air_gapped`` forbids anything that calls an external service (``buy``, ``wrap``).
 
 Scores are ``prior + sum of points`` clipped to 0..1; the verdict is the best verdict the gates
-allow. Points are kept in hundredths (integers) so sums are exact and the same on every machine.
+allow. A verdict a gate closed is shown at :data:`EXCLUDED_CEILING` at most, so it can never
+outscore the verdict the user is given (0 is the only ceiling that guarantees that: an
+air-gapped team with nothing going for it gets ``fine_tune`` at 0 while ``buy`` would score 0.70).
+Points are kept in hundredths (integers) so sums are exact and the same on every machine.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 from bot.assessment.questions import QUESTION_IDS, QUESTIONS, RED_FLAGS, VERDICTS
 from bot.i18n import t
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.1.0"  # 1.1.0: a verdict a gate closed never outscores the verdict
 
 # On equal scores, prefer the lighter commitment: plugging into the grid beats owning a plant.
 TIE_PREFERENCE: tuple[str, ...] = ("wrap", "buy", "fine_tune", "build")
@@ -128,6 +131,10 @@ BUILD_BARS: dict[str, tuple[str, frozenset[str]]] = {
 BAR_QUESTIONS: frozenset[str] = frozenset(q for q, _ in BUILD_BARS.values())
 
 AIR_GAP_EXCLUDES: tuple[str, ...] = ("buy", "wrap")
+
+# Hundredths. The most a gated verdict may show. A constant (rather than "just below the verdict")
+# keeps every score monotone: min(score, constant) moves only the way the score moves.
+EXCLUDED_CEILING = 0
 
 # Where every team starts: most should plug into the grid, almost nobody should build a plant.
 PRIORS: dict[str, int] = {"buy": 25, "wrap": 35, "fine_tune": 10, "build": 0}
@@ -513,6 +520,14 @@ def score_answers(answers: Mapping[str, str]) -> Assessment:
     clipped = {v: min(max(raw[v], 0), 100) for v in VERDICTS}
 
     excluded, bars_missed = _excluded(checked)
+    # The gate's own contribution brings a closed verdict down to the ceiling, so the points
+    # still add up to the score shown.
+    for verdict, gate in excluded.items():
+        if raw[verdict] > EXCLUDED_CEILING:
+            cut = (EXCLUDED_CEILING - raw[verdict]) / 100
+            contributions.append(Contribution(gate, verdict, cut, f"advisor.reason.{gate}"))
+    shown = {v: min(clipped[v], EXCLUDED_CEILING) if v in excluded else clipped[v]
+             for v in VERDICTS}
     allowed = [v for v in VERDICTS if v not in excluded]
     verdict = _pick(allowed, clipped)
     # A closed verdict counts as zero when measuring the lead: it cannot be chosen.
@@ -525,7 +540,7 @@ def score_answers(answers: Mapping[str, str]) -> Assessment:
         answers=checked,
         verdict=verdict,
         confidence=_confidence(gap, checked),
-        scores={v: clipped[v] / 100 for v in VERDICTS},
+        scores={v: shown[v] / 100 for v in VERDICTS},
         red_flags=flags,
         reasons=_reasons(fired, verdict, runner_up, excluded, checked, clipped),
         contributions=tuple(contributions),

@@ -1,0 +1,335 @@
+"""Block Kit for the assessment: the four-page modal and the result message.
+
+Block and action ids live here and nowhere else: the parsers below read back exactly what the
+builders put in, and the listeners only name the constants. The modal's whole state (title,
+channel, answers so far, page) travels in ``private_metadata``, so paging needs no database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.assessment.advice import missing_bars
+from bot.assessment.questions import (
+    PAGES,
+    QUESTIONS,
+    VERDICTS,
+    options,
+    page_title,
+    principle_name,
+    question_text,
+    verdict_name,
+)
+from bot.assessment.store import NARRATIVE_LLM, TITLE_MAX, StoredAssessment
+from bot.i18n import t
+from bot.views.decisions import ACTION_FROM_ASSESSMENT, ACTION_START_ASSESSMENT, escape
+
+CALLBACK_PAGE = "assessment.page"
+ACTION_BACK = "assessment.back"
+ACTION_SHARE = "assessment.share"
+ACTION_RETAKE = "assessment.retake"
+ACTION_START = ACTION_START_ASSESSMENT  # the Home tab's and the revisit modal's button
+ACTION_SAVE = ACTION_FROM_ASSESSMENT  # handled by the decision log
+TITLE_BLOCK, TITLE_ACTION = "title", "value"
+ANSWER_ACTION = "answer"
+METADATA_MAX = 3000
+SECTION_MAX = 3000
+NARRATIVE_SECTIONS = 4  # an LLM that rambles is cut, not allowed to flood the message
+BAR_CELLS = 10
+
+
+def question_block_id(question: str) -> str:
+    return f"q_{question}"
+
+
+def valid_answers(raw: object) -> dict[str, str]:
+    """Only the known question/answer pairs of ``raw`` (metadata and button values are input)."""
+    if not isinstance(raw, Mapping):
+        return {}
+    return {q: a for q, a in raw.items() if q in QUESTIONS and a in QUESTIONS[q]}
+
+
+def answers_from_value(raw: str | None) -> dict[str, str]:
+    """Prior answers carried by an ``assessment.start`` button: empty, or a JSON object of
+    answers (optionally wrapped as ``{"answers": {...}}``); anything else starts afresh."""
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    if isinstance(data, dict) and isinstance(data.get("answers"), dict):
+        data = data["answers"]
+    return valid_answers(data)
+
+
+# ------------------------------------------------------------------------------ the modal
+
+
+@dataclass(frozen=True)
+class ModalState:
+    """Where the user is in the modal, carried in ``private_metadata``."""
+
+    title: str = ""
+    channel_id: str = ""
+    answers: Mapping[str, str] = field(default_factory=dict)
+    page: int = 0
+
+    def dump(self) -> str:
+        raw = json.dumps({"t": self.title[:TITLE_MAX], "c": self.channel_id, "p": self.page,
+                          "a": dict(self.answers)}, separators=(",", ":"), ensure_ascii=False)
+        if len(raw) > METADATA_MAX:  # cannot happen with a clipped title; never send it if it did
+            raise ValueError(f"private_metadata of {len(raw)} characters")
+        return raw
+
+    @classmethod
+    def load(cls, raw: str | None) -> ModalState:
+        try:
+            data = json.loads(raw or "{}")
+        except ValueError:
+            data = {}
+        data = data if isinstance(data, dict) else {}
+        page = data.get("p")
+        page = page if isinstance(page, int) and 0 <= page < len(PAGES) else 0
+        return cls(str(data.get("t") or "")[:TITLE_MAX], str(data.get("c") or ""),
+                   valid_answers(data.get("a")), page)
+
+    def with_answers(self, picked: Mapping[str, str]) -> ModalState:
+        return replace(self, answers={**self.answers, **valid_answers(picked)})
+
+    def at(self, page: int) -> ModalState:
+        return replace(self, page=max(0, min(page, len(PAGES) - 1)))
+
+    @property
+    def last_page(self) -> bool:
+        return self.page == len(PAGES) - 1
+
+
+def _question_block(question: str, answer: str | None, lang: str) -> InputBlock:
+    choices = [Option(text=o.label, value=o.id, description=o.hint)
+               for o in options(question, lang)]
+    initial = next((c for c in choices if c.value == answer), None)
+    return InputBlock(block_id=question_block_id(question), label=question_text(question, lang),
+                      element=RadioButtonsElement(action_id=ANSWER_ACTION, options=choices,
+                                                  initial_option=initial))
+
+
+def assessment_modal(state: ModalState, lang: str) -> View:
+    """Page ``state.page`` of the modal, pre-filled with the answers known so far."""
+    total = len(PAGES)
+    blocks: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=t(
+        "advisor.slack.step", lang, step=state.page + 1, total=total,
+        page=page_title(state.page, lang)))])]
+    if state.page == 0:
+        blocks.append(InputBlock(
+            block_id=TITLE_BLOCK, label=t("advisor.slack.title_label", lang), optional=True,
+            element=PlainTextInputElement(
+                action_id=TITLE_ACTION, initial_value=state.title or None, max_length=TITLE_MAX,
+                placeholder=t("advisor.slack.title_placeholder", lang))))
+    blocks += [_question_block(q, state.answers.get(q), lang) for q in PAGES[state.page]]
+    if state.page > 0:
+        blocks.append(ActionsBlock(block_id="nav", elements=[ButtonElement(
+            action_id=ACTION_BACK, value=str(state.page), text=t("advisor.slack.back", lang))]))
+    submit = "advisor.slack.finish" if state.last_page else "advisor.slack.next"
+    return View(type="modal", callback_id=CALLBACK_PAGE, title=t("advisor.slack.modal_title", lang),
+                submit=t(submit, lang), close=t("advisor.slack.cancel", lang),
+                private_metadata=state.dump(), blocks=blocks)
+
+
+def answers_on_page(values: Mapping[str, Any], page: int) -> dict[str, str]:
+    """The answers picked on ``page`` (a view's ``state.values``), unknown values dropped."""
+    picked: dict[str, str] = {}
+    for question in PAGES[page]:
+        selected = ((values.get(question_block_id(question)) or {}).get(ANSWER_ACTION) or {})
+        value = (selected.get("selected_option") or {}).get("value")
+        if value in QUESTIONS[question]:
+            picked[question] = value
+    return picked
+
+
+def title_from_values(values: Mapping[str, Any]) -> str:
+    typed = ((values.get(TITLE_BLOCK) or {}).get(TITLE_ACTION) or {}).get("value")
+    return " ".join(str(typed or "").split())[:TITLE_MAX]
+
+
+def missing_errors(page: int, picked: Mapping[str, str], lang: str) -> dict[str, str]:
+    """``response_action: errors`` for every question of ``page`` left without an answer."""
+    return {question_block_id(q): t("advisor.slack.missing", lang)
+            for q in PAGES[page] if q not in picked}
+
+
+# ------------------------------------------------------------------------------ the result
+
+
+@dataclass(frozen=True)
+class ResultCard:
+    """What the result message shows, read from a stored assessment (no engine re-run)."""
+
+    id: int
+    title: str
+    user_id: str
+    verdict: str
+    confidence: float
+    scores: Mapping[str, float]
+    flags: list[str]
+    reasons: list[tuple[str, str]]  # (principle id, text)
+    steps: list[str]
+    advice: str
+    by_llm: bool
+    excluded: Mapping[str, str]
+    bars_missed: list[str]
+
+    @classmethod
+    def of(cls, stored: StoredAssessment) -> ResultCard:
+        r = stored.result
+        return cls(
+            id=stored.id, title=stored.title, user_id=stored.user_id,
+            verdict=stored.verdict, confidence=float(r.get("confidence") or 0.0),
+            scores={v: float((r.get("scores") or {}).get(v) or 0.0) for v in VERDICTS},
+            flags=[str(f.get("text") or "") for f in r.get("red_flags") or []],
+            reasons=[(str(x.get("principle") or ""), str(x.get("text") or ""))
+                     for x in r.get("reasons") or []],
+            steps=[str(s) for s in r.get("next_steps") or []],
+            advice=str(r.get("advice") or ""), by_llm=stored.narrative_by == NARRATIVE_LLM,
+            excluded=dict(r.get("excluded") or {}), bars_missed=list(r.get("bars_missed") or []),
+        )
+
+
+def _clip(text: str, limit: int = SECTION_MAX) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=_clip(text)))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=_clip(text))])
+
+
+def score_chart(card: ResultCard, lang: str) -> str:
+    """The four scores as bars in a code block; ruled-out verdicts say so instead of a bar."""
+    names = {v: t(f"advisor.verdict_short.{v}", lang) for v in VERDICTS}
+    width = max(len(n) for n in names.values())
+    lines = []
+    for v in VERDICTS:
+        score = card.scores[v]
+        filled = round(score * BAR_CELLS)
+        line = f"{names[v]:<{width}}  {'█' * filled}{'░' * (BAR_CELLS - filled)}  {score:.2f}"
+        if v == card.verdict:
+            line += "  " + t("advisor.slack.chart_verdict", lang)
+        elif v in card.excluded:
+            line += "  " + t("advisor.slack.chart_ruled_out", lang)
+        lines.append(line)
+    return "```" + "\n".join(lines) + "```"
+
+
+def ruled_out_lines(card: ResultCard, lang: str) -> list[str]:
+    """Why each gated verdict is out: the build bars missed, or the air gap."""
+    lines = []
+    for v in VERDICTS:
+        gate = card.excluded.get(v)
+        if gate is None:
+            continue
+        name = t(f"advisor.verdict_short.{v}", lang)
+        if v == "build" and card.bars_missed:
+            lines.append(t("advisor.slack.ruled_out_build", lang, verdict=name,
+                           missing=missing_bars(card.bars_missed, lang,
+                                                  limit=len(card.bars_missed))))
+        else:
+            lines.append(t("advisor.slack.ruled_out_air_gap", lang, verdict=name))
+    return lines
+
+
+def _narrative_blocks(card: ResultCard, lang: str) -> list[Block]:
+    """The LLM's prose (escaped: it must not mention @channel or forge links), or the closing
+    line when the narrative is the offline one, whose body the sections above already show."""
+    if not card.by_llm:
+        return [_section(f"_{t(f'advisor.closing.{card.verdict}', lang)}_")]
+    text = escape(card.advice.strip())
+    chunks: list[str] = []
+    for paragraph in text.split("\n\n"):
+        if chunks and len(chunks[-1]) + 2 + len(paragraph) <= SECTION_MAX:
+            chunks[-1] += "\n\n" + paragraph
+        else:
+            chunks.append(paragraph)
+    chunks = chunks[:NARRATIVE_SECTIONS]
+    chunks[0] = t("advisor.slack.take", lang) + "\n" + chunks[0]
+    return [_section(c) for c in chunks]  # each clipped to Slack's 3,000 characters
+
+
+def result_blocks(card: ResultCard, lang: str, *, shareable: bool, notice: str | None = None,
+                  footer: str | None = None) -> list[Block]:
+    """The result message: verdict, confidence, scores, red flags first, reasons, next steps,
+    the narrative, then Save as decision / Share in channel / Retake."""
+    value = str(card.id)
+    blocks: list[Block] = [
+        HeaderBlock(text=_clip(card.title or t("advisor.slack.untitled", lang), 150)),
+        _section(t("advisor.narrative.verdict", lang, verdict=verdict_name(card.verdict, lang),
+                   line=t(f"advisor.verdict_line.{card.verdict}", lang))),
+        _context(t("advisor.slack.meta", lang, confidence=round(card.confidence * 100),
+                   user=f"<@{card.user_id}>")),
+        _section(t("advisor.slack.scores", lang) + "\n" + score_chart(card, lang)),
+    ]
+    ruled_out = ruled_out_lines(card, lang)
+    if ruled_out:
+        blocks.append(_context("\n".join(ruled_out)))
+    if card.flags:
+        blocks.append(_section("\n".join([t("advisor.narrative.flags", lang)] + [
+            t("advisor.narrative.bullet", lang, text=f) for f in card.flags])))
+    blocks.append(_section("\n".join([t("advisor.narrative.reasons", lang)] + [
+        t("advisor.narrative.reason", lang, text=text, principle=principle_name(p, lang))
+        for p, text in card.reasons])))
+    blocks.append(_section("\n".join([t("advisor.narrative.steps", lang)] + [
+        t("advisor.narrative.step", lang, number=i, text=s)
+        for i, s in enumerate(card.steps, start=1)])))
+    blocks.append(DividerBlock())
+    blocks += _narrative_blocks(card, lang)
+    if notice:
+        blocks.append(_context(f"_{notice}_"))
+    buttons = [ButtonElement(action_id=ACTION_SAVE, value=value, style="primary",
+                             text=t("advisor.slack.save", lang))]
+    if shareable:
+        buttons.append(ButtonElement(action_id=ACTION_SHARE, value=value,
+                                     text=t("advisor.slack.share", lang)))
+    buttons.append(ButtonElement(action_id=ACTION_RETAKE, value=value,
+                                 text=t("advisor.slack.retake", lang)))
+    blocks.append(ActionsBlock(block_id="assessment_result", elements=buttons))
+    if footer:
+        blocks.append(_context(footer))
+    return blocks
+
+
+def result_text(card: ResultCard, lang: str) -> str:
+    """The notification text (and what screen readers get first)."""
+    return t("advisor.slack.result_text", lang, title=escape(card.title or t(
+        "advisor.slack.untitled", lang)), verdict=verdict_name(card.verdict, lang),
+        confidence=round(card.confidence * 100))
+
+
+def ask_text(question: str, answer: str, lang: str, *, by_llm: bool,
+             notice: str | None = None) -> str:
+    """An ``ask`` reply: the question quoted, the answer, and the fallback notice if any."""
+    body = escape(answer) if by_llm else answer
+    parts = [t("advisor.slack.asked", lang, question=escape(" ".join(question.split()))),
+             _clip(body, 3500)]
+    if notice:
+        parts.append(f"_{notice}_")
+    return "\n\n".join(parts)

@@ -1,0 +1,88 @@
+"""End to end through ``python -m bot web`` (gunicorn, Bolt's default mode), with a slow LLM:
+Slack gets its ack long before the LLM answers, and the answer still arrives."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from bot.views.assessment import ModalState
+from tests.conftest import BOT_TOKEN, CHANNEL, SIGNING_SECRET, TEAM, USER
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.slack_api import FakeSlackAPI, running_fake_slack_api
+from tests.slack_requests import post_signed, slash_command, view_submission
+from tests.test_assessment_slack_support import HYPED, radio_values, results_posted, wait_for
+from tests.test_http_server import ROOT, free_port, wait_for_health
+
+LLM_TEXT = "Plug into the grid. Ship the product your customers pay for."
+LLM_DELAY = 2.0
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeSlackAPI,
+                                                                     FakeOpenAI]]:
+    openai = FakeOpenAI().start()
+    with running_fake_slack_api() as fake:
+        fake.add_team(TEAM, bot_token=BOT_TOKEN)
+        fake.add_user(TEAM, USER)
+        fake.add_channel(TEAM, CHANNEL)
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_"))}
+        env.update(
+            SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_BASE_URL=fake.base_url, PORT=str(port), PYTHONPATH=str(ROOT),
+            DATABASE_URL=f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}",
+            OPENAI_API_KEY=openai.api_key, OPENAI_BASE_URL=openai.base_url,
+            OPENAI_TIMEOUT="10",
+        )
+        process = subprocess.Popen([sys.executable, "-m", "bot", "web"], env=env,
+                                   cwd=tmp_path_factory.mktemp("cwd"), text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_for_health(f"{base}/healthz", process)
+            yield base, fake, openai
+        finally:
+            process.terminate()
+            _, stderr = process.communicate(timeout=15)
+            openai.stop()
+        assert openai.api_key not in stderr and SIGNING_SECRET not in stderr
+
+
+def test_ask_is_acked_before_the_llm_answers(web) -> None:
+    base, fake, openai = web
+    openai.behave("slow", delay=LLM_DELAY, content=LLM_TEXT)
+    asked = len(openai.requests)
+    body = slash_command("ask should we pretrain?", team_id=TEAM, user_id=USER,
+                         channel_id=CHANNEL, response_url=fake.response_url(TEAM, CHANNEL))
+    started = time.monotonic()
+    status, _, text = post_signed(f"{base}/slack/events", body, secret=SIGNING_SECRET)
+    assert status == 200 and time.monotonic() - started < LLM_DELAY / 2
+    assert json.loads(text)["text"] == "Thinking about it: _should we pretrain?_"
+    [answer] = wait_for(lambda: fake.calls_to("response_url"), seconds=LLM_DELAY + 8)
+    assert answer.params["text"] == f"> should we pretrain?\n\n{LLM_TEXT}"
+    assert len(openai.requests) == asked + 1
+
+
+def test_the_last_page_is_acked_before_the_llm_writes(web) -> None:
+    base, fake, openai = web
+    openai.behave("slow", delay=LLM_DELAY, content=LLM_TEXT)
+    state = ModalState(title="Support bot", channel_id=CHANNEL, answers=HYPED, page=3)
+    last = {q: HYPED[q] for q in ("product", "time_to_value")}
+    body = view_submission("assessment.page", radio_values(last), team_id=TEAM, user_id=USER,
+                           private_metadata=state.dump())
+    started = time.monotonic()
+    status, _, text = post_signed(f"{base}/slack/events", body, secret=SIGNING_SECRET)
+    assert status == 200 and time.monotonic() - started < LLM_DELAY / 2
+    assert json.loads(text) == {"response_action": "clear"}
+    assert results_posted(fake) == []
+    [post] = wait_for(lambda: results_posted(fake), seconds=LLM_DELAY + 8)
+    assert LLM_TEXT in json.dumps(post["blocks"])
+    assert post["channel"] == CHANNEL and post["user"] == USER
+    assert post["text"] == "Support bot: Wrap an existing model (confidence 95%)"

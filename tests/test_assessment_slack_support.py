@@ -1,0 +1,133 @@
+"""Helpers for the assessment's Slack tests: walking the modal as Slack would, and waiting for
+what the app does after its ack. (No tests here.)"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from slack_sdk import WebClient
+
+from tests.conftest import BOT_TOKEN, CHANNEL, TEAM, USER
+from tests.fakes.blockkit import validate_view
+from tests.fakes.slack_api import FakeSlackAPI
+from tests.slack_requests import (
+    block_actions,
+    button,
+    slash_command,
+    submitted_view,
+    view_submission,
+)
+
+T = TypeVar("T")
+
+# The hyped startup of the engine's profile table: wrap, with five red flags.
+HYPED = {
+    "ai_role": "is_the_product", "motivation": "investors", "budget": "1m_to_10m",
+    "compute": "on_demand", "talent": "software_engineers", "data": "none",
+    "time_to_value": "weeks", "deployment": "any_cloud", "differentiation": "yes",
+    "product": "model_only", "usage_volume": "low",
+}  # fmt: skip
+# The frontier lab: clears every bar, so build.
+FRONTIER = {
+    "ai_role": "is_the_product", "motivation": "mission", "budget": "over_100m",
+    "compute": "frontier_scale", "talent": "research_lab", "data": "web_scale",
+    "time_to_value": "years", "deployment": "any_cloud", "differentiation": "no",
+    "product": "full_product", "usage_volume": "high",
+}  # fmt: skip
+PAGES = [
+    ["ai_role", "motivation", "differentiation"],
+    ["budget", "compute", "talent"],
+    ["data", "deployment", "usage_volume"],
+    ["product", "time_to_value"],
+]  # the four pages of the modal, written out by hand
+
+
+def wait_for(probe: Callable[[], T], seconds: float = 8.0) -> T:
+    """``probe()`` once it is truthy (work done after the ack runs in the background)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = probe()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the app")
+        time.sleep(0.02)
+
+
+def radio_values(answers: dict[str, str], title: str | None = None) -> dict[str, Any]:
+    """A modal's ``state.values`` with these radio buttons picked (and the title typed)."""
+    values: dict[str, Any] = {
+        f"q_{q}": {"answer": {"type": "radio_buttons",
+                              "selected_option": {"value": a, "text": {"type": "plain_text",
+                                                                       "text": a}}}}
+        for q, a in answers.items()
+    }
+    if title is not None:
+        values["title"] = {"value": {"type": "plain_text_input", "value": title}}
+    return values
+
+
+def open_modal(send, slack_api: FakeSlackAPI, text: str = "assess Support chatbot",
+               user: str = USER, channel: str = CHANNEL) -> dict[str, Any]:
+    response = send(slash_command(text, team_id=TEAM, user_id=user, channel_id=channel,
+                                  trigger_id=slack_api.new_trigger_id(),
+                                  response_url=slack_api.response_url(TEAM, channel)))
+    assert response.status == 200
+    return slack_api.calls_to("views.open")[-1].params["view"]
+
+
+def submit(send, view: dict[str, Any], answers: dict[str, str], title: str | None = None,
+           user: str = USER):
+    """Submit ``view`` (as the app built it) with ``answers`` picked; returns the response."""
+    return send(view_submission("assessment.page", radio_values(answers, title), team_id=TEAM,
+                                user_id=user, private_metadata=view["private_metadata"],
+                                blocks=view["blocks"]))
+
+
+def next_view(response) -> dict[str, Any]:
+    """The view of a ``response_action: update``, checked as Slack would check it."""
+    body = json.loads(response.body)
+    assert body["response_action"] == "update", body
+    assert validate_view(body["view"]) == []
+    return body["view"]
+
+
+def run_modal(send, slack_api: FakeSlackAPI, answers: dict[str, str],
+              text: str = "assess Support chatbot", user: str = USER, channel: str = CHANNEL):
+    """Open the modal and answer every page; returns the final submission's response."""
+    view = open_modal(send, slack_api, text, user, channel)
+    for index, page in enumerate(PAGES):
+        response = submit(send, view, {q: answers[q] for q in page}, user=user,
+                          title=text.partition(" ")[2] if index == 0 else None)
+        if index < len(PAGES) - 1:
+            view = next_view(response)
+    return response
+
+
+def click(send, slack_api: FakeSlackAPI, action_id: str, value: str, user: str = USER,
+          channel: str = CHANNEL, team: str = TEAM):
+    url = slack_api.response_url(team, channel)
+    return send(block_actions([button(action_id, value)], team_id=team, user_id=user,
+                              channel_id=channel, response_url=url,
+                              trigger_id=slack_api.new_trigger_id(),
+                              container={"type": "message", "message_ts": "1700000000.000200",
+                                         "channel_id": channel, "is_ephemeral": True}))
+
+
+def live_view(slack_api: FakeSlackAPI, view: dict[str, Any]) -> dict[str, Any]:
+    """Put ``view`` in the fake as Slack holds it after a ``response_action: update`` (same
+    modal, new content, new hash) and return it as Slack would send it back in a payload."""
+    client = WebClient(token=BOT_TOKEN, base_url=slack_api.base_url)
+    stored = client.views_open(trigger_id=slack_api.new_trigger_id(), view=view)["view"]
+    return submitted_view("assessment.page", {}, team_id=TEAM, view_id=stored["id"],
+                          private_metadata=stored["private_metadata"], blocks=stored["blocks"]) | {
+        "hash": stored["hash"]}
+
+
+def results_posted(slack_api: FakeSlackAPI, method: str = "chat.postEphemeral") -> list[dict]:
+    """Messages carrying a result (they have the Retake button)."""
+    return [c.params for c in slack_api.calls_to(method)
+            if "assessment.retake" in json.dumps(c.params.get("blocks") or [])]
