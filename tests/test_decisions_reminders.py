@@ -144,9 +144,9 @@ def test_snooze_moves_the_review_thirty_days(send, slack_api, session, clock):
     assert events_of(session, decision.id)[-1].action == "snoozed"
 
 
-def test_revisit_marks_revisiting_and_shows_the_original_answers(
+def test_revisit_marks_revisiting_and_opens_the_assessment_with_the_original_answers(
         send, slack_api, session, clock):
-    answers = {"motivation": "economics", "talent": "none", "deployment": "regulated"}
+    answers = {"ai_role": "differentiator", "motivation": "economics", "talent": "none"}
     assessment = make_assessment(session, answers=answers)
     decision = make_decision(session, review_date=DUE, assessment_id=assessment.id)
     _press(send, slack_api, "decisions.reminder.revisit", decision.id)
@@ -155,10 +155,15 @@ def test_revisit_marks_revisiting_and_shows_the_original_answers(
     assert events_of(session, decision.id)[-1].changes == {
         "status": {"before": "decided", "after": "revisiting"}}
     view = slack_api.calls_to("views.open")[-1].params["view"]
-    start = view["blocks"][-1]["elements"][0]
-    assert start["action_id"] == "assessment.start"
-    assert json.loads(start["value"]) == answers
-    assert "`deployment`: regulated" in json.dumps(view["blocks"])
+    assert view["callback_id"] == "assessment.page"
+    metadata = json.loads(view["private_metadata"])
+    assert metadata["a"] == answers and metadata["p"] == 0
+    # Page one asks ai_role and motivation: both come back selected.
+    selected = {block["block_id"]: block["element"]["initial_option"]["value"]
+                for block in view["blocks"]
+                if block.get("type") == "input" and "initial_option" in block.get("element", {})}
+    assert selected.get("q_ai_role") == "differentiator"
+    assert selected.get("q_motivation") == "economics"
 
 
 def test_reminder_buttons_are_refused_to_someone_else(send, slack_api, session, clock):

@@ -17,7 +17,6 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     DatePickerElement,
-    DividerBlock,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -37,7 +36,6 @@ from bot.decisions.store import DecisionSummary
 from bot.i18n import t
 
 CALLBACK_SAVE = "decisions.save"
-CALLBACK_REVISIT = "decisions.revisit"
 ACTION_ENTRY = "decisions.entry"  # the overflow menu on each listed decision
 ACTION_NEXT, ACTION_PREVIOUS = "decisions.page.next", "decisions.page.previous"
 ACTION_LOG = "decisions.log"
@@ -267,23 +265,3 @@ def reminder_blocks(r: DueReminder, lang: str) -> list[Block]:
 
 def reminder_text(r: DueReminder, lang: str) -> str:
     return t("decisions.reminder.text", lang, title=r.title, date=r.review_date.isoformat())
-
-
-def revisit_modal(title: str, answers: dict[str, Any], lang: str) -> View:
-    """Stand-in until the assessment modal can be opened pre-filled: the original answers,
-    and a button that hands them to the assessment as JSON."""
-    lines = [f"• `{escape(str(k))}`: {escape(str(v))}" for k, v in answers.items()]
-    body = "\n".join(lines) if lines else t("decisions.revisit.no_answers", lang)
-    value = json.dumps(answers, separators=(",", ":"), ensure_ascii=False)
-    if len(value) > BUTTON_VALUE_MAX:
-        value = "{}"
-    return View(type="modal", callback_id=CALLBACK_REVISIT, title=t("decisions.revisit.title",
-                lang), close=t("decisions.modal.close", lang), blocks=[
-        SectionBlock(text=MarkdownTextObject(text=t("decisions.revisit.intro", lang,
-                                                    title=escape(title)))),
-        SectionBlock(text=MarkdownTextObject(text=_clip(body, 3000))),
-        DividerBlock(),
-        ActionsBlock(block_id="revisit", elements=[ButtonElement(
-            action_id=ACTION_START_ASSESSMENT, style="primary", value=value,
-            text=t("decisions.revisit.start", lang))]),
-    ])

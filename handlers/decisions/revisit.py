@@ -1,6 +1,5 @@
-"""What "Revisit" opens: for now a modal with the original answers and a button that hands
-them to ``assessment.start``. Swap ``open_revisit`` for the assessment's own pre-filled modal
-(``bot.views.assessment.assessment_modal``) once it exists; nothing else needs to change."""
+"""What "Revisit" opens: the assessment itself, pre-filled with the original answers, so the
+team sees what changed since they decided."""
 
 from __future__ import annotations
 
@@ -8,9 +7,15 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.views.decisions import revisit_modal
+from bot.assessment.engine import AnswerError, validate_answers
+from bot.views.assessment import ModalState, assessment_modal
 
 
 def open_revisit(client: WebClient, trigger_id: str, title: str, answers: dict[str, Any],
                  lang: str) -> None:
-    client.views_open(trigger_id=trigger_id, view=revisit_modal(title, answers, lang))
+    try:
+        known = validate_answers(answers)
+    except AnswerError:  # answers stored by an older engine: start from a blank modal
+        known = {}
+    state = ModalState(title=title, answers=known)
+    client.views_open(trigger_id=trigger_id, view=assessment_modal(state, lang))
