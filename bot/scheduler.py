@@ -20,6 +20,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import delete
 
 from bot.db import session_scope
+from bot.digest.jobs import DELIVER_MINUTES, FETCH_MINUTES, deliver_digests, fetch_feeds
 from bot.jobs.reminders import send_review_reminders
 from bot.models import ProcessedEvent
 from bot.services import Services
@@ -61,6 +62,8 @@ def prune_processed_events(services: Services) -> int:
 JOBS: list[ScheduledJob] = [
     ScheduledJob("maintenance.prune_events", prune_processed_events, minutes=60),
     ScheduledJob("decisions.review_reminders", send_review_reminders, minutes=5),
+    ScheduledJob("digest.fetch_feeds", fetch_feeds, minutes=FETCH_MINUTES),
+    ScheduledJob("digest.deliver", deliver_digests, minutes=DELIVER_MINUTES),
 ]
 
 

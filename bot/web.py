@@ -6,16 +6,16 @@ import io
 import json
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from gunicorn.app.base import BaseApplication
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_sdk.signature import SignatureVerifier
 
-from bot.db import database_answers
-from bot.services import Services
+if TYPE_CHECKING:  # imported in make_wsgi_app: gunicorn's master needs none of them (memory)
+    from slack_bolt import App
+    from slack_sdk.signature import SignatureVerifier
+
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -23,22 +23,53 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 MAX_BODY = 1_000_000  # Slack's payloads are a few kB; a megabyte is plenty
+# What reading ids out of an oddly shaped payload raises (a number where a dict should be...).
+UNREADABLE = (TypeError, AttributeError, KeyError, IndexError, ValueError)
+
+
+_NONE = type(None)
+# The fields Bolt reads before any listener (or error handler) runs, with the JSON types Slack
+# sends them as. Another type there made Bolt itself raise, and the app answer 500 (a signed
+# ``"view": null`` broke Bolt's own logging), found by tests/test_abuse_requests.py.
+ENVELOPE: dict[str, tuple[type, ...]] = {
+    "type": (str,), "team": (dict, str, _NONE), "user": (dict, str), "view": (dict,),
+    "enterprise": (dict, str, _NONE), "channel": (dict, str), "container": (dict,),
+    "message": (dict,), "event": (dict,), "actions": (list,), "authorizations": (list,),
+    "team_id": (str, _NONE), "enterprise_id": (str, _NONE), "user_id": (str,),
+    "channel_id": (str,), "api_app_id": (str,), "trigger_id": (str,), "response_url": (str,),
+    "callback_id": (str,), "event_id": (str,), "is_enterprise_install": (bool,),
+}
+# Inside those objects, the ids Bolt reads must be strings (or absent, or null).
+_IDS = ("id", "team_id", "enterprise_id", "app_installed_team_id", "channel_id", "user",
+        "channel", "callback_id", "type", "action_id", "block_id")
+
+
+def envelope_problem(payload: object) -> str | None:
+    """Why a parsed payload is not shaped as Slack shapes its envelope, or None."""
+    if not isinstance(payload, dict) or "type" not in payload:
+        return "payload without a type"
+    for name, types in ENVELOPE.items():
+        value = payload.get(name)
+        if name in payload and not isinstance(value, types):
+            return f"{name} of type {type(value).__name__}"
+        items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+        for item in items:
+            if not isinstance(item, dict):
+                return f"{name} holding a {type(item).__name__}"
+            odd = [k for k in _IDS if not isinstance(item.get(k), str | _NONE | dict)]
+            if odd or (name != "event" and any(isinstance(item.get(k), dict) for k in _IDS)):
+                return f"{name} with a malformed id"
+    return None
 
 
 def slack_body_problem(body: str, content_type: str) -> str | None:
     """Why ``body`` is not a request Slack could have sent, or None when it could be."""
     try:
         if content_type.startswith("application/json"):
-            parsed = json.loads(body)
-            if not isinstance(parsed, dict) or "type" not in parsed:
-                return "JSON body without a type"
-            return None
+            return envelope_problem(json.loads(body))
         form = parse_qs(body, strict_parsing=True, keep_blank_values=True)
         if "payload" in form:
-            payload = json.loads(form["payload"][0])
-            if not isinstance(payload, dict) or "type" not in payload:
-                return "payload without a type"
-            return None
+            return envelope_problem(json.loads(form["payload"][0]))
         if "command" in form or "ssl_check" in form:
             return None
         return "form body without a command or payload"
@@ -65,6 +96,11 @@ def make_wsgi_app(app: App, services: Services) -> WSGIApp:
     Signature and shape are checked before Bolt parses anything, so a forged request gets 401
     and a malformed one 400, never a 5xx or a trace.
     """
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from slack_sdk.signature import SignatureVerifier
+
+    from bot.db import database_answers
+
     slack = SlackRequestHandler(app, path="/slack/events")
     verifier = SignatureVerifier(services.settings.SLACK_SIGNING_SECRET or "")
 
@@ -93,7 +129,14 @@ def make_wsgi_app(app: App, services: Services) -> WSGIApp:
             log.info("refused request: %s", problem)
             return _reply(start_response, "400 Bad Request", "bad request\n")
         environ["wsgi.input"] = io.BytesIO(raw)
-        return slack(environ, start_response)
+        try:
+            return slack(environ, start_response)
+        except UNREADABLE as exc:
+            # Bolt reads ids out of the payload before any listener or error handler runs; a
+            # signed payload with, say, ``"team": 1`` made that raise and gunicorn answer 500
+            # (found by tests/test_abuse_requests.py). Listener errors never get here.
+            log.info("refused request: Bolt could not read it (%s)", type(exc).__name__)
+            return _reply(start_response, "400 Bad Request", "bad request\n")
 
     return wsgi
 

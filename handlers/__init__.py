@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import assessment, commands, decisions, errors, events, middleware, settings
+from handlers import assessment, commands, decisions, digest, errors, events, middleware, settings
 
 
 def register(app: App, services: Services) -> None:
@@ -16,3 +16,4 @@ def register(app: App, services: Services) -> None:
     decisions.register(app, services)
     settings.register(app, services)
     assessment.register(app, services)
+    digest.register(app, services)

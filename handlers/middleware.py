@@ -3,18 +3,48 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.db import session_scope
-from bot.models import ProcessedEvent
+from bot.models import ProcessedEvent, TeamSettings
 from bot.services import Services
 from bot.workspaces import ensure_workspace
 
 log = logging.getLogger(__name__)
+
+# A settings row exists only for an existing workspace (foreign key, cascade), so finding it is
+# finding both. One indexed read: the ORM load of the workspace plus the lazy load of its
+# settings cost a quarter of the app's CPU per request (bench/bench_ack.py, py-spy).
+_SETTINGS_ROW = select(TeamSettings.team_id)
+ATTEMPTS = 3
+
+
+def ensure_known_workspace(services: Services, team_id: str, enterprise_id: str | None) -> None:
+    """Create the workspace and its settings the first time a team is heard from.
+
+    Idempotent, so tried again on an OperationalError: on SQLite, the first requests of a new
+    team arriving together made all but one fail at once with "database is locked" (a read
+    transaction cannot become a write once another has written; tests/test_abuse_http.py), and
+    a dropped PostgreSQL connection is worth a second try on a fresh one as well.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with session_scope(services.sessions) as session:
+                if session.scalar(_SETTINGS_ROW.where(TeamSettings.team_id == team_id)) is None:
+                    ensure_workspace(session, team_id, enterprise_id=enterprise_id)
+            return
+        except OperationalError as exc:
+            if attempt == ATTEMPTS:
+                raise
+            log.info("workspace check for %s failed (%s); trying again", team_id,
+                     type(exc.orig).__name__)
+            time.sleep(0.02 * attempt)
 
 
 def register(app: App, services: Services) -> None:
@@ -24,8 +54,7 @@ def register(app: App, services: Services) -> None:
         # Checked on every request (a primary-key read): a purge or an uninstall in another
         # process must not leave this one believing the workspace row still exists.
         if context.team_id:
-            with session_scope(services.sessions) as session:
-                ensure_workspace(session, context.team_id, enterprise_id=context.enterprise_id)
+            ensure_known_workspace(services, context.team_id, context.enterprise_id)
         return next()
 
     def once_per_event(body: dict[str, Any], request: BoltRequest,

@@ -1,0 +1,134 @@
+"""The digest's two scheduler jobs: fetch the feeds, deliver the digests that are due.
+
+``fetch_feeds`` (every 30 minutes) fetches each distinct feed once, however many teams read
+it, with a conditional GET; a failing feed is recorded and backed off and never stops the
+others. ``deliver_digests`` (every minute) finds the teams with something due, ranks the
+stored news once (only then), and runs those teams in a small thread pool: per team, each
+recipient's due occurrence is claimed, composed, sent and settled (``bot.digest.delivery``).
+A team's messages go to different channels (one per channel and period), paced anyway at
+one per second per channel. With no more teams due than workers, a run takes about as long
+as its slowest team; with more, about the sum of their times divided by ``WORKERS``. More
+worker processes share the load safely: the claims keep every delivery single.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.db import session_scope
+from bot.digest import delivery
+from bot.digest.runner import DeliveryReport, DeliveryRun, TeamOutcome
+from bot.digest.schedule import possible_periods
+from bot.digest.store import feeds_due, prune_items, record_fetch, store_entries
+from bot.digest.teams import TeamPlan, load_plans
+from bot.news.fetch import Validators, fetch_all
+from bot.news.normalize import parse_feed
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+FETCH_MINUTES = 30
+DELIVER_MINUTES = 1
+FETCH_TIMEOUT = 10.0
+WORKERS = 8  # teams delivered at once; each holds at most one DB connection at a time
+
+@dataclass
+class FetchReport:
+    fetched: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    new_items: int = 0
+
+
+def fetch_feeds(services: Services) -> FetchReport:
+    """One pass over every feed in use; returns what happened, for logs and tests."""
+    now = services.clock()
+    report = FetchReport()
+    with session_scope(services.sessions) as session:
+        due = feeds_due(session, now)
+    if not due:
+        return report
+    results = fetch_all(
+        [f.url for f in due],
+        validators={f.url: Validators(f.etag, f.last_modified) for f in due},
+        allow_private=services.settings.FEEDS_ALLOW_PRIVATE_ADDRESSES,
+        timeout=FETCH_TIMEOUT,
+    )
+    for feed in due:
+        result = results[feed.url]
+        parsed = None
+        if result.ok:
+            headers = {"content-location": result.final_url or result.url}
+            if result.content_type:
+                headers["content-type"] = result.content_type
+            parsed = parse_feed(result.body, result.url, headers, source=feed.name, now=now)
+        parse_error = parsed.error if parsed else None
+        try:
+            with session_scope(services.sessions) as session:  # one feed, one transaction
+                if parsed and not parse_error:
+                    report.new_items += store_entries(session, feed.id, parsed.entries, now)
+                record_fetch(session, feed.id, result, now, parse_error=parse_error,
+                             title=parsed.title if parsed else None)
+        except SQLAlchemyError:
+            log.exception("could not store feed %s", feed.id)
+            report.failed += 1
+            continue
+        if result.status == "error" or parse_error:
+            report.failed += 1
+        elif result.status == "not_modified":
+            report.not_modified += 1
+        else:
+            report.fetched += 1
+    with session_scope(services.sessions) as session:
+        prune_items(session, now)
+    log.info("feeds: %d fetched, %d unchanged, %d failed, %d new items", report.fetched,
+             report.not_modified, report.failed, report.new_items)
+    return report
+
+
+def _parallelism(services: Services, workers: int | None) -> int:
+    # A session factory bound to one connection (tests) cannot be shared by threads.
+    if isinstance(services.sessions.kw.get("bind"), Connection):
+        return 1
+    return max(1, workers or WORKERS)
+
+
+def deliver_digests(services: Services, *, workers: int | None = None) -> DeliveryReport:
+    """One pass: every recipient whose digest is due gets it once; see the module docstring.
+
+    Which deliveries are already settled is read for every team in one query, so a run in
+    which nothing is due (most of them) costs a few queries and no Slack call.
+    """
+    started = time.monotonic()
+    now = services.clock()
+    run = DeliveryRun(services, now)
+    with session_scope(services.sessions) as session:
+        plans = [plan for plan in load_plans(session) if plan.has_recipients]
+        periods = set().union(*(possible_periods(p.schedule, now) for p in plans))
+        settled = delivery.settled_by_team(session, periods)
+    due = [plan for plan in plans if run.pending(plan, settled.get(plan.team_id, {}))]
+
+    def one(plan: TeamPlan) -> TeamOutcome:
+        return run.team(plan, settled.get(plan.team_id, {}))
+
+    parallel = min(_parallelism(services, workers), max(len(due), 1))
+    if parallel == 1:
+        outcomes = [one(plan) for plan in due]
+    else:
+        with ThreadPoolExecutor(parallel, thread_name_prefix="digest") as executor:
+            outcomes = list(executor.map(one, due))
+    report = DeliveryReport(outcomes, time.monotonic() - started)
+    if report.total("sent") or report.total("failed") or report.total("missed"):
+        log.info("digests: %d sent, %d failed, %d to retry, %d missed in %.1f s",
+                 report.total("sent"), report.total("failed"), report.total("retry"),
+                 report.total("missed"), report.seconds)
+    return report
+
+
+__all__ = ["DeliveryReport", "FetchReport", "deliver_digests", "fetch_feeds"]

@@ -1,0 +1,222 @@
+"""One delivery run, team by team: who is due, claim, compose, send, settle.
+
+``bot.digest.jobs.deliver_digests`` builds one ``DeliveryRun`` per pass and hands it the
+teams that have something due; each team runs in one thread, recipient after recipient.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from slack_sdk import WebClient
+
+from bot.db import session_scope
+from bot.digest import delivery
+from bot.digest.compose import team_digest, with_llm_why
+from bot.digest.pool import NewsPool
+from bot.digest.schedule import (
+    GRACE,
+    Occurrence,
+    latest_occurrence,
+    latest_possible_moment,
+    possible_periods,
+    zone,
+)
+from bot.digest.slack import ChannelPacer, post, team_client, user_zone
+from bot.digest.teams import INSTALLER, MANAGER, SUBSCRIBER, Reader, TeamPlan
+from bot.i18n import t
+from bot.news.compose import Digest
+from bot.services import Services
+from bot.views.digest import digest_blocks, digest_text
+
+log = logging.getLogger(__name__)
+
+FOOTERS = {MANAGER: "digest.message.footer_manager",
+           SUBSCRIBER: "digest.message.footer_subscriber",
+           INSTALLER: "digest.message.footer_installer"}
+
+
+@dataclass
+class TeamOutcome:
+    """What one team's part of a run did, and how long it took."""
+
+    team_id: str
+    sent: int = 0
+    failed: int = 0
+    retry: int = 0
+    missed: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class DeliveryReport:
+    """What a run did, per team (only the teams that had something due)."""
+
+    teams: list[TeamOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def total(self, what: str) -> int:
+        return sum(getattr(team, what) for team in self.teams)
+
+    @property
+    def slowest(self) -> float:
+        return max((team.seconds for team in self.teams), default=0.0)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One recipient of one team, with the occurrence due for them now."""
+
+    recipient: str  # channel:C… or user:U…
+    channel: str  # where to post: the channel, or the user id (Slack opens the DM)
+    occurrence: Occurrence | None
+    since: datetime
+    footer: str | None = None
+    left: bool = False  # the person was deactivated
+
+
+Settled = dict[tuple[str, str], str]  # (period, recipient) -> status
+
+
+class DeliveryRun:
+    """One delivery run: the clock reading, who this worker is, and the news, loaded and
+    ranked on first need (most runs find nothing due and never load it)."""
+
+    def __init__(self, services: Services, now: datetime) -> None:
+        self.services = services
+        self.now = now
+        self.worker = delivery.new_worker_id()
+        self._pool: NewsPool | None = None
+        self._pool_lock = threading.Lock()
+
+    @property
+    def pool(self) -> NewsPool:
+        with self._pool_lock:
+            if self._pool is None:
+                with session_scope(self.services.sessions) as session:
+                    self._pool = NewsPool.load(session, self.now)
+            return self._pool
+
+    def _reader_done(self, plan: TeamPlan, reader: Reader, settled: Settled) -> bool:
+        """True when nothing can be due for this reader now, whatever their time zone.
+
+        Their latest occurrence is one of the possible periods. Once the newest is settled
+        for them, so is theirs (a period is only ever settled while it is the latest); and an
+        occurrence past the grace window that came before they joined has nothing to record.
+        """
+        newest = max(possible_periods(plan.schedule, self.now), default=None)
+        if newest is None:
+            return True
+        if settled.get((newest, delivery.user_recipient(reader.user_id))) in delivery.SETTLED:
+            return True
+        last = latest_possible_moment(newest, plan.schedule.at)
+        return last < reader.since and self.now - last > GRACE
+
+    def _channel_done(self, plan: TeamPlan, settled: Settled) -> bool:
+        occurrence = latest_occurrence(plan.schedule, self.now, zone(plan.tz))
+        if not plan.channel_id or occurrence is None:
+            return True
+        if settled.get((occurrence.period, delivery.channel_recipient(plan.channel_id))) in \
+                delivery.SETTLED:
+            return True
+        return occurrence.at < plan.since and occurrence.overdue(self.now, GRACE)
+
+    def pending(self, plan: TeamPlan, settled: Settled) -> bool:
+        """Whether the team has anything to send or record in this run."""
+        return not self._channel_done(plan, settled) or not all(
+            self._reader_done(plan, reader, settled) for reader in plan.readers)
+
+    def team(self, plan: TeamPlan, settled: Settled) -> TeamOutcome:
+        started = time.monotonic()
+        outcome = TeamOutcome(plan.team_id)
+        try:
+            self._deliver(plan, settled, outcome)
+        except Exception:  # isolation boundary: one team's failure must not stop the others
+            log.exception("digest delivery failed for team %s", plan.team_id)
+        outcome.seconds = time.monotonic() - started
+        return outcome
+
+    def _targets(self, plan: TeamPlan, settled: Settled,
+                 client: Callable[[], WebClient | None]) -> list[_Target]:
+        team_tz = zone(plan.tz)
+        targets = []
+        if not self._channel_done(plan, settled):
+            targets.append(_Target(delivery.channel_recipient(plan.channel_id or ""),
+                                   plan.channel_id or "",
+                                   latest_occurrence(plan.schedule, self.now, team_tz),
+                                   plan.since, "digest.message.footer_channel"))
+        for reader in plan.readers:
+            if self._reader_done(plan, reader, settled):
+                continue  # no need to ask Slack for their time zone
+            slack = client()
+            tz_name, left = (user_zone(self.services, slack, plan.team_id, reader.user_id)
+                             if slack is not None else (None, False))
+            occurrence = latest_occurrence(plan.schedule, self.now,
+                                           zone(tz_name) if tz_name else team_tz)
+            targets.append(_Target(delivery.user_recipient(reader.user_id), reader.user_id,
+                                   occurrence, reader.since, FOOTERS.get(reader.role), left))
+        return targets
+
+    def _deliver(self, plan: TeamPlan, settled: Settled, outcome: TeamOutcome) -> None:
+        sessions = self.services.sessions
+        client = functools.cache(
+            lambda: team_client(self.services, plan.team_id, plan.enterprise_id))
+        pacer = ChannelPacer()
+        digests: dict[str, Digest] = {}
+        for target in self._targets(plan, settled, client):
+            occurrence = target.occurrence
+            if occurrence is None or settled.get((occurrence.period, target.recipient)) in \
+                    delivery.SETTLED:
+                continue
+            if occurrence.overdue(self.now, GRACE):
+                if occurrence.at >= target.since:
+                    with session_scope(sessions) as session:
+                        outcome.missed += delivery.record_missed(
+                            session, plan.team_id, occurrence.period, target.recipient,
+                            self.now)
+                continue
+            if self.pool.empty:
+                continue  # nothing stored yet: a later run catches up within the grace window
+            slack = client()
+            if slack is None:
+                log.warning("no bot token for team %s; its digest waits", plan.team_id)
+                continue
+            with session_scope(sessions) as session:
+                won = delivery.claim(session, plan.team_id, occurrence.period,
+                                     target.recipient, self.now, self.worker)
+            if won is None:
+                continue
+            if target.left:
+                with session_scope(sessions) as session:
+                    delivery.mark_failed(session, won, "account_inactive")
+                outcome.failed += 1
+                continue
+            if occurrence.period not in digests:
+                with session_scope(sessions) as session:
+                    digest = team_digest(session, self.pool, plan, occurrence.period, self.now)
+                digests[occurrence.period] = with_llm_why(self.services, digest, plan)
+            self._send(plan, slack, pacer, target, won, digests[occurrence.period], outcome)
+
+    def _send(self, plan: TeamPlan, client: WebClient, pacer: ChannelPacer, target: _Target,
+              won: delivery.Claim, digest: Digest, outcome: TeamOutcome) -> None:
+        date = won.period
+        footer = t(target.footer, plan.lang) if target.footer else None
+        error = post(client, pacer, target.channel, digest_text(digest, plan.lang, date),
+                     digest_blocks(digest, plan.lang, date, footer=footer))
+        with session_scope(self.services.sessions) as session:
+            if error is None:
+                items = [i for item in digest.items for i in self.pool.item_ids(item)]
+                delivery.mark_sent(session, won, self.now, items)
+                outcome.sent += 1
+                return
+            status = delivery.mark_failed(session, won, error)
+        if status == delivery.RETRY:
+            outcome.retry += 1
+        else:
+            outcome.failed += 1

@@ -1,0 +1,97 @@
+"""The Slack side of delivery: a client per team, one message per channel per second, and
+every failure turned into a Slack error code the delivery row can record."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+
+from bot.services import Services
+from bot.slack_client import make_web_client
+
+log = logging.getLogger(__name__)
+
+CHANNEL_INTERVAL = 1.0  # Slack: about one message per second per channel
+
+
+def team_client(services: Services, team_id: str,
+                enterprise_id: str | None = None) -> WebClient | None:
+    """A client with the team's bot token: the single token, or the team's installation's."""
+    settings = services.settings
+    if not settings.oauth_enabled:
+        if not settings.SLACK_BOT_TOKEN:
+            return None
+        return make_web_client(settings, token=settings.SLACK_BOT_TOKEN)
+    store = services.installation_store or SQLAlchemyInstallationStore(
+        client_id=settings.SLACK_CLIENT_ID, engine=services.engine)
+    bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+    if bot is None or not bot.bot_token:
+        return None
+    return make_web_client(settings, token=bot.bot_token)
+
+
+class ChannelPacer:
+    """Spaces messages to one channel at least ``interval`` apart (per team: channels are)."""
+
+    def __init__(self, interval: float = CHANNEL_INTERVAL,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._interval = interval
+        self._clock = clock
+        self._sleep = sleep
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, channel: str) -> None:
+        """Block until ``channel`` may get its next message, and book that slot."""
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._last.get(channel, -self._interval) + self._interval)
+            self._last[channel] = slot
+        if slot > now:
+            self._sleep(slot - now)
+
+
+def error_code(exc: Exception) -> str:
+    """Slack's error string (``not_in_channel``…), or ``network`` when Slack never answered."""
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or "slack_error")
+    return "network"
+
+
+def post(client: WebClient, pacer: ChannelPacer, channel: str, text: str,
+         blocks: list[Block]) -> str | None:
+    """Post one message; None when Slack took it, else the error code.
+
+    A 429 is retried by the client after ``Retry-After`` (``bot.slack_client``); what still
+    fails comes back as ``ratelimited`` for the next run to retry.
+    """
+    pacer.wait(channel)
+    try:
+        client.chat_postMessage(channel=channel, text=text, blocks=blocks,
+                                unfurl_links=False, unfurl_media=False)
+    except (SlackApiError, OSError) as exc:
+        return error_code(exc)
+    return None
+
+
+def user_zone(services: Services, client: WebClient, team_id: str,
+              user_id: str) -> tuple[str | None, bool]:
+    """The person's IANA zone from ``users.info`` (None when unknown) and whether they left."""
+    def fetch(uid: str) -> dict[str, Any]:
+        return client.users_info(user=uid)["user"]
+
+    try:
+        user = services.users.get(team_id, user_id, fetch)
+    except (SlackApiError, OSError) as exc:
+        log.info("users.info failed for a digest reader (team=%s): %s", team_id, error_code(exc))
+        return None, False
+    return user.get("tz") or None, bool(user.get("deleted"))

@@ -1,0 +1,153 @@
+"""Block Kit for the news digest: the message a channel or a manager gets, and the preview.
+
+Feed text is plain text: it is mrkdwn-escaped here, at the last moment, so a title can
+neither ping anyone nor forge a link. Limits kept by construction: at most 50 blocks (one
+section per story, decision lines only while the budget lasts), a header of at most 150
+characters, sections of at most 3,000.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.digest.delivery import FAILED, DeliveryProblem
+from bot.errors import SLACK_ERROR_KEYS
+from bot.i18n import has, t
+from bot.news.compose import Digest, DigestItem
+from bot.news.text import mrkdwn_escape, truncate_words
+from bot.news.why import DecisionRef
+from bot.views.decisions import ACTION_REVISIT
+
+MAX_BLOCKS = 50
+HEADER_CHARS = 150
+SECTION_CHARS = 3000
+BUTTON_TEXT_CHARS = 75
+SOURCES_SHOWN = 4
+DECISIONS_PER_ITEM = 2
+DECISION_TITLE_CHARS = 120
+NOTIFICATION_CHARS = 300
+
+
+def _link(url: str, label: str) -> str:
+    # Inside <url|label> a raw "|" or ">" would end the URL early.
+    safe = mrkdwn_escape(url).replace("|", "%7C")
+    return f"<{safe}|{label}>"
+
+
+def _sources(names: Sequence[str], lang: str) -> str:
+    shown = ", ".join(mrkdwn_escape(n) for n in names[:SOURCES_SHOWN])
+    if len(names) > SOURCES_SHOWN:
+        shown += " " + t("digest.message.more_sources", lang, count=len(names) - SOURCES_SHOWN)
+    return shown
+
+
+def item_text(item: DigestItem, lang: str) -> str:
+    """One story as mrkdwn: linked bold title, why it matters, topic · sources · date."""
+    title = mrkdwn_escape(item.title)
+    published = (item.published.strftime("%Y-%m-%d") if item.published
+                 else t("digest.message.undated", lang))
+    meta = t("digest.message.meta", lang, topic=t(f"news.topic.{item.topic}", lang),
+             sources=_sources(item.sources, lang), published=published)
+    rest = f"\n{mrkdwn_escape(item.why)}\n{meta}"
+    if item.url:
+        linked = f"*{_link(item.url, title)}*{rest}"
+        if len(linked) <= SECTION_CHARS:
+            return linked
+    return truncate_words(f"*{title}*{rest}", SECTION_CHARS)
+
+
+def _decision_block(ref: DecisionRef, lang: str, block_id: str) -> SectionBlock:
+    verdict = t(f"decisions.verdict.{ref.verdict}", lang) if has(
+        f"decisions.verdict.{ref.verdict}", lang) else ref.verdict
+    text = t("news.digest.decision_link", lang,
+             title=mrkdwn_escape(truncate_words(ref.title, DECISION_TITLE_CHARS)),
+             verdict=verdict)
+    button = ButtonElement(text=t("news.digest.revisit", lang)[:BUTTON_TEXT_CHARS],
+                           action_id=ACTION_REVISIT, value=ref.id)
+    return SectionBlock(block_id=block_id, text=MarkdownTextObject(text=f"↳ {text}"),
+                        accessory=button)
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text[:SECTION_CHARS])])
+
+
+def digest_blocks(digest: Digest, lang: str, date: str, *, footer: str | None = None,
+                  notes: Sequence[str] = ()) -> list[Block]:
+    """The digest message. Each decision is named once, on the best story bearing on it."""
+    count = len(digest.items)
+    header = truncate_words(t("digest.message.header", lang, date=date), HEADER_CHARS)
+    blocks: list[Block] = [HeaderBlock(text=header)]
+    blocks.extend(_context(note) for note in notes)
+    if not count:
+        blocks.append(SectionBlock(text=MarkdownTextObject(
+            text=t("news.digest.nothing_new", lang))))
+    else:
+        intro = (t("digest.message.intro_one", lang) if count == 1
+                 else t("digest.message.intro", lang, count=count))
+        blocks.append(_context(intro))
+    tail = 1 if footer else 0
+    named: set[str] = set()
+    budget = MAX_BLOCKS - len(blocks) - tail - count  # what is left for decision lines
+    for n, item in enumerate(digest.items, start=1):
+        blocks.append(SectionBlock(block_id=f"digest.item.{n}",
+                                   text=MarkdownTextObject(text=item_text(item, lang))))
+        fresh = [d for d in item.decisions if d.id not in named][:DECISIONS_PER_ITEM]
+        for ref in fresh[: max(budget, 0)]:
+            named.add(ref.id)
+            budget -= 1
+            blocks.append(_decision_block(ref, lang, f"digest.decision.{ref.id}"))
+    if footer:
+        blocks.append(_context(footer))
+    return blocks[:MAX_BLOCKS]
+
+
+def digest_text(digest: Digest, lang: str, date: str) -> str:
+    """The notification text (and what screen readers and old clients show)."""
+    text = t("digest.message.text", lang, date=date, count=len(digest.items))
+    if digest.items:
+        text += " " + mrkdwn_escape(digest.items[0].title)
+    return truncate_words(text, NOTIFICATION_CHARS)
+
+
+def _recipient(recipient: str) -> str:
+    kind, _, ident = recipient.partition(":")
+    return f"<#{ident}>" if kind == "channel" else f"<@{ident}>"
+
+
+def problem_lines(problems: Sequence[DeliveryProblem], lang: str) -> list[str]:
+    """One line per failed or missed delivery, in words an admin can act on."""
+    lines = []
+    for p in problems:
+        if p.status == FAILED:
+            key = SLACK_ERROR_KEYS.get(p.error or "")
+            reason = t(key, lang) if key else mrkdwn_escape(p.error or "?")
+            status = t("digest.preview.status_failed", lang)
+        else:
+            reason = t("digest.preview.reason_missed", lang)
+            status = t("digest.preview.status_missed", lang)
+        date = p.period if not p.period.startswith("now-") else p.at.strftime("%Y-%m-%d")
+        lines.append(t("digest.preview.problem", lang, date=date,
+                       recipient=_recipient(p.recipient), status=status, reason=reason))
+    return lines
+
+
+def failure_summary(problems: Sequence[DeliveryProblem], lang: str) -> str | None:
+    """A short mrkdwn paragraph on recent delivery problems for admins, None when all is well."""
+    if not problems:
+        return None
+    return "\n".join([t("digest.preview.problems", lang), *problem_lines(problems, lang)])
+
+
+def notice_blocks(text: str) -> list[Block]:
+    """A one-sentence ephemeral answer."""
+    return [SectionBlock(text=MarkdownTextObject(text=text[:SECTION_CHARS]))]
