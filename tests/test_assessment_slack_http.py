@@ -4,9 +4,6 @@ Slack gets its ack long before the LLM answers, and the answer still arrives."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -18,7 +15,7 @@ from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlackAPI, running_fake_slack_api
 from tests.slack_requests import post_signed, slash_command, view_submission
 from tests.test_assessment_slack_support import HYPED, radio_values, results_posted, wait_for
-from tests.test_http_server import ROOT, free_port, wait_for_health
+from tests.test_http_server import running_web
 
 LLM_TEXT = "Plug into the grid. Ship the product your customers pay for."
 LLM_DELAY = 2.0
@@ -32,27 +29,14 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeSla
         fake.add_team(TEAM, bot_token=BOT_TOKEN)
         fake.add_user(TEAM, USER)
         fake.add_channel(TEAM, CHANNEL)
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_"))}
-        env.update(
-            SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_BASE_URL=fake.base_url, PORT=str(port), PYTHONPATH=str(ROOT),
-            DATABASE_URL=f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}",
-            OPENAI_API_KEY=openai.api_key, OPENAI_BASE_URL=openai.base_url,
-            OPENAI_TIMEOUT="10",
-        )
-        process = subprocess.Popen([sys.executable, "-m", "bot", "web"], env=env,
-                                   cwd=tmp_path_factory.mktemp("cwd"), text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            base = f"http://127.0.0.1:{port}"
-            wait_for_health(f"{base}/healthz", process)
-            yield base, fake, openai
+            with running_web(tmp_path_factory, fake, OPENAI_API_KEY=openai.api_key,
+                             OPENAI_BASE_URL=openai.base_url, OPENAI_TIMEOUT="10") as (
+                    base, stderr):
+                yield base, fake, openai
         finally:
-            process.terminate()
-            _, stderr = process.communicate(timeout=15)
             openai.stop()
-        assert openai.api_key not in stderr and SIGNING_SECRET not in stderr
+        assert openai.api_key not in stderr[0] and SIGNING_SECRET not in stderr[0]
 
 
 def test_ask_is_acked_before_the_llm_answers(web) -> None:

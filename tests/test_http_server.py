@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -41,30 +42,39 @@ def wait_for_health(url: str, process: subprocess.Popen, seconds: float = 30) ->
     raise AssertionError("server did not become healthy")
 
 
+@contextlib.contextmanager
+def running_web(tmp_path_factory: pytest.TempPathFactory, fake: FakeSlackAPI,
+                **extra_env: str) -> Iterator[tuple[str, list[str]]]:
+    """``python -m bot web`` against the fakes; yields its base URL and, after exit, stderr."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_"))}
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_BASE_URL=fake.base_url, PORT=str(port), PYTHONPATH=str(ROOT),
+        DATABASE_URL=f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}", **extra_env,
+    )
+    process = subprocess.Popen([sys.executable, "-m", "bot", "web"], env=env,
+                               cwd=tmp_path_factory.mktemp("cwd"), text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stderr: list[str] = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_health(f"{base}/healthz", process)
+        yield base, stderr
+    finally:
+        process.terminate()
+        stderr.append(process.communicate(timeout=15)[1])
+
+
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeSlackAPI]]:
     with running_fake_slack_api() as fake:
         fake.add_team(TEAM, bot_token=BOT_TOKEN)
         fake.add_user(TEAM, USER)
         fake.add_channel(TEAM, CHANNEL)
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_"))}
-        env.update(
-            SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_BASE_URL=fake.base_url, PORT=str(port), PYTHONPATH=str(ROOT),
-            DATABASE_URL=f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}",
-        )
-        process = subprocess.Popen([sys.executable, "-m", "bot", "web"], env=env,
-                                   cwd=tmp_path_factory.mktemp("cwd"), text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_for_health(f"{base}/healthz", process)
+        with running_web(tmp_path_factory, fake) as (base, stderr):
             yield base, fake
-        finally:
-            process.terminate()
-            _, stderr = process.communicate(timeout=15)
-        assert BOT_TOKEN not in stderr and SIGNING_SECRET not in stderr
+        assert BOT_TOKEN not in stderr[0] and SIGNING_SECRET not in stderr[0]
 
 
 def test_signed_help_is_answered_within_slacks_three_seconds(web) -> None:
