@@ -81,6 +81,20 @@ def run_migrate(settings: Settings) -> int:
     return 0
 
 
+def _migrate_in_child(settings: Settings) -> None:
+    """Migrate SQLite in a child process, so gunicorn's master never imports Alembic and the
+    models: it only supervises, and those imports doubled its memory (bench/bench_ack.py)."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("fork").Process(target=run_migrate, args=(settings,),
+                                                       name="migrate")
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise ConfigError(f"DATABASE_URL: the migration failed (exit code {child.exitcode}); "
+                          "the error is above")
+
+
 def _prepare(settings: Settings):  # noqa: ANN202 - Services
     """Services for a long-running process; SQLite is migrated at start-up."""
     from bot.services import Services
@@ -92,14 +106,17 @@ def _prepare(settings: Settings):  # noqa: ANN202 - Services
 
 def run_web(settings: Settings, with_scheduler: bool = False) -> int:
     settings.require_http()
-    from bot.app import create_app
-    from bot.web import make_wsgi_app, serve
+    from bot.web import serve
 
     if settings.DATABASE_URL.startswith("sqlite"):
-        run_migrate(settings)
+        _migrate_in_child(settings)
 
     def load():  # noqa: ANN202 - runs in the gunicorn worker, after the fork
+        # Imported here, not above: gunicorn's master only supervises, and the app's imports
+        # (Bolt, SQLAlchemy, the views) cost it ~25 MB it never uses (bench/bench_ack.py).
+        from bot.app import create_app
         from bot.services import Services
+        from bot.web import make_wsgi_app
 
         services = Services.from_settings(settings)
         if with_scheduler:

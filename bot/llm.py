@@ -12,14 +12,14 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import openai
-
 from bot.assessment import advice as offline
 from bot.assessment.ask import answer_offline, usage
 from bot.assessment.engine import Assessment
 from bot.i18n import t
 
 if TYPE_CHECKING:
+    import openai
+
     from bot.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -99,6 +99,11 @@ class LLMClient:
         self.model = model
         self.timeout = timeout
         self._api_key = api_key
+        # Imported here: the package is tens of MB of types, and a web worker without an LLM
+        # key never needs them (bench/bench_ack.py, peak memory).
+        import openai
+
+        self._errors: type[Exception] = openai.OpenAIError
         self._client = openai.OpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
@@ -114,7 +119,7 @@ class LLMClient:
                 ],
             )
             content = response.choices[0].message.content
-        except openai.OpenAIError as exc:
+        except self._errors as exc:
             raise self._failure(type(exc).__name__, _describe(exc)) from exc
         except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
             # A 200 whose body is not a chat completion (no choices, not JSON, wrong shape).

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy import Engine
@@ -25,6 +27,8 @@ class Services:
     subcommands: SubcommandTable = field(default_factory=SubcommandTable)
     users: UserInfoCache = field(default_factory=UserInfoCache)
     installation_store: InstallationStore | None = None
+    _llm_clients: dict[tuple, Any] = field(default_factory=dict, init=False, repr=False)
+    _llm_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine | None = None) -> Services:
@@ -32,14 +36,21 @@ class Services:
         return cls(settings=settings, engine=engine, sessions=make_session_factory(engine))
 
     def llm(self, model: str | None = None):  # noqa: ANN201 - bot.llm.LLMClient | None
-        """The LLM client when the operator configured a key, else None (offline advice)."""
+        """The LLM client when the operator configured a key, else None (offline advice).
+
+        One client per model for the life of the process: building an OpenAI client per call
+        made each ``ask`` pay for a new connection pool and TLS context, which cost the ack
+        path 7.4x its time and the web worker hundreds of MB (bench/bench_ack.py).
+        """
         if not self.settings.llm_configured:
             return None
-        from bot.llm import LLMClient
+        from bot.llm import client_from_settings
 
-        return LLMClient(
-            api_key=self.settings.OPENAI_API_KEY,
-            base_url=self.settings.OPENAI_BASE_URL,
-            model=model or self.settings.OPENAI_MODEL,
-            timeout=self.settings.OPENAI_TIMEOUT,
-        )
+        settings = self.settings
+        model = model or settings.OPENAI_MODEL
+        key = (model, settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY, settings.OPENAI_TIMEOUT)
+        with self._llm_lock:
+            client = self._llm_clients.get(key)
+            if client is None:
+                client = self._llm_clients[key] = client_from_settings(settings, model)
+        return client

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.i18n import DEFAULT_LANGUAGE
 from bot.models import TeamSettings, Workspace
 
 
@@ -33,13 +31,6 @@ def team_settings(session: Session, team_id: str) -> TeamSettings:
     workspace = ensure_workspace(session, team_id)
     assert workspace.settings is not None
     return workspace.settings
-
-
-def language_of(session: Session, team_id: str | None) -> str:
-    if not team_id:
-        return DEFAULT_LANGUAGE
-    language = session.scalar(select(TeamSettings.language).where(TeamSettings.team_id == team_id))
-    return language or DEFAULT_LANGUAGE
 
 
 def mark_uninstalled(session: Session, team_id: str, when: datetime) -> None:

@@ -11,18 +11,21 @@ from bot.admins import app_admin_ids, is_admin
 from bot.commands import SlashCommand
 from bot.db import session_scope
 from bot.errors import NotAllowed
-from bot.i18n import t
+from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.services import Services
-from bot.workspaces import language_of
 
 
 def services_of(context: BoltContext) -> Services:
     return context["services"]
 
 
-def team_language(services: Services, team_id: str | None) -> str:
-    with session_scope(services.sessions) as session:
-        return language_of(session, team_id)
+def team_language(context: BoltContext) -> str:
+    """The team's language, read by the middleware with the workspace check (no query here).
+
+    English when the middleware could not read it (the database down): the error handler must
+    still be able to say something.
+    """
+    return context.get("team_language") or DEFAULT_LANGUAGE
 
 
 @dataclass

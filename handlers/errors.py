@@ -32,8 +32,7 @@ def user_message(error: Exception, lang: str) -> str:
 
 def handle_error(error: Exception, body: dict[str, Any], context: BoltContext,
                  client: WebClient, response: BoltResponse | None) -> None:
-    services = context.get("services")
-    lang = team_language(services, context.team_id) if services else "en"
+    lang = team_language(context)
     text = user_message(error, lang)
     try:
         if context.respond is not None and (body.get("response_url") or body.get("response_urls")):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.db import session_scope
+from bot.i18n import DEFAULT_LANGUAGE
 from bot.models import ProcessedEvent, TeamSettings
 from bot.services import Services
 from bot.workspaces import ensure_workspace
@@ -20,13 +21,14 @@ log = logging.getLogger(__name__)
 
 # A settings row exists only for an existing workspace (foreign key, cascade), so finding it is
 # finding both. One indexed read: the ORM load of the workspace plus the lazy load of its
-# settings cost a quarter of the app's CPU per request (bench/bench_ack.py, py-spy).
-_SETTINGS_ROW = select(TeamSettings.team_id)
+# settings cost a quarter of the app's CPU per request (bench/bench_ack.py, py-spy). It also
+# gives the team's language, which listeners then read from the context, not the database.
+_SETTINGS_ROW = select(TeamSettings.language)
 ATTEMPTS = 3
 
 
-def ensure_known_workspace(services: Services, team_id: str, enterprise_id: str | None) -> None:
-    """Create the workspace and its settings the first time a team is heard from.
+def ensure_known_workspace(services: Services, team_id: str, enterprise_id: str | None) -> str:
+    """Create the workspace and its settings the first time a team is heard from; its language.
 
     Idempotent, so tried again on an OperationalError: on SQLite, the first requests of a new
     team arriving together made all but one fail at once with "database is locked" (a read
@@ -36,9 +38,12 @@ def ensure_known_workspace(services: Services, team_id: str, enterprise_id: str 
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with session_scope(services.sessions) as session:
-                if session.scalar(_SETTINGS_ROW.where(TeamSettings.team_id == team_id)) is None:
-                    ensure_workspace(session, team_id, enterprise_id=enterprise_id)
-            return
+                language = session.scalar(_SETTINGS_ROW.where(TeamSettings.team_id == team_id))
+                if language is None:
+                    workspace = ensure_workspace(session, team_id, enterprise_id=enterprise_id)
+                    session.flush()
+                    language = workspace.settings.language  # type: ignore[union-attr]
+            return language or DEFAULT_LANGUAGE
         except OperationalError as exc:
             if attempt == ATTEMPTS:
                 raise
@@ -54,7 +59,8 @@ def register(app: App, services: Services) -> None:
         # Checked on every request (a primary-key read): a purge or an uninstall in another
         # process must not leave this one believing the workspace row still exists.
         if context.team_id:
-            ensure_known_workspace(services, context.team_id, context.enterprise_id)
+            context["team_language"] = ensure_known_workspace(
+                services, context.team_id, context.enterprise_id)
         return next()
 
     def once_per_event(body: dict[str, Any], request: BoltRequest,

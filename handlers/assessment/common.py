@@ -7,11 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.llm import LLMClient
+from bot.models import TeamSettings
 from bot.services import Services
-from bot.workspaces import team_settings
 from handlers.errors import user_message
 
 log = logging.getLogger(__name__)
@@ -24,10 +25,12 @@ def team_llm(services: Services, team_id: str) -> LLMClient | None:
     """
     if not services.settings.llm_configured:
         return None
-    with session_scope(services.sessions) as session:
-        settings = team_settings(session, team_id)
-        enabled, model = settings.llm_enabled, settings.llm_model
-    return services.llm(model) if enabled else None
+    with session_scope(services.sessions) as session:  # two columns, not the ORM objects
+        row = session.execute(select(TeamSettings.llm_enabled, TeamSettings.llm_model)
+                              .where(TeamSettings.team_id == team_id)).first()
+    if row is None:  # the middleware creates the row; a purge in between leaves the defaults
+        return services.llm()
+    return services.llm(row.llm_model) if row.llm_enabled else None
 
 
 def channel_of(body: dict[str, Any]) -> str:

@@ -39,7 +39,7 @@ def start(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebCli
           context: BoltContext) -> None:
     """"Start an assessment": empty, or pre-filled with answers a decision was made on."""
     ack()
-    lang = team_language(services_of(context), context.team_id)
+    lang = team_language(context)
     state = ModalState(channel_id=channel_of(body),
                        answers=answers_from_value(action.get("value")))
     open_modal(client, body["trigger_id"], state, lang, body.get("view"))
@@ -54,4 +54,4 @@ def retake(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebCl
         stored = load_assessment(session, context.team_id, parse_assessment_id(action.get("value")))
     state = ModalState(title=stored.title, channel_id=channel_of(body) or stored.channel_id or "",
                        answers=stored.answers)
-    open_modal(client, body["trigger_id"], state, team_language(services, context.team_id))
+    open_modal(client, body["trigger_id"], state, team_language(context))

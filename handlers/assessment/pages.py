@@ -41,7 +41,7 @@ def submit_page(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: We
                 context: BoltContext) -> None:
     """Next page, or the errors beside unanswered questions, or (last page) the result."""
     services = services_of(context)
-    lang = team_language(services, context.team_id)
+    lang = team_language(context)
     state, picked = _state_with_page_answers(view)
     errors = missing_errors(state.page, picked, lang)
     if errors:
@@ -58,7 +58,7 @@ def go_back(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCont
     ack()
     view = body["view"]
     state, _ = _state_with_page_answers(view)
-    lang = team_language(services_of(context), context.team_id)
+    lang = team_language(context)
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"),
                             view=assessment_modal(state.at(state.page - 1), lang))

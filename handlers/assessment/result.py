@@ -120,7 +120,7 @@ def share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebCli
     channel = channel_of(body) or stored.channel_id
     if not channel:
         raise NotFound()
-    lang = team_language(services, context.team_id)
+    lang = team_language(context)
     card = ResultCard.of(stored)
     client.chat_postMessage(channel=channel, text=result_text(card, lang), blocks=result_blocks(
         card, lang, shareable=False,

@@ -19,7 +19,7 @@ def buildvsbuy(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClie
                context: BoltContext) -> None:
     services = services_of(context)
     cmd = SlashCommand.parse(body)
-    lang = team_language(services, cmd.team_id)
+    lang = team_language(context)
     sub = services.subcommands.get(cmd.subcommand)
     if sub is None:
         unknown = cmd.subcommand if cmd.subcommand not in ("", "help") else None

@@ -9,6 +9,7 @@ from datetime import date
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.admins import is_admin
@@ -75,10 +76,17 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
 
 
 def refresh_homes(services: Services, client: WebClient, team_id: str, *user_ids: str) -> None:
-    """After a change: a stale Home is a nuisance, not a failure, so Slack errors are logged."""
+    """After a change: a stale Home is a nuisance, not a failure, so errors are only logged.
+
+    The change is committed by then: a database that drops its connection now must not make
+    the user believe their decision was lost.
+    """
     for user_id in dict.fromkeys(u for u in user_ids if u):
         try:
             publish_home(services, client, team_id, user_id)
         except SlackApiError as error:
             log.warning("home refresh failed for team=%s: %s", team_id,
                         error.response.get("error"))
+        except SQLAlchemyError as error:
+            log.warning("home refresh failed for team=%s: database: %s", team_id,
+                        type(error).__name__)

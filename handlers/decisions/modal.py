@@ -86,10 +86,10 @@ def save_decision(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: 
             saved = DecisionSummary.of(decision)
     except UserError as error:
         ack(response_action="errors",
-            errors=_field_errors(error, team_language(services, team_id)))
+            errors=_field_errors(error, team_language(context)))
         return
     ack()
-    lang = team_language(services, team_id)
+    lang = team_language(context)
     post_confirmation(client, modal.channel_id or user_id, user_id,
                       confirmation_blocks(saved, user_id, lang, key),
                       t(key, lang, user=f"<@{user_id}>", entry=summary_line(saved, lang)))

@@ -28,7 +28,7 @@ def open_purge_confirmation(ack: Ack, body: dict[str, Any], client: WebClient,
     ack()
     services = services_of(context)
     team_id = context.team_id
-    lang = team_language(services, team_id)
+    lang = team_language(context)
     require_admin(services, client, team_id, context.user_id, lang)
     with session_scope(services.sessions) as session:
         counts = team_data_counts(session, team_id)
@@ -40,7 +40,7 @@ def confirm_purge(ack: Ack, body: dict[str, Any], client: WebClient,
                   context: BoltContext) -> None:
     services = services_of(context)
     team_id, user_id = context.team_id, context.user_id
-    lang = team_language(services, team_id)  # read before the settings go
+    lang = team_language(context)  # read before the settings go
     if refuse_unless_admin(ack, services, client, team_id, user_id, lang):
         return
     ack(response_action="clear")

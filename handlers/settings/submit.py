@@ -74,7 +74,7 @@ def submit_settings(ack: Ack, body: dict[str, Any], client: WebClient,
                     context: BoltContext) -> None:
     services = services_of(context)
     team_id, user_id = context.team_id, context.user_id
-    lang = team_language(services, team_id)
+    lang = team_language(context)
     if refuse_unless_admin(ack, services, client, team_id, user_id, lang):
         return
     view = body["view"]
