@@ -62,6 +62,34 @@ def test_text_format_prints_scores_and_the_narrative() -> None:
     assert "If you're going to go all in, go all in." in out
 
 
+def test_text_marks_what_the_air_gap_rules_out_and_json_stays_the_contract() -> None:
+    answers = json.dumps({**FRONTIER, "deployment": "air_gapped"})
+    code, out, err = run(["--answers", "-", "--format", "text"], answers)
+    assert (code, err) == (0, "")
+    scores, buy, wrap, blank, *_ = out.split("\n")
+    assert scores.startswith("Scores: Buy 0.00 (ruled out)  Wrap an existing model 0.00 "
+                             "(ruled out)  Fine-tune an open-weight model ")
+    assert scores.count("(ruled out)") == 2  # every bar cleared: build stays open
+    assert buy == "*Buy* is ruled out: air-gapped means no external service, ever."
+    assert wrap == "*Wrap* is ruled out: air-gapped means no external service, ever."
+    assert blank == ""
+    _, json_out, _ = run(["--answers", "-", "--format", "json"], answers)
+    result = json.loads(json_out)
+    assert list(result) == KEYS and (result["scores"]["buy"], result["scores"]["wrap"]) == (0, 0)
+    assert out.endswith("\n\n" + result["advice"] + "\n")  # the marks are the text's alone
+
+
+def test_text_says_which_build_bar_is_missed_in_french() -> None:
+    answers = json.dumps({**FRONTIER, "product": "product_planned"})
+    code, out, _ = run(["--answers", "-", "--format", "text", "--lang", "fr"], answers)
+    scores, build, blank, *_ = out.split("\n")
+    assert scores.endswith("Construire votre modèle de base 0.00 (exclu)")
+    assert scores.count("(exclu)") == 1
+    assert build == ("*Construire* est exclu : pré-entraîner exige toutes les barres, "
+                     "et il vous manque un produit complet.")
+    assert blank == ""
+
+
 @pytest.mark.parametrize(
     ("stdin", "fragment"),
     [

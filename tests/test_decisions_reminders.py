@@ -164,6 +164,8 @@ def test_revisit_marks_revisiting_and_opens_the_assessment_with_the_original_ans
                 if block.get("type") == "input" and "initial_option" in block.get("element", {})}
     assert selected.get("q_ai_role") == "differentiator"
     assert selected.get("q_motivation") == "economics"
+    reply = slack_api.calls_to("response_url")[-1].params  # the owner's own DM: replaced
+    assert reply["replace_original"] is True and "being revisited" in reply["text"]
 
 
 def test_reminder_buttons_are_refused_to_someone_else(send, slack_api, session, clock):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.digest import delivery
 from bot.digest.jobs import deliver_digests
 from bot.models import Decision, DigestRecipient, DigestSentItem
-from tests.conftest import ADMIN, CHANNEL, TEAM, USER
+from tests.conftest import ADMIN, CHANNEL, OTHER_TEAM, TEAM, USER
 from tests.slack_requests import block_actions, button, slash_command
 from tests.test_decisions_support import make_decision
 from tests.test_digest_support import (
@@ -159,22 +159,54 @@ def test_an_unknown_digest_action_gets_the_usage(send, slack_api, session, clock
     assert body["text"].startswith("Usage: `/buildvsbuy digest`")
 
 
-def test_revisit_in_the_digest_reopens_the_decision(send, slack_api, session, clock,
-                                                    services) -> None:
+def _digest_revisit_line(slack_api, services, session, clock) -> dict:
+    """Deliver a digest whose one story bears on a decision; that decision's line."""
     make_team(session)
-    decision = make_decision(session, title="Wrap GPT for support", verdict="wrap",
-                             owner_id=USER)
     store_news(session, clock.now, [Story("OpenAI cuts GPT-5 API prices by half",
                                           "https://wire.example/p")])
     deliver_digests(services)
     [message] = posts(slack_api, CHANNEL)
     [line] = [b for b in message["blocks"] if b.get("block_id", "").startswith("digest.dec")]
+    return line
+
+
+def _click(send, slack_api, line: dict, team_id: str = TEAM, user: str = USER) -> None:
     accessory = line["accessory"]
     send(block_actions([button(accessory["action_id"], accessory["value"],
                                block_id=line["block_id"])],
-                       team_id=TEAM, user_id=USER, channel_id=CHANNEL,
+                       team_id=team_id, user_id=user, channel_id=CHANNEL,
                        trigger_id=slack_api.new_trigger_id(),
-                       response_url=slack_api.response_url(TEAM, CHANNEL)))
+                       response_url=slack_api.response_url(team_id, CHANNEL)))
+
+
+def test_revisit_in_the_digest_reopens_the_decision_and_leaves_the_digest_alone(
+        send, slack_api, session, clock, services) -> None:
+    decision = make_decision(session, title="Wrap GPT for support", verdict="wrap",
+                             owner_id=USER)
+    line = _digest_revisit_line(slack_api, services, session, clock)
+    _click(send, slack_api, line)
     session.expire_all()
     assert session.get(Decision, decision.id).status == "revisiting"
-    assert len(slack_api.calls_to("views.open")) == 1
+    [opened] = slack_api.calls_to("views.open")
+    assert opened.params["view"]["callback_id"] == "assessment.page"
+    # The channel's digest is everyone's: not updated, not replaced; the note is the clicker's.
+    assert slack_api.calls_to("chat.update") == []
+    [note] = [c.params for c in slack_api.calls_to("response_url")]
+    assert (note["response_type"], note["replace_original"]) == ("ephemeral", False)
+    assert note["text"] == ("*Wrap GPT for support* is now being revisited. "
+                            "Rerun the assessment and see what changed.")
+
+
+def test_revisit_in_a_digest_names_no_other_teams_decision(
+        send, slack_api, session, clock, services) -> None:
+    decision = make_decision(session, title="Wrap GPT for support", verdict="wrap",
+                             owner_id=USER)
+    line = _digest_revisit_line(slack_api, services, session, clock)
+    _click(send, slack_api, line, team_id=OTHER_TEAM)  # their payload, our decision's id
+    session.expire_all()
+    assert session.get(Decision, decision.id).status == "decided"
+    assert slack_api.calls_to("views.open") == []
+    assert slack_api.calls_to("chat.update") == []
+    [note] = [c.params for c in slack_api.calls_to("response_url")]
+    assert note["text"] == "That item doesn't exist, or it belongs to another workspace."
+    assert (note["response_type"], note["replace_original"]) == ("ephemeral", False)

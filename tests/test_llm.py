@@ -17,11 +17,7 @@ from bot.assessment import advice as offline
 from bot.assessment.ask import answer_offline, usage
 from bot.assessment.engine import score_answers
 from bot.llm import LLMClient, LLMError, advise, answer_question
-from tests.fakes import openai_server as fake_openai
 from tests.fakes.openai_server import FakeOpenAI, openapi_spec
-
-# The fixture, until tests/conftest.py registers tests.fakes.openai_server as a plugin.
-openai_server = fake_openai.openai_server
 
 HYPED = {
     "ai_role": "is_the_product", "motivation": "investors", "budget": "1m_to_10m",

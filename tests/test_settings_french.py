@@ -15,6 +15,7 @@ from bot.views.settings import SettingsScreen, purge_view, settings_view
 from tests.conftest import ADMIN, CHANNEL, TEAM, USER
 from tests.fakes.blockkit import validate_view
 from tests.slack_requests import slash_command, view_submission
+from tests.test_settings_slack import fail_delivery
 
 
 def _texts(node: object) -> list[str]:
@@ -48,6 +49,19 @@ def test_the_settings_modal_is_in_french(send, slack_api, session) -> None:
     english = set(catalog("en").values()) - set(catalog("fr").values())
     leaked = [text for text in texts if text in english]
     assert leaked == []
+
+
+def test_failed_digests_are_reported_in_french(send, slack_api, session) -> None:
+    _set_french(send, session)
+    fail_delivery(session, TEAM, CHANNEL, "channel_not_found")
+    send(slash_command("settings", team_id=TEAM, user_id=ADMIN, channel_id=CHANNEL))
+    view = slack_api.calls_to("views.open")[-1].params["view"]
+    [problems] = [b["text"]["text"] for b in view["blocks"]
+                  if b.get("block_id") == "settings.delivery_problems"]
+    assert problems.startswith("*Envois ratés récemment* (visible des admins) :\n"
+                               f"• 2026-03-09 · <#{CHANNEL}> · pas envoyé : ")
+    assert problems.endswith("Je ne trouve pas ce canal. Il est peut-être privé ou supprimé : "
+                             "choisissez-en un autre ou invitez-moi d'abord.")
 
 
 def test_field_errors_are_in_french(send, slack_api, session) -> None:

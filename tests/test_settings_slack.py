@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.digest import delivery
 from bot.models import (
     AuditEntry,
     DigestRecipient,
@@ -21,7 +23,9 @@ from bot.models import (
 )
 from bot.services import Services
 from bot.team_config import form as f
-from tests.conftest import ADMIN, CHANNEL, TEAM, USER
+from bot.views.settings import PROBLEMS_BLOCK
+from bot.workspaces import ensure_workspace
+from tests.conftest import ADMIN, CHANNEL, OTHER_TEAM, TEAM, USER
 from tests.fakes.blockkit import validate_view
 from tests.fakes.feed_server import FeedServer
 from tests.slack_requests import slash_command, view_submission
@@ -254,6 +258,40 @@ def test_the_confirmation_falls_back_to_a_dm_where_the_bot_cannot_post(send, sla
     [dm] = slack_api.calls_to("chat.postMessage")
     assert dm.params["channel"] == ADMIN
     assert dm.params["text"].startswith("Settings saved.")
+
+
+# ----------------------------------------------------------------------- delivery problems
+
+
+def fail_delivery(session, team_id: str, channel: str, error: str) -> None:
+    """A digest to ``channel`` that Slack refused for good, as the worker records it."""
+    ensure_workspace(session, team_id)
+    won = delivery.claim(session, team_id, "2026-03-09", delivery.channel_recipient(channel),
+                         datetime(2026, 3, 9, 8, 0, tzinfo=UTC), "worker")
+    delivery.mark_failed(session, won, error)
+    session.commit()
+
+
+def test_admins_see_their_teams_failed_digests_beside_the_channel(send, slack_api,
+                                                                  session) -> None:
+    fail_delivery(session, TEAM, CHANNEL, "not_in_channel")
+    fail_delivery(session, OTHER_TEAM, "C0THEIRS1", "channel_not_found")
+    view = open_modal(send, slack_api)
+    ids = [b.get("block_id") for b in view["blocks"]]
+    assert ids.index(PROBLEMS_BLOCK) == ids.index(f.DIGEST_CHANNEL) + 1
+    assert block(view, PROBLEMS_BLOCK)["text"]["text"] == (
+        "*Recent delivery problems* (admins see this):\n"
+        f"• 2026-03-09 · <#{CHANNEL}> · not sent: I'm not in that channel yet. "
+        "Invite me with `/invite @Build-vs-Buy Advisor`, then try again.")
+    assert "C0THEIRS1" not in json.dumps(view)
+    assert validate_view(view) == []
+
+
+def test_without_failures_of_its_own_a_team_sees_none(send, slack_api, session) -> None:
+    fail_delivery(session, OTHER_TEAM, "C0THEIRS1", "channel_not_found")
+    view = open_modal(send, slack_api)
+    assert PROBLEMS_BLOCK not in {b.get("block_id") for b in view["blocks"]}
+    assert "delivery problems" not in json.dumps(view)
 
 
 # ----------------------------------------------------------------------- validation

@@ -7,8 +7,10 @@ then the reasons with the principle each one rests on, then what to do on Monday
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from bot.assessment.engine import Assessment, Reason
-from bot.assessment.questions import QUESTION_IDS, principle_name, verdict_name
+from bot.assessment.questions import QUESTION_IDS, VERDICTS, principle_name, verdict_name
 from bot.i18n import t
 
 # The base plan for each verdict, in the order a team should do it.
@@ -69,6 +71,24 @@ def missing_bars(bars_missed: tuple[str, ...] | list[str], lang: str,
     if len(bars_missed) > limit:
         named.append(t("advisor.narrative.list_more", lang))
     return _join(named, lang)
+
+
+def ruled_out_lines(excluded: Mapping[str, str], bars_missed: Sequence[str],
+                    lang: str) -> list[str]:
+    """Why each verdict a gate closed is out (the build bars missed, or the air gap): a score
+    of 0 alone would read as a judgement on the team rather than a rule."""
+    lines = []
+    for v in VERDICTS:
+        if v not in excluded:
+            continue
+        name = t(f"advisor.verdict_short.{v}", lang)
+        if v == "build" and bars_missed:
+            lines.append(t("advisor.slack.ruled_out_build", lang, verdict=name,
+                           missing=missing_bars(list(bars_missed), lang,
+                                                limit=len(bars_missed))))
+        else:
+            lines.append(t("advisor.slack.ruled_out_air_gap", lang, verdict=name))
+    return lines
 
 
 def reason_text(reason: Reason, assessment: Assessment, lang: str) -> str:

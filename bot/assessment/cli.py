@@ -112,13 +112,22 @@ def _interview(lang: str, stdin: TextIO, out: TextIO) -> dict[str, str]:
     return answers
 
 
-def render_text(assessment: Assessment, lang: str, advice: str | None = None) -> str:
-    """The terminal report: the scores on one line, then the full narrative."""
-    from bot.assessment.advice import narrative
+def _score(assessment: Assessment, verdict: str, lang: str) -> str:
+    key = "advisor.cli.score_ruled_out" if verdict in assessment.excluded else "advisor.cli.score"
+    return t(key, lang, verdict=verdict_name(verdict, lang),
+             score=f"{assessment.scores[verdict]:.2f}")
 
-    scores = "  ".join(f"{verdict_name(v, lang)} {assessment.scores[v]:.2f}" for v in VERDICTS)
+
+def render_text(assessment: Assessment, lang: str, advice: str | None = None) -> str:
+    """The terminal report: the scores on one line (a verdict a gate closed marked so, and why
+    below it), then the full narrative."""
+    from bot.assessment.advice import narrative, ruled_out_lines
+
+    scores = "  ".join(_score(assessment, v, lang) for v in VERDICTS)
+    head = [t("advisor.cli.scores", lang, scores=scores),
+            *ruled_out_lines(assessment.excluded, assessment.bars_missed, lang)]
     body = advice if advice is not None else narrative(assessment, lang)
-    return f"{t('advisor.cli.scores', lang, scores=scores)}\n\n{body}\n"
+    return "\n".join(head) + f"\n\n{body}\n"
 
 
 def _advice(assessment: Assessment, lang: str, llm: LLMClient | None, err: TextIO) -> str | None:

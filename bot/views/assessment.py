@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -28,7 +29,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.assessment.advice import missing_bars
+from bot.assessment.advice import ruled_out_lines
 from bot.assessment.questions import (
     PAGES,
     QUESTIONS,
@@ -131,26 +132,40 @@ def _question_block(question: str, answer: str | None, lang: str) -> InputBlock:
                                                   initial_option=initial))
 
 
-def assessment_modal(state: ModalState, lang: str) -> View:
-    """Page ``state.page`` of the modal, pre-filled with the answers known so far."""
+def assessment_modal(state: ModalState, lang: str) -> dict[str, Any]:
+    """Page ``state.page`` of the modal, pre-filled with the answers known so far.
+
+    A dict for ``views.open``/``views.update``: the page itself is built and checked by
+    slack_sdk's models once per language, title and answers, and only ``private_metadata`` (the
+    channel and page) is set per request. Building it every time was a third of the ack's CPU
+    (bench/bench_ack.py, cProfile).
+    """
+    view = dict(_modal_page(state.page, lang, state.title, tuple(sorted(state.answers.items()))))
+    view["private_metadata"] = state.dump()
+    return view
+
+
+@lru_cache(maxsize=256)
+def _modal_page(page: int, lang: str, title: str,
+                answers: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    state = ModalState(title=title, answers=dict(answers), page=page)
     total = len(PAGES)
     blocks: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=t(
-        "advisor.slack.step", lang, step=state.page + 1, total=total,
-        page=page_title(state.page, lang)))])]
-    if state.page == 0:
+        "advisor.slack.step", lang, step=page + 1, total=total, page=page_title(page, lang)))])]
+    if page == 0:
         blocks.append(InputBlock(
             block_id=TITLE_BLOCK, label=t("advisor.slack.title_label", lang), optional=True,
             element=PlainTextInputElement(
-                action_id=TITLE_ACTION, initial_value=state.title or None, max_length=TITLE_MAX,
+                action_id=TITLE_ACTION, initial_value=title or None, max_length=TITLE_MAX,
                 placeholder=t("advisor.slack.title_placeholder", lang))))
-    blocks += [_question_block(q, state.answers.get(q), lang) for q in PAGES[state.page]]
-    if state.page > 0:
+    blocks += [_question_block(q, state.answers.get(q), lang) for q in PAGES[page]]
+    if page > 0:
         blocks.append(ActionsBlock(block_id="nav", elements=[ButtonElement(
-            action_id=ACTION_BACK, value=str(state.page), text=t("advisor.slack.back", lang))]))
+            action_id=ACTION_BACK, value=str(page), text=t("advisor.slack.back", lang))]))
     submit = "advisor.slack.finish" if state.last_page else "advisor.slack.next"
     return View(type="modal", callback_id=CALLBACK_PAGE, title=t("advisor.slack.modal_title", lang),
                 submit=t(submit, lang), close=t("advisor.slack.cancel", lang),
-                private_metadata=state.dump(), blocks=blocks)
+                blocks=blocks).to_dict()
 
 
 def answers_on_page(values: Mapping[str, Any], page: int) -> dict[str, str]:
@@ -241,23 +256,6 @@ def score_chart(card: ResultCard, lang: str) -> str:
     return "```" + "\n".join(lines) + "```"
 
 
-def ruled_out_lines(card: ResultCard, lang: str) -> list[str]:
-    """Why each gated verdict is out: the build bars missed, or the air gap."""
-    lines = []
-    for v in VERDICTS:
-        gate = card.excluded.get(v)
-        if gate is None:
-            continue
-        name = t(f"advisor.verdict_short.{v}", lang)
-        if v == "build" and card.bars_missed:
-            lines.append(t("advisor.slack.ruled_out_build", lang, verdict=name,
-                           missing=missing_bars(card.bars_missed, lang,
-                                                  limit=len(card.bars_missed))))
-        else:
-            lines.append(t("advisor.slack.ruled_out_air_gap", lang, verdict=name))
-    return lines
-
-
 def _narrative_blocks(card: ResultCard, lang: str) -> list[Block]:
     """The LLM's prose (escaped: it must not mention @channel or forge links), or the closing
     line when the narrative is the offline one, whose body the sections above already show."""
@@ -288,7 +286,7 @@ def result_blocks(card: ResultCard, lang: str, *, shareable: bool, notice: str |
                    user=f"<@{card.user_id}>")),
         _section(t("advisor.slack.scores", lang) + "\n" + score_chart(card, lang)),
     ]
-    ruled_out = ruled_out_lines(card, lang)
+    ruled_out = ruled_out_lines(card.excluded, card.bars_missed, lang)
     if ruled_out:
         blocks.append(_context("\n".join(ruled_out)))
     if card.flags:

@@ -35,6 +35,9 @@ SOURCES_SHOWN = 4
 DECISIONS_PER_ITEM = 2
 DECISION_TITLE_CHARS = 120
 NOTIFICATION_CHARS = 300
+# The ids of a digest's story and decision blocks start with this, so the Revisit button (shared
+# with reminders) can tell it was clicked in a digest: a message it must never replace.
+BLOCK_PREFIX = "digest."
 
 
 def _link(url: str, label: str) -> str:
@@ -99,13 +102,13 @@ def digest_blocks(digest: Digest, lang: str, date: str, *, footer: str | None = 
     named: set[str] = set()
     budget = MAX_BLOCKS - len(blocks) - tail - count  # what is left for decision lines
     for n, item in enumerate(digest.items, start=1):
-        blocks.append(SectionBlock(block_id=f"digest.item.{n}",
+        blocks.append(SectionBlock(block_id=f"{BLOCK_PREFIX}item.{n}",
                                    text=MarkdownTextObject(text=item_text(item, lang))))
         fresh = [d for d in item.decisions if d.id not in named][:DECISIONS_PER_ITEM]
         for ref in fresh[: max(budget, 0)]:
             named.add(ref.id)
             budget -= 1
-            blocks.append(_decision_block(ref, lang, f"digest.decision.{ref.id}"))
+            blocks.append(_decision_block(ref, lang, f"{BLOCK_PREFIX}decision.{ref.id}"))
     if footer:
         blocks.append(_context(footer))
     return blocks[:MAX_BLOCKS]

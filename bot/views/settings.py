@@ -30,13 +30,16 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.digest import DeliveryProblem
 from bot.i18n import LANGUAGES, has, t
 from bot.team_config import form as f
 from bot.team_config.store import Change, TeamFeedRef
+from bot.views.digest import failure_summary
 
 SETTINGS_CALLBACK = "settings"
 PURGE_CALLBACK = "settings.purge"
 DELETE_ACTION = "settings.delete_all"
+PROBLEMS_BLOCK = "settings.delivery_problems"
 MAX_CHECKBOXES = 10  # Slack's limit; more feeds than that get a multi-select
 CONTEXT_CHARS = 3000
 OPTION_CHARS = 75
@@ -44,7 +47,8 @@ OPTION_CHARS = 75
 
 @dataclass(frozen=True)
 class SettingsScreen:
-    """What the modal shows; ``llm_default_model`` is None when the operator set no LLM key."""
+    """What the modal shows; ``llm_default_model`` is None when the operator set no LLM key,
+    ``delivery_problems`` the team's recent failed or missed digests (newest first)."""
 
     config: f.TeamConfig
     lang: str
@@ -53,6 +57,7 @@ class SettingsScreen:
     builtin_feeds: int = 0
     llm_default_model: str | None = None
     private_metadata: str = ""
+    delivery_problems: Sequence[DeliveryProblem] = ()
 
 
 def _s(key: str, lang: str, **params: object) -> str:
@@ -93,10 +98,11 @@ def _users(name: str, label: str, hint: str | None, users: Sequence[str],
     return InputBlock(block_id=name, label=label, hint=hint, optional=True, element=element)
 
 
-def _digest_blocks(c: f.TeamConfig, lang: str) -> list[Block]:
+def _digest_blocks(screen: SettingsScreen) -> list[Block]:
+    c, lang = screen.config, screen.lang
     days = [_option(day, _s(f"day.{day}", lang)) for day in f.WEEKDAYS]
     picked = f.WEEKDAYS if c.digest_days == f.DAILY else tuple(c.digest_days.split(","))
-    return [
+    blocks: list[Block] = [
         HeaderBlock(text=_s("modal.digest_header", lang)),
         _switch(f.DIGEST_ENABLED, c.digest_enabled, _s("value.on", lang), _s("value.off", lang),
                 _s("field.digest_enabled", lang)),
@@ -106,6 +112,12 @@ def _digest_blocks(c: f.TeamConfig, lang: str) -> list[Block]:
                        action_id=f.DIGEST_CHANNEL, initial_conversation=c.digest_channel_id,
                        filter=ConversationFilter(include=["public", "private"],
                                                  exclude_bot_users=True))),
+    ]
+    problems = failure_summary(screen.delivery_problems, lang)
+    if problems:  # beside the channel: most are fixed there (invite me, pick another one)
+        blocks.append(SectionBlock(block_id=PROBLEMS_BLOCK, text=MarkdownTextObject(
+            text=_cut(problems, CONTEXT_CHARS))))
+    return blocks + [
         InputBlock(block_id=f.DIGEST_DAYS, label=_s("field.digest_days", lang),
                    hint=_s("modal.days_hint", lang), element=CheckboxesElement(
                        action_id=f.DIGEST_DAYS, options=days,
@@ -192,7 +204,7 @@ def _history_blocks(history: Sequence[Change], lang: str) -> list[Block]:
 def settings_view(screen: SettingsScreen) -> View:
     lang = screen.lang
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=_s("modal.intro", lang)))]
-    blocks += _digest_blocks(screen.config, lang)
+    blocks += _digest_blocks(screen)
     blocks += _feed_blocks(screen)
     blocks += _advisor_blocks(screen)
     blocks += [

@@ -16,6 +16,7 @@ from bot.decisions.store import get_assessment
 from bot.i18n import t
 from bot.models import Decision
 from bot.views.decisions import escape
+from bot.views.digest import BLOCK_PREFIX as DIGEST_BLOCK
 from handlers.context import services_of
 from handlers.decisions.access import changeable, refresh_homes, team_context
 from handlers.decisions.revisit import open_revisit
@@ -52,7 +53,11 @@ def snooze(ack: Ack, action: dict[str, Any], respond: Respond, client: WebClient
 
 def revisit(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
             client: WebClient, context: BoltContext) -> None:
-    """Mark it revisiting (kept in the history), then show the answers it was decided on."""
+    """Mark it revisiting (kept in the history), then show the answers it was decided on.
+
+    A reminder (the owner's DM) is replaced by the note; a digest, shared by a channel or
+    sent to a manager, is left as it is and the note goes to the clicker alone.
+    """
     ack()
     services = services_of(context)
     team_id, user_id = context.team_id, context.user_id
@@ -64,6 +69,9 @@ def revisit(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Res
                    if decision.assessment_id else {})
         title, owner = decision.title, decision.owner_id
     open_revisit(client, body["trigger_id"], title, dict(answers or {}), lang)
-    respond(replace_original=True,
-            text=t("decisions.reminder.done_revisit", lang, title=escape(title)))
+    note = t("decisions.reminder.done_revisit", lang, title=escape(title))
+    if str(action.get("block_id", "")).startswith(DIGEST_BLOCK):
+        respond(replace_original=False, response_type="ephemeral", text=note)
+    else:
+        respond(replace_original=True, text=note)
     refresh_homes(services, client, team_id, user_id, owner)

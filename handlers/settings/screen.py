@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot.db import session_scope
+from bot.digest import recent_failures
 from bot.news.feeds import DEFAULT_FEEDS
 from bot.services import Services
 from bot.team_config import load_config, recent_changes, team_feeds
@@ -44,6 +45,7 @@ def current_view(services: Services, team_id: str, lang: str, *, fallback_tz: st
             builtin_feeds=len(DEFAULT_FEEDS),
             llm_default_model=settings.OPENAI_MODEL if settings.llm_configured else None,
             private_metadata=metadata(channel_id),
+            delivery_problems=recent_failures(session, team_id),
         )
     return settings_view(screen)
 
