@@ -381,6 +381,7 @@ def _client(port: int, work: list[tuple[bytes, dict[str, str]]], deadline: float
             start: threading.Barrier, out: Run, interval: float, offset: float) -> None:
     """One client: back to back, or one request every ``interval`` seconds (``offset`` first)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.connect()  # before the clock: a TCP handshake is not an ack
     start.wait()
     due = time.perf_counter() + offset
     for body, headers in work:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
@@ -21,6 +22,11 @@ from bot.workspaces import ensure_workspace
 log = logging.getLogger(__name__)
 
 # The bot scopes the app uses, no more (manifest.json lists the same).
+# Bolt runs each listener (its ack, then its Web API calls) on this pool and answers Slack once
+# ack() is called. Bolt's default of 5 threads let five slow views.open calls hold back every
+# other request's ack; the ack must not wait on Slack's latency (bench/bench_ack.py).
+LISTENER_THREADS = 32
+
 BOT_SCOPES = [
     "commands",
     "chat:write",
@@ -66,6 +72,8 @@ def create_app(settings: Settings, services: Services | None = None, *,
         process_before_response=process_before_response,
         token_verification_enabled=token_verification_enabled and not settings.oauth_enabled,
         logger=logging.getLogger("slack_bolt"),
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS,
+                                             thread_name_prefix="listener"),
     )
     handlers.register(app, services)
     return app
@@ -80,7 +88,7 @@ def _on_installed(services: Services):
             tz = client.users_info(user=installation.user_id)["user"].get("tz")
         except Exception as exc:  # noqa: BLE001 - the time zone is a nicety; install anyway
             log.warning("install: could not read installer's time zone: %s", type(exc).__name__)
-        with session_scope(services.sessions) as session:
+        with session_scope(services.sessions, write=True) as session:
             workspace = ensure_workspace(session, installation.team_id)
             workspace.name = installation.team_name
             workspace.enterprise_id = installation.enterprise_id

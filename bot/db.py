@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,13 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def _sqlite_begin(conn: object) -> None:
-    conn.exec_driver_sql("BEGIN")  # type: ignore[attr-defined]
+# Set by ``session_scope(write=True)``; read when SQLite's transaction begins.
+_IMMEDIATE = "bvb_sqlite_begin_immediate"
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    immediate = conn.get_execution_options().get(_IMMEDIATE)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_session_factory(engine: Engine) -> SessionFactory:
@@ -48,10 +53,20 @@ def make_session_factory(engine: Engine) -> SessionFactory:
 
 
 @contextmanager
-def session_scope(factory: SessionFactory) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error, always close."""
+def session_scope(factory: SessionFactory, *, write: bool = False) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error, always close.
+
+    ``write``: the unit writes. On SQLite its transaction then takes the write lock as it
+    begins (``BEGIN IMMEDIATE``), waiting its turn behind other writers (busy timeout): a
+    deferred one that has read fails at once with "database is locked" if another connection
+    committed since, as its snapshot is stale (tests/test_concurrent_writes.py). Other
+    databases ignore it. Read-only units leave it off, or they would queue as writers do; and
+    no unit that writes may call Slack (or anything slow) while open: it would hold the lock.
+    """
     session = factory()
     try:
+        if write:  # before any statement: the option must be there when the BEGIN is sent
+            session.connection(execution_options={_IMMEDIATE: True})
         yield session
         session.commit()
     except BaseException:

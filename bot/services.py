@@ -11,11 +11,16 @@ from typing import Any
 from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy import Engine
 
-from bot.admins import UserInfoCache
+from bot.admins import USERS_CACHE_SECONDS
+from bot.cache import TeamCache
 from bot.commands import SubcommandTable
 from bot.config import Settings
 from bot.db import SessionFactory, make_engine, make_session_factory
 from bot.models import utcnow
+
+# Long enough that a burst of requests from one workspace costs one read, short enough that a
+# purge or a language change made by another process is seen within a few seconds.
+TEAMS_CACHE_SECONDS = 5.0
 
 
 @dataclass
@@ -25,7 +30,11 @@ class Services:
     sessions: SessionFactory
     clock: Callable[[], datetime] = field(default=utcnow)
     subcommands: SubcommandTable = field(default_factory=SubcommandTable)
-    users: UserInfoCache = field(default_factory=UserInfoCache)
+    users: TeamCache[dict[str, Any]] = field(
+        default_factory=lambda: TeamCache(USERS_CACHE_SECONDS))
+    # Per workspace: its language, read with the check that its rows exist (middleware), and
+    # its LLM switch and model (the advisor).
+    teams: TeamCache[Any] = field(default_factory=lambda: TeamCache(TEAMS_CACHE_SECONDS))
     installation_store: InstallationStore | None = None
     _llm_clients: dict[tuple, Any] = field(default_factory=dict, init=False, repr=False)
     _llm_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -34,6 +43,11 @@ class Services:
     def from_settings(cls, settings: Settings, engine: Engine | None = None) -> Services:
         engine = engine or make_engine(settings.DATABASE_URL)
         return cls(settings=settings, engine=engine, sessions=make_session_factory(engine))
+
+    def forget_team(self, team_id: str) -> None:
+        """Drop what this process cached of a workspace (after its settings or data changed)."""
+        self.users.forget_team(team_id)
+        self.teams.forget_team(team_id)
 
     def llm(self, model: str | None = None):  # noqa: ANN201 - bot.llm.LLMClient | None
         """The LLM client when the operator configured a key, else None (offline advice).

@@ -30,20 +30,12 @@ ATTEMPTS = 3
 def ensure_known_workspace(services: Services, team_id: str, enterprise_id: str | None) -> str:
     """Create the workspace and its settings the first time a team is heard from; its language.
 
-    Idempotent, so tried again on an OperationalError: on SQLite, the first requests of a new
-    team arriving together made all but one fail at once with "database is locked" (a read
-    transaction cannot become a write once another has written; tests/test_abuse_http.py), and
-    a dropped PostgreSQL connection is worth a second try on a fresh one as well.
+    Idempotent, so tried again on an OperationalError: a dropped PostgreSQL connection is worth
+    a second try on a fresh one.
     """
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            with session_scope(services.sessions) as session:
-                language = session.scalar(_SETTINGS_ROW.where(TeamSettings.team_id == team_id))
-                if language is None:
-                    workspace = ensure_workspace(session, team_id, enterprise_id=enterprise_id)
-                    session.flush()
-                    language = workspace.settings.language  # type: ignore[union-attr]
-            return language or DEFAULT_LANGUAGE
+            return _workspace_language(services, team_id, enterprise_id) or DEFAULT_LANGUAGE
         except OperationalError as exc:
             if attempt == ATTEMPTS:
                 raise
@@ -52,15 +44,31 @@ def ensure_known_workspace(services: Services, team_id: str, enterprise_id: str 
             time.sleep(0.02 * attempt)
 
 
+def _workspace_language(services: Services, team_id: str, enterprise_id: str | None) -> str | None:
+    # A read, as on almost every request; only a new team's rows are written, in a unit that
+    # writes from its start (SQLite: the first requests of a new team arriving together would
+    # otherwise fail with "database is locked"; tests/test_abuse_http.py).
+    with session_scope(services.sessions) as session:
+        language = session.scalar(_SETTINGS_ROW.where(TeamSettings.team_id == team_id))
+    if language is None:
+        with session_scope(services.sessions, write=True) as session:
+            workspace = ensure_workspace(session, team_id, enterprise_id=enterprise_id)
+            session.flush()
+            language = workspace.settings.language  # type: ignore[union-attr]
+    return language
+
+
 def register(app: App, services: Services) -> None:
     def attach(context: BoltContext, body: dict[str, Any], request: BoltRequest,
                next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002
         context["services"] = services
-        # Checked on every request (a primary-key read): a purge or an uninstall in another
-        # process must not leave this one believing the workspace row still exists.
+        # One indexed read per team every few seconds (services.teams): a purge in another
+        # process is seen within that time, one in this process at once (it forgets the team).
         if context.team_id:
-            context["team_language"] = ensure_known_workspace(
-                services, context.team_id, context.enterprise_id)
+            team_id, enterprise_id = context.team_id, context.enterprise_id
+            context["team_language"] = services.teams.get(
+                team_id, "language",
+                lambda _: ensure_known_workspace(services, team_id, enterprise_id))
         return next()
 
     def once_per_event(body: dict[str, Any], request: BoltRequest,
@@ -69,7 +77,7 @@ def register(app: App, services: Services) -> None:
         if not event_id:
             return next()
         try:
-            with session_scope(services.sessions) as session:
+            with session_scope(services.sessions, write=True) as session:
                 session.add(ProcessedEvent(event_id=str(event_id)[:64],
                                            team_id=body.get("team_id")))
         except IntegrityError:

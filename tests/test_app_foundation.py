@@ -8,7 +8,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from bot.cache import TeamCache
 from bot.models import ProcessedEvent, TeamSettings, Workspace
+from bot.services import TEAMS_CACHE_SECONDS
 from tests.conftest import CHANNEL, SIGNING_SECRET, TEAM, USER
 from tests.slack_requests import app_home_opened, dispatch, slash_command
 
@@ -39,12 +41,22 @@ def test_unknown_subcommand_gets_the_help_and_names_it(send) -> None:
     assert "/buildvsbuy help" in blocks
 
 
-def test_help_follows_the_workspace_language(send, session) -> None:
-    send(slash_command("help", team_id=TEAM, user_id=USER, channel_id=CHANNEL))
-    session.get(TeamSettings, TEAM).language = "fr"
+def test_help_follows_a_language_changed_elsewhere_within_the_cache_time(
+        send, session, services) -> None:
+    now = [1000.0]
+    services.teams = TeamCache(TEAMS_CACHE_SECONDS, clock=lambda: now[0])
+
+    def help_text() -> str:
+        return _ephemeral(send(slash_command("help", team_id=TEAM, user_id=USER,
+                                             channel_id=CHANNEL)))["text"]
+
+    assert "shows this help" in help_text()
+    session.get(TeamSettings, TEAM).language = "fr"  # as another process would
     session.commit()
-    body = _ephemeral(send(slash_command("help", team_id=TEAM, user_id=USER, channel_id=CHANNEL)))
-    assert "affiche cette aide" in body["text"]
+    now[0] += TEAMS_CACHE_SECONDS - 0.5
+    assert "shows this help" in help_text()  # a burst of requests costs one read
+    now[0] += 1.0
+    assert "affiche cette aide" in help_text()
 
 
 def test_first_request_creates_the_workspace_with_default_settings(send, session) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -70,3 +71,26 @@ def test_the_last_page_is_acked_before_the_llm_writes(web) -> None:
     assert LLM_TEXT in json.dumps(post["blocks"])
     assert post["channel"] == CHANNEL and post["user"] == USER
     assert post["text"] == "Support bot: Wrap an existing model (confidence 95%)"
+
+
+def test_acks_do_not_wait_for_slow_slack_calls_of_other_requests(web) -> None:
+    """Twelve people run ``assess`` at once while Slack takes 3 s per ``views.open``: each ack
+    still comes back at once (Bolt's five default listener threads held the sixth back)."""
+    base, fake, _ = web
+    opened = len(fake.calls_to("views.open"))
+    bodies = [slash_command("assess", team_id=TEAM, user_id=USER, channel_id=CHANNEL,
+                            response_url=fake.response_url(TEAM, CHANNEL)) for _ in range(12)]
+    fake.delay("views.open", 3.0, times=len(bodies))
+
+    def ack_seconds(body: str) -> tuple[int, float]:
+        started = time.monotonic()
+        status, _, _ = post_signed(f"{base}/slack/events", body, secret=SIGNING_SECRET)
+        return status, time.monotonic() - started
+
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        results = list(pool.map(ack_seconds, bodies))
+    assert [status for status, _ in results] == [200] * len(bodies)
+    assert max(seconds for _, seconds in results) < 2.0, results
+    # Every modal still opens, once Slack answers.
+    wait_for(lambda: len(fake.calls_to("views.open")) >= opened + len(bodies) or None,
+             seconds=15)

@@ -177,6 +177,27 @@ def test_reminder_buttons_are_refused_to_someone_else(send, slack_api, session, 
     assert "Only the owner" in slack_api.calls_to("response_url")[-1].params["text"]
 
 
+def test_the_owner_can_snooze_while_slack_cannot_say_who_is_admin(
+        send, slack_api, session, clock):
+    decision = make_decision(session, review_date=DUE)
+    clock.now = datetime(2026, 12, 4, 9, 0, tzinfo=NOW.tzinfo)
+    slack_api.fail("users.info", status=500, times=None)
+    _press(send, slack_api, "decisions.reminder.snooze", decision.id)
+    session.expire_all()
+    assert session.get(Decision, decision.id).review_date == date(2027, 1, 3)
+    assert slack_api.calls_to("users.info"), "the admin check never asked Slack"
+
+
+def test_someone_else_is_refused_while_slack_cannot_say_who_is_admin(
+        send, slack_api, session, clock):
+    decision = make_decision(session, review_date=DUE)  # owned by USER; ADMIN is a Slack admin
+    slack_api.fail("users.info", status=500, times=None)
+    _press(send, slack_api, "decisions.reminder.snooze", decision.id, user=ADMIN)
+    session.expire_all()
+    assert session.get(Decision, decision.id).review_date == DUE  # fails closed
+    assert "Only the owner" in slack_api.calls_to("response_url")[-1].params["text"]
+
+
 def test_the_worker_finds_each_teams_own_bot_token_with_oauth(settings_factory, tmp_path):
     from slack_sdk.oauth.installation_store import Installation
     from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore

@@ -28,14 +28,15 @@ def _texts(node: object) -> list[str]:
     return []
 
 
-def _set_french(send, session) -> None:
+def _set_french(send, session, services) -> None:
     send(slash_command("help", team_id=TEAM, user_id=USER, channel_id=CHANNEL))
     session.get(TeamSettings, TEAM).language = "fr"
     session.commit()
+    services.forget_team(TEAM)  # as saving the settings modal does
 
 
-def test_the_settings_modal_is_in_french(send, slack_api, session) -> None:
-    _set_french(send, session)
+def test_the_settings_modal_is_in_french(send, slack_api, session, services) -> None:
+    _set_french(send, session, services)
     send(slash_command("settings", team_id=TEAM, user_id=ADMIN, channel_id=CHANNEL))
     view = slack_api.calls_to("views.open")[-1].params["view"]
     assert (view["title"]["text"], view["submit"]["text"], view["close"]["text"]) == (
@@ -51,8 +52,8 @@ def test_the_settings_modal_is_in_french(send, slack_api, session) -> None:
     assert leaked == []
 
 
-def test_failed_digests_are_reported_in_french(send, slack_api, session) -> None:
-    _set_french(send, session)
+def test_failed_digests_are_reported_in_french(send, slack_api, session, services) -> None:
+    _set_french(send, session, services)
     fail_delivery(session, TEAM, CHANNEL, "channel_not_found")
     send(slash_command("settings", team_id=TEAM, user_id=ADMIN, channel_id=CHANNEL))
     view = slack_api.calls_to("views.open")[-1].params["view"]
@@ -64,8 +65,8 @@ def test_failed_digests_are_reported_in_french(send, slack_api, session) -> None
                              "choisissez-en un autre ou invitez-moi d'abord.")
 
 
-def test_field_errors_are_in_french(send, slack_api, session) -> None:
-    _set_french(send, session)
+def test_field_errors_are_in_french(send, slack_api, session, services) -> None:
+    _set_french(send, session, services)
     values = {"digest_time": {"digest_time": {"type": "timepicker", "selected_time": "7h30"}}}
     response = send(view_submission("settings", values, team_id=TEAM, user_id=ADMIN))
     errors = json.loads(response.body)["errors"]
@@ -73,8 +74,8 @@ def test_field_errors_are_in_french(send, slack_api, session) -> None:
     assert errors["digest_enabled"] == "Remplissez ce champ."
 
 
-def test_the_help_is_in_french_and_lists_settings_for_admins(send, session) -> None:
-    _set_french(send, session)
+def test_the_help_is_in_french_and_lists_settings_for_admins(send, session, services) -> None:
+    _set_french(send, session, services)
     reply = json.loads(send(slash_command("help", team_id=TEAM, user_id=USER,
                                           channel_id=CHANNEL)).body)
     line = next(x for x in reply["text"].splitlines() if "/buildvsbuy settings" in x)

@@ -32,7 +32,7 @@ def send_review_reminders(services: Services) -> int:
     sent = 0
     clients: dict[str, WebClient | None] = {}
     for reminder in due:
-        with session_scope(services.sessions) as session:
+        with session_scope(services.sessions, write=True) as session:
             if not claim(session, reminder, services.clock()):
                 continue
         if reminder.team_id not in clients:
@@ -46,7 +46,7 @@ def send_review_reminders(services: Services) -> int:
                 error = str(exc.response.get("error") or "slack_error")
                 log.warning("review reminder for decision %s not sent: %s",
                             reminder.decision_id, error)
-        with session_scope(services.sessions) as session:
+        with session_scope(services.sessions, write=True) as session:
             mark_sent(session, reminder, services.clock(), error)
         sent += error is None
     return sent

@@ -81,7 +81,7 @@ def _purge(sessions: SessionFactory, team_id: str, yes: bool, stdin: TextIO, out
         if typed != team_id:
             print(t("settings.cli.refused"), file=err)
             return 1
-    with session_scope(sessions) as session:
+    with session_scope(sessions, write=True) as session:
         deleted = purge_team(session, team_id)
     for table, count in deleted.items():
         print(t("settings.cli.deleted", table=table, count=count), file=out)

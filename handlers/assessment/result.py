@@ -43,7 +43,7 @@ def finish(ack: Ack, services: Services, client: WebClient, team_id: str, user_i
            state: ModalState, lang: str) -> None:
     """Score and store (fast, local), close the modal, then deliver the result."""
     assessment = score_answers(state.answers)
-    with session_scope(services.sessions) as session:
+    with session_scope(services.sessions, write=True) as session:
         stored = save_assessment(session, team_id=team_id, channel_id=state.channel_id,
                                  user_id=user_id, assessment=assessment, lang=lang,
                                  title=state.title or t("advisor.slack.untitled", lang))
@@ -62,7 +62,7 @@ def _write_then_post(services: Services, client: WebClient, stored: StoredAssess
                      assessment: Assessment, lang: str, llm: LLMClient) -> None:
     advice = advise(assessment, lang, llm)  # never raises: any failure is the offline text
     if advice.used_llm:
-        with session_scope(services.sessions) as session:
+        with session_scope(services.sessions, write=True) as session:
             stored = set_narrative(session, stored.team_id, stored.id, advice.text)
     post_result(services, client, stored, lang, notice=advice.fallback_notice)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -39,20 +38,32 @@ def team_context(services: Services, session: Session, team_id: str) -> TeamCont
                        settings.review_period_days)
 
 
-def admin_check(services: Services, client: WebClient, session: Session, team_id: str,
-                user_id: str) -> Callable[[], bool]:
-    """Asked only when the user is neither owner nor creator (it costs a users.info)."""
-    return lambda: is_admin(session, team_id, user_id,
-                            user_info(services, client, team_id, user_id))
+def changeable(session: Session, team_id: str, user_id: str, requester: dict,
+               raw_id: object) -> Decision:
+    """The team's decision named by a payload, if this user may change it; else the error.
 
-
-def changeable(services: Services, client: WebClient, session: Session, team_id: str,
-               user_id: str, raw_id: object) -> Decision:
-    """The team's decision named by a payload, if this user may change it; else the error."""
+    ``requester`` is the user's ``users.info``, fetched by the caller before the transaction
+    opens: a unit that writes must not wait on Slack while it holds the database.
+    """
     decision = get_decision(session, team_id, parse_id(raw_id))
     require_change_right(decision, user_id,
-                         admin_check(services, client, session, team_id, user_id))
+                         lambda: is_admin(session, team_id, user_id, requester))
     return decision
+
+
+def requester_info(services: Services, client: WebClient, team_id: str,
+                   user_id: str) -> dict:
+    """The clicker's ``users.info`` for the admin check, or {} when Slack cannot say.
+
+    Owners and creators need no admin check, so a Slack failure must not stop them; anyone
+    else is then refused (the check fails closed).
+    """
+    try:
+        return user_info(services, client, team_id, user_id)
+    except SlackApiError as error:
+        log.warning("users.info failed for an admin check in team=%s: %s", team_id,
+                    error.response.get("error"))
+        return {}
 
 
 def owner_info(services: Services, client: WebClient, team_id: str,

@@ -23,7 +23,7 @@ from bot.views.decisions import (
     summary_line,
 )
 from handlers.context import services_of
-from handlers.decisions.access import changeable, refresh_homes, team_context
+from handlers.decisions.access import changeable, refresh_homes, requester_info, team_context
 from handlers.decisions.modal import open_decide_modal
 
 STATUS_OF = {"revisit": "revisiting", "reverse": "reversed"}
@@ -53,8 +53,9 @@ def entry_menu(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: 
     if verb in STATUS_OF:
         set_status(services, client, respond, team_id, user_id, raw_id, verb)
         return
+    requester = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions) as session:
-        decision = changeable(services, client, session, team_id, user_id, raw_id)
+        decision = changeable(session, team_id, user_id, requester, raw_id)
         if verb == "supersede" and decision.superseded_by_id is not None:
             raise UserError("decisions.error.already_superseded")
         draft, title, decision_id = draft_from_decision(decision), decision.title, decision.id
@@ -68,9 +69,10 @@ def entry_menu(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: 
 
 def set_status(services: Services, client: WebClient, respond: Respond, team_id: str, user_id: str,
                raw_id: str, verb: str) -> None:
-    with session_scope(services.sessions) as session:
+    requester = requester_info(services, client, team_id, user_id)
+    with session_scope(services.sessions, write=True) as session:
         lang = team_context(services, session, team_id).lang
-        decision = changeable(services, client, session, team_id, user_id, raw_id)
+        decision = changeable(session, team_id, user_id, requester, raw_id)
         changed = change(session, decision, user_id, STATUS_OF[verb], services.clock(),
                          status=STATUS_OF[verb])
         saved = DecisionSummary.of(decision)

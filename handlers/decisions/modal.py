@@ -30,7 +30,13 @@ from bot.views.decisions import (
     summary_line,
 )
 from handlers.context import services_of, team_language
-from handlers.decisions.access import changeable, owner_info, refresh_homes, team_context
+from handlers.decisions.access import (
+    changeable,
+    owner_info,
+    refresh_homes,
+    requester_info,
+    team_context,
+)
 
 log = logging.getLogger(__name__)
 # Where a confirmation cannot go (the bot is not in that channel), it goes to the user's DM.
@@ -66,20 +72,22 @@ def save_decision(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: 
     team_id, user_id = context.team_id, context.user_id
     draft = draft_from_state(view["state"]["values"])
     modal = ModalContext.load(view.get("private_metadata", ""))
+    # Slack is asked before the write transaction opens, never while it holds the database.
     owner = owner_info(services, client, team_id, draft.owner_id)
+    changes_one = modal.edit_id is not None or modal.supersedes_id is not None
+    requester = requester_info(services, client, team_id, user_id) if changes_one else {}
     now = services.clock()
     try:
-        with session_scope(services.sessions) as session:
+        with session_scope(services.sessions, write=True) as session:
             errors = draft_errors(draft, team_context(services, session, team_id).today, owner)
             if errors:
                 raise DraftRejected(errors)
             if modal.edit_id is not None:
-                decision = changeable(services, client, session, team_id, user_id, modal.edit_id)
+                decision = changeable(session, team_id, user_id, requester, modal.edit_id)
                 edit_decision(session, decision, user_id, draft, now)
                 key = "decisions.confirm.edited"
             else:
-                old = (changeable(services, client, session, team_id, user_id,
-                                  modal.supersedes_id)
+                old = (changeable(session, team_id, user_id, requester, modal.supersedes_id)
                        if modal.supersedes_id is not None else None)
                 decision = create_decision(session, team_id, user_id, draft, now, old)
                 key = ("decisions.confirm.superseded" if old else "decisions.confirm.logged")

@@ -50,7 +50,7 @@ def preview(req: CommandRequest) -> None:
 def subscribe(req: CommandRequest) -> None:
     req.ack()
     cmd, services = req.cmd, req.services
-    with session_scope(services.sessions) as session:
+    with session_scope(services.sessions, write=True) as session:
         added = commands.subscribe(session, cmd.team_id, cmd.user_id, services.clock())
         plan = commands.team_plan(session, cmd.team_id)
     if not added:
@@ -63,7 +63,7 @@ def subscribe(req: CommandRequest) -> None:
 def unsubscribe(req: CommandRequest) -> None:
     req.ack()
     cmd = req.cmd
-    with session_scope(req.services.sessions) as session:
+    with session_scope(req.services.sessions, write=True) as session:
         removed, manager = commands.unsubscribe(session, cmd.team_id, cmd.user_id)
     if manager:
         key = "digest.subscribe.stopped_manager"

@@ -20,7 +20,7 @@ def app_uninstalled(event: dict[str, Any], context: BoltContext) -> None:
     store = services.installation_store
     if store is not None:
         store.delete_all(enterprise_id=context.enterprise_id, team_id=team_id)
-    with session_scope(services.sessions) as session:
+    with session_scope(services.sessions, write=True) as session:
         mark_uninstalled(session, team_id, services.clock())
     log.info("app uninstalled team=%s: tokens deleted", team_id)
 

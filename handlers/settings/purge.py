@@ -44,9 +44,9 @@ def confirm_purge(ack: Ack, body: dict[str, Any], client: WebClient,
     if refuse_unless_admin(ack, services, client, team_id, user_id, lang):
         return
     ack(response_action="clear")
-    with session_scope(services.sessions) as session:
+    with session_scope(services.sessions, write=True) as session:
         deleted = purge_team(session, team_id)
-    services.users.forget_team(team_id)
+    services.forget_team(team_id)
     log.info("team=%s data deleted from Slack by user=%s (%d rows)", team_id, user_id,
              sum(deleted.values()))
     tell(client, channel_of(body["view"].get("private_metadata")), user_id,

@@ -95,9 +95,10 @@ def submit_settings(ack: Ack, body: dict[str, Any], client: WebClient,
         return
     ack()
     added = found.get(result.feeds.add_url or "")
-    with session_scope(services.sessions) as session:
+    with session_scope(services.sessions, write=True) as session:
         changes = save_config(session, team_id, user_id, result.config, result.feeds,
                               services.clock(), feed_title=added.title if added else None,
                               fallback_tz=tz)
+    services.forget_team(team_id)  # the language may have changed: the next request reads it
     tell(client, channel_of(view.get("private_metadata")), user_id,
          saved_line(changes, result.config.language))
