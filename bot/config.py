@@ -29,6 +29,7 @@ FIXES: dict[str, str] = {
     "PORT": "set it to a TCP port between 1 and 65535",
     "LOG_LEVEL": "use DEBUG, INFO, WARNING or ERROR",
     "FEEDS_ALLOW_PRIVATE_ADDRESSES": "use true or false",
+    "DIGEST_DELIVERY_CONCURRENCY": "set it to a whole number between 1 and 512",
 }
 
 
@@ -59,6 +60,7 @@ class Settings(BaseSettings):
     PORT: int = Field(default=3000, ge=1, le=65535)
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     FEEDS_ALLOW_PRIVATE_ADDRESSES: bool = False
+    DIGEST_DELIVERY_CONCURRENCY: int = Field(default=64, ge=1, le=512)
 
     @field_validator("*", mode="before")
     @classmethod

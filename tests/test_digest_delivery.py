@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk.oauth.installation_store import Bot
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.digest import delivery
 from bot.digest.jobs import deliver_digests
-from bot.models import DigestDelivery, DigestSentItem, TeamSettings
+from bot.models import DigestDelivery, DigestSentItem, NewsItem, TeamSettings
 from bot.scheduler import JOBS
 from bot.views.digest import failure_summary
 from tests.conftest import ADMIN, CHANNEL, OTHER_TEAM, TEAM, USER
@@ -141,6 +141,61 @@ def test_retries_are_bounded(session) -> None:
         session.commit()
     assert status == "failed"
     assert delivery.claim(session, TEAM, PERIOD, "channel:C1", now, "w") is None
+
+
+def test_claims_in_one_statement_answer_each_asker(session) -> None:
+    now = MONDAY_9AM_PARIS
+    settled = delivery.claim(session, TEAM, PERIOD, "user:U1", now, "w")
+    delivery.mark_sent(session, settled, now, [])
+    waiting = delivery.claim(session, TEAM, PERIOD, "user:U2", now, "w")
+    delivery.mark_failed(session, waiting, "ratelimited")
+    session.commit()
+    wanted = [delivery.Wanted(TEAM, PERIOD, r) for r in
+              ("user:U3", "user:U1", "channel:C1", "user:U2", "user:U3")]
+    answers = delivery.claim_all(session, wanted, now, "batch-worker")
+    session.commit()
+    # U3 is asked for twice in one batch: only the first asker may send it.
+    assert [(a.recipient, a.attempts) if a else None for a in answers] == [
+        ("user:U3", 1), None, ("channel:C1", 1), ("user:U2", 2), None]
+    assert len({a.id for a in answers if a}) == 3
+    assert rows(session) == {(PERIOD, "user:U1"): "sent", (PERIOD, "user:U2"): "claimed",
+                             (PERIOD, "user:U3"): "claimed", (PERIOD, "channel:C1"): "claimed"}
+    assert delivery.claim_all(session, wanted[:3], now, "another-worker") == [None] * 3
+
+
+def test_outcomes_settled_together_each_get_their_status(session, caplog) -> None:
+    now = MONDAY_9AM_PARIS
+    store_news(session, now, numbered(3))
+    items = sorted(session.scalars(select(NewsItem.id)))
+    channel, manager, busy, gone = delivery.claim_all(session, [
+        delivery.Wanted(TEAM, PERIOD, r)
+        for r in ("channel:C1", f"user:{USER}", "channel:C2", f"user:{ADMIN}")], now, "w")
+    taken = delivery.claim(session, OTHER_TEAM, PERIOD, "channel:C3", now, "w")
+    session.commit()
+    session.execute(update(DigestDelivery).where(DigestDelivery.id == taken.id)
+                    .values(claimed_by="someone-else"))  # its lease ran out mid-send
+    statuses = delivery.settle_all(session, [
+        delivery.Outcome(channel, None, tuple(items), now),
+        delivery.Outcome(manager, None, tuple(items[:2]), now),  # the same stories, once
+        delivery.Outcome(busy, "ratelimited"),
+        delivery.Outcome(gone, "account_inactive"),
+        delivery.Outcome(taken, None, tuple(items[:1]), now),
+    ])
+    session.commit()
+    assert statuses == ["sent", "sent", "retry", "failed", "sent"]
+    assert [r.getMessage() for r in caplog.records if "taken over" in r.getMessage()] == [
+        f"delivery {taken.id} was taken over while this worker sent it"]
+    assert rows(session) == {(PERIOD, "channel:C1"): "sent", (PERIOD, f"user:{USER}"): "sent",
+                             (PERIOD, "channel:C2"): "retry", (PERIOD, f"user:{ADMIN}"): "failed"}
+    # The message went out anyway, so its stories count as sent; the row is the other's.
+    assert rows(session, OTHER_TEAM) == {(PERIOD, "channel:C3"): "claimed"}
+    assert sorted(session.execute(select(DigestSentItem.team_id, DigestSentItem.item_id))) == \
+        sorted([(TEAM, i) for i in items] + [(OTHER_TEAM, items[0])])
+    recorded = dict(session.execute(select(DigestDelivery.recipient, DigestDelivery.item_ids)
+                                    .where(DigestDelivery.team_id == TEAM)).all())
+    assert recorded["channel:C1"] == items and recorded[f"user:{USER}"] == items[:2]
+    assert session.scalar(select(DigestDelivery.error).where(
+        DigestDelivery.recipient == f"user:{ADMIN}")) == "account_inactive"
 
 
 @pytest.mark.parametrize("error", ["channel_not_found", "is_archived", "account_inactive"])

@@ -9,9 +9,10 @@ from bot.digest import delivery
 from bot.digest.compose import team_digest
 from bot.digest.pool import NewsPool
 from bot.digest.store import ensure_feed
-from bot.digest.teams import load_plans
+from bot.digest.teams import decisions_by_team, load_plans, team_decisions
 from bot.news.dedupe import cluster_stories
 from bot.news.rank import rank_stories
+from bot.news.why import DecisionRef
 from tests.conftest import CHANNEL, OTHER_TEAM, TEAM
 from tests.test_decisions_support import make_decision
 from tests.test_digest_support import WIRE, Clock, Story, make_team, numbered, store_news
@@ -136,6 +137,23 @@ def test_stories_bear_on_the_teams_decisions(session):
     [item] = digest.items
     assert [(d.id, d.verdict) for d in item.decisions] == [(str(wrap.id), "wrap")]
     assert item.why.startswith("Wrapping just got cheaper")
+
+
+def test_decisions_are_read_for_many_teams_at_once_newest_first(session):
+    day = Clock().now
+    older = make_decision(session, title="Buy a vendor's bot", verdict="buy", when=day)
+    newer = make_decision(session, title="Wrap a hosted model", verdict="wrap",
+                          when=day + timedelta(hours=1))
+    newest = make_decision(session, title="Fine-tune a small model", verdict="fine_tune",
+                           when=day + timedelta(hours=2))
+    make_decision(session, title="Reversed", verdict="build", status="reversed",
+                  when=day + timedelta(hours=3))
+    other = make_decision(session, team_id=OTHER_TEAM, title="Build", verdict="build", when=day)
+    found = decisions_by_team(session, [TEAM, OTHER_TEAM, "T0NOTHING"], limit=2)
+    assert {team: [d.id for d in refs] for team, refs in found.items()} == {
+        TEAM: [str(newest.id), str(newer.id)], OTHER_TEAM: [str(other.id)]}
+    assert team_decisions(session, TEAM) == [found[TEAM][0], found[TEAM][1],
+                                             DecisionRef(str(older.id), older.title, "buy")]
 
 
 def test_nothing_stored_is_an_empty_pool(session):

@@ -16,12 +16,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from bot.config import Settings, normalize_database_url
+from bot.config import ConfigError, Settings, load_settings, normalize_database_url
 from bot.db import make_engine, session_scope, upgrade_to_head
+from bot.digest.delivery import Wanted
 from bot.digest.jobs import DeliveryReport, deliver_digests
+from bot.digest.runner import DeliveryRun
 from bot.digest.slack import ChannelPacer
+from bot.models import DigestDelivery
 from bot.services import Services
 from tests.conftest import (
     ADMIN,
@@ -192,6 +195,66 @@ def test_teams_go_in_parallel_so_a_run_lasts_about_its_slowest_team(
     assert report.seconds < sum(team_seconds) * 0.6  # far from the sum (2.5 s and more)
     assert report.seconds < report.slowest + 0.5
     services.engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", [DATABASES[0]], indirect=True)
+def test_the_concurrency_setting_caps_the_teams_in_flight(database_url, slack_settings,
+                                                           slack_api):
+    settings = slack_settings.model_copy(update={"DIGEST_DELIVERY_CONCURRENCY": 2})
+    services = _worker(settings, database_url)
+    with session_scope(services.sessions) as session:
+        for n in range(4):
+            slack_api.add_channel(TEAM, f"C0CAP{n}")
+            make_team(session, f"T0CAP{n}", channel=f"C0CAP{n}")
+        store_news(session, MONDAY_9AM_PARIS, numbered(3))
+    slack_api.delay("chat.postMessage", 0.5, times=None)
+    assert deliver_digests(services).total("sent") == 4
+    arrived = sorted(c.at for c in slack_api.calls_to("chat.postMessage"))
+    assert arrived[1] - arrived[0] < 0.4  # two teams at once...
+    assert arrived[2] - arrived[0] >= 0.45  # ...and never a third before one of them is done
+    assert arrived[3] - arrived[1] >= 0.45
+    services.engine.dispose()
+
+
+@pytest.mark.parametrize("value", ["0", "513", "many"])
+def test_the_concurrency_setting_is_checked(value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env_file=None, DIGEST_DELIVERY_CONCURRENCY=value)
+    assert caught.value.name == "DIGEST_DELIVERY_CONCURRENCY"
+    assert "between 1 and 512" in str(caught.value)
+    assert load_settings(_env_file=None).DIGEST_DELIVERY_CONCURRENCY == 64
+
+
+@both_databases
+def test_many_threads_of_two_workers_claim_each_delivery_once(database_url, slack_settings):
+    """Claims go to the database in batches, in key order: two workers racing from many
+    threads over the same deliveries, in opposite orders, still win each exactly once."""
+    workers = [DeliveryRun(_worker(slack_settings, database_url), MONDAY_9AM_PARIS)
+               for _ in range(2)]
+    wanted = [Wanted(f"T0RACE{n % 5}", "2026-03-09", f"user:U{n:03d}") for n in range(60)]
+    won: list[tuple[str, int]] = []
+    start = threading.Barrier(32)
+
+    def claim_all(run: DeliveryRun, mine: list[Wanted]) -> None:
+        start.wait()
+        for key in mine:
+            if (claim := run.claims(key)) is not None:
+                won.append((run.worker, claim.id))
+
+    threads = [threading.Thread(target=claim_all, args=(
+        workers[n % 2], wanted[n // 2::16] if n % 2 else wanted[::-1][n // 2::16]))
+        for n in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(won) == len({claim_id for _, claim_id in won}) == 60
+    assert max(run.claims.transactions for run in workers) < 60  # they did share some
+    with session_scope(workers[0].services.sessions) as session:
+        holders = dict(session.execute(select(DigestDelivery.id, DigestDelivery.claimed_by)).all())
+    assert holders == dict((claim_id, worker) for worker, claim_id in won)
+    for run in workers:
+        run.services.engine.dispose()
 
 
 def test_the_pacer_spaces_messages_to_one_channel() -> None:

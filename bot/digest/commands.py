@@ -99,7 +99,7 @@ def send_now(services: Services, client: WebClient, team_id: str, user_id: str) 
     so it neither uses up nor repeats the scheduled one). Admin rights are checked by the
     caller, on the server."""
     now = services.clock()
-    with session_scope(services.sessions) as session:
+    with session_scope(services.sessions, write=True) as session:
         plan = team_plan(session, team_id)
         if not plan.channel_id:
             raise UserError("digest.now.no_channel")
@@ -118,7 +118,7 @@ def send_now(services: Services, client: WebClient, team_id: str, user_id: str) 
     footer = t("digest.message.footer_now", plan.lang, user=user_id)
     error = post(client, ChannelPacer(), plan.channel_id, digest_text(digest, plan.lang, date),
                  digest_blocks(digest, plan.lang, date, footer=footer))
-    with session_scope(services.sessions) as session:
+    with session_scope(services.sessions, write=True) as session:
         if error is None:
             items = [i for item in digest.items for i in pool.item_ids(item)]
             delivery.mark_sent(session, won, now, items)

@@ -14,6 +14,10 @@ step commits on its own, so what the database says always matches what was done:
 Slack has no idempotency key, so a worker killed after Slack accepted a message but before
 the row says ``sent`` leaves a claim that is sent again after the lease: the one window where
 a recipient can get two copies. Killed before the request left, it is exactly once.
+
+Claims and outcomes come in batches (``claim_all``, ``settle_all``: a few statements however
+many rows), so that a run's threads can share their transactions; ``claim``, ``mark_sent``
+and ``mark_failed`` are the batches of one.
 """
 
 from __future__ import annotations
@@ -26,13 +30,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.digest.sql import insert_for
+from bot.digest.sql import insert_for, insert_ignoring
 from bot.models import DigestDelivery, DigestSentItem
 
 log = logging.getLogger(__name__)
+_DELIVERIES, _SENT_ITEMS = DigestDelivery.__table__, DigestSentItem.__table__
+_KEY = ("team_id", "period", "recipient")
 
 LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -47,6 +53,29 @@ TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
      "network"}
 )
+
+# Statements built once (Core, no ORM bookkeeping): for the handful of rows a batch has,
+# building a statement costs more than running it. Settling is one executemany of each.
+_SETTLE_SENT = (
+    update(_DELIVERIES)
+    .where(_DELIVERIES.c.id == bindparam("b_id"),
+           _DELIVERIES.c.claimed_by == bindparam("b_worker"))
+    .values(status=SENT, sent_at=bindparam("b_at"), error=None, item_ids=bindparam("b_items"))
+)
+_SETTLE_FAILED = (
+    update(_DELIVERIES)
+    .where(_DELIVERIES.c.id == bindparam("b_id"),
+           _DELIVERIES.c.claimed_by == bindparam("b_worker"))
+    .values(status=bindparam("b_status"), error=bindparam("b_error"))
+)
+_ITEMS_OF_PERIODS = select(_DELIVERIES.c.team_id, _DELIVERIES.c.period,
+                           _DELIVERIES.c.item_ids).where(
+    _DELIVERIES.c.team_id.in_(bindparam("teams", expanding=True)),
+    _DELIVERIES.c.period.in_(bindparam("periods", expanding=True)),
+    _DELIVERIES.c.status == SENT)
+_SENT_ITEMS_SINCE = select(_SENT_ITEMS.c.team_id, _SENT_ITEMS.c.item_id).where(
+    _SENT_ITEMS.c.team_id.in_(bindparam("teams", expanding=True)),
+    _SENT_ITEMS.c.sent_at >= bindparam("since"))
 
 
 def channel_recipient(channel_id: str) -> str:
@@ -80,6 +109,26 @@ class Claim:
 
 
 @dataclass(frozen=True, slots=True)
+class Wanted:
+    """A delivery a worker means to send: one recipient's digest of one period."""
+
+    team_id: str
+    period: str
+    recipient: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How sending a claimed delivery went, to be recorded."""
+
+    claim: Claim
+    error: str | None = None  # None: Slack took it
+    item_ids: tuple[int, ...] = ()  # the stories it carried, when sent
+    at: datetime | None = None  # when it was sent
+    final: bool = False  # no later run will try again (an explicit send)
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryProblem:
     """A delivery that did not happen, as admins see it."""
 
@@ -106,42 +155,62 @@ def settled_by_team(session: Session, periods: Iterable[str]
     return out
 
 
-def claim(session: Session, team_id: str, period: str, recipient: str, now: datetime,
-          worker: str, *, lease: timedelta = LEASE) -> Claim | None:
-    """Win the delivery or get None; the caller commits before sending.
+def claim_all(session: Session, wanted: Sequence[Wanted], now: datetime, worker: str, *,
+              lease: timedelta = LEASE) -> list[Claim | None]:
+    """Win each delivery or get None for it; the caller commits before sending.
 
-    A fresh row wins by INSERT. An existing one is won by UPDATE only when its claim has
-    outlived the lease (its worker died) or it is waiting for a retry; the UPDATE's WHERE
-    repeats those conditions, so of two workers only one changes the row.
+    Fresh rows are won by one INSERT for them all, in key order, so that two workers claiming
+    overlapping sets wait for each other instead of deadlocking. An existing row is won by
+    UPDATE only when its claim has outlived the lease (its worker died) or it is waiting for
+    a retry; the UPDATE's WHERE repeats those conditions, so of two workers only one changes
+    the row. Asked twice for one delivery, only the first asker gets it.
     """
-    inserted = session.execute(
-        insert_for(session)(DigestDelivery)
-        .values(team_id=team_id, period=period, recipient=recipient, status=CLAIMED,
-                attempts=1, claimed_by=worker, claimed_at=now, item_ids=[])
-        .on_conflict_do_nothing(index_elements=["team_id", "period", "recipient"])
-        .returning(DigestDelivery.id)
-    ).scalar()
-    if inserted is not None:
-        return Claim(inserted, team_id, period, recipient, worker, 1)
+    keys = sorted(set(wanted), key=lambda w: (w.team_id, w.period, w.recipient))
+    won: dict[Wanted, Claim] = {}
+    if keys:
+        rows = session.execute(
+            insert_ignoring(session, _DELIVERIES, _KEY, returning=(
+                _DELIVERIES.c.id, _DELIVERIES.c.team_id, _DELIVERIES.c.period,
+                _DELIVERIES.c.recipient)),
+            [{"team_id": k.team_id, "period": k.period, "recipient": k.recipient,
+              "status": CLAIMED, "attempts": 1, "claimed_by": worker, "claimed_at": now,
+              "item_ids": []} for k in keys],
+        )
+        for row in rows:
+            key = Wanted(row.team_id, row.period, row.recipient)
+            won[key] = Claim(row.id, key.team_id, key.period, key.recipient, worker, 1)
+    for key in keys:
+        if key not in won and (taken := _take_over(session, key, now, worker, lease)):
+            won[key] = taken
+    return [won.pop(key, None) for key in wanted]  # popped: a second asker gets None
+
+
+def _take_over(session: Session, key: Wanted, now: datetime, worker: str,
+               lease: timedelta) -> Claim | None:
     row = session.execute(
-        select(DigestDelivery.id, DigestDelivery.attempts).where(
-            DigestDelivery.team_id == team_id, DigestDelivery.period == period,
-            DigestDelivery.recipient == recipient)
+        select(_DELIVERIES.c.id, _DELIVERIES.c.attempts).where(
+            _DELIVERIES.c.team_id == key.team_id, _DELIVERIES.c.period == key.period,
+            _DELIVERIES.c.recipient == key.recipient)
     ).one()
     taken = session.execute(
-        update(DigestDelivery)
-        .where(DigestDelivery.id == row.id, DigestDelivery.attempts < MAX_ATTEMPTS,
-               or_(and_(DigestDelivery.status == CLAIMED, DigestDelivery.claimed_at < now - lease),
-                   DigestDelivery.status == RETRY))
+        update(_DELIVERIES)
+        .where(_DELIVERIES.c.id == row.id, _DELIVERIES.c.attempts < MAX_ATTEMPTS,
+               or_(and_(_DELIVERIES.c.status == CLAIMED, _DELIVERIES.c.claimed_at < now - lease),
+                   _DELIVERIES.c.status == RETRY))
         .values(status=CLAIMED, claimed_by=worker, claimed_at=now,
-                attempts=DigestDelivery.attempts + 1)
-        .execution_options(synchronize_session=False)
+                attempts=_DELIVERIES.c.attempts + 1)
     )
     if taken.rowcount != 1:
         return None
-    log.info("delivery %s (%s %s) taken over for attempt %d", row.id, period, recipient,
-             row.attempts + 1)
-    return Claim(row.id, team_id, period, recipient, worker, row.attempts + 1)
+    log.info("delivery %s (%s %s) taken over for attempt %d", row.id, key.period,
+             key.recipient, row.attempts + 1)
+    return Claim(row.id, key.team_id, key.period, key.recipient, worker, row.attempts + 1)
+
+
+def claim(session: Session, team_id: str, period: str, recipient: str, now: datetime,
+          worker: str, *, lease: timedelta = LEASE) -> Claim | None:
+    """Win one delivery or get None (see ``claim_all``)."""
+    return claim_all(session, [Wanted(team_id, period, recipient)], now, worker, lease=lease)[0]
 
 
 def record_missed(session: Session, team_id: str, period: str, recipient: str,
@@ -172,58 +241,89 @@ def record_missed(session: Session, team_id: str, period: str, recipient: str,
     return changed.rowcount == 1
 
 
+def status_after(outcome: Outcome) -> str:
+    """``sent``; ``retry`` for a transient error while attempts last (unless ``final``:
+    nobody will come back for it); else ``failed``."""
+    if outcome.error is None:
+        return SENT
+    retry = (not outcome.final and outcome.error in TRANSIENT_ERRORS
+             and outcome.claim.attempts < MAX_ATTEMPTS)
+    return RETRY if retry else FAILED
+
+
+def settle_all(session: Session, outcomes: Sequence[Outcome]) -> list[str]:
+    """Record how each send went, and the stories of those sent as sent to their teams, in
+    one statement per kind whatever their number; returns each one's new status."""
+    statuses = [status_after(o) for o in outcomes]
+    sent = sorted((o for o, s in zip(outcomes, statuses, strict=True) if s == SENT),
+                  key=lambda o: o.claim.id)
+    if sent:
+        changed = session.execute(_SETTLE_SENT, [
+            {"b_id": o.claim.id, "b_worker": o.claim.worker, "b_at": o.at,
+             "b_items": list(o.item_ids)} for o in sent]).rowcount
+        if changed != len(sent):  # a lease ran out mid-send and someone else took over
+            _warn_taken_over(session, sent)
+        stories = {(o.claim.team_id, i): o.at for o in sent for i in o.item_ids}
+        if stories:
+            session.execute(
+                insert_ignoring(session, _SENT_ITEMS, ("team_id", "item_id")),
+                [{"team_id": team, "item_id": item, "sent_at": at}
+                 for (team, item), at in stories.items()])
+    failed = sorted(((o, s) for o, s in zip(outcomes, statuses, strict=True) if s != SENT),
+                    key=lambda pair: pair[0].claim.id)
+    if failed:
+        session.execute(_SETTLE_FAILED, [
+            {"b_id": o.claim.id, "b_worker": o.claim.worker, "b_status": status,
+             "b_error": (o.error or "")[:ERROR_CHARS]} for o, status in failed])
+    for o, status in failed:
+        log_at = log.info if status == RETRY else log.warning
+        log_at("delivery %s to %s: %s (%s, attempt %d)", o.claim.id, o.claim.recipient,
+               o.error, status, o.claim.attempts)
+    return statuses
+
+
+def _warn_taken_over(session: Session, sent: Sequence[Outcome]) -> None:
+    holders = dict(session.execute(
+        select(_DELIVERIES.c.id, _DELIVERIES.c.claimed_by)
+        .where(_DELIVERIES.c.id.in_([o.claim.id for o in sent]))).all())
+    for o in sent:
+        if holders.get(o.claim.id) != o.claim.worker:
+            log.warning("delivery %s was taken over while this worker sent it", o.claim.id)
+
+
 def mark_sent(session: Session, won: Claim, now: datetime, item_ids: Sequence[int]) -> None:
     """Settle a claim as sent and remember its stories as sent to the team."""
-    changed = session.execute(
-        update(DigestDelivery)
-        .where(DigestDelivery.id == won.id, DigestDelivery.claimed_by == won.worker)
-        .values(status=SENT, sent_at=now, error=None, item_ids=list(item_ids))
-        .execution_options(synchronize_session=False)
-    )
-    if changed.rowcount != 1:  # our lease ran out mid-send and someone else took over
-        log.warning("delivery %s was taken over while this worker sent it", won.id)
-    if item_ids:  # one statement executed for many rows, compiled once whatever their number
-        session.execute(
-            insert_for(session)(DigestSentItem.__table__)
-            .on_conflict_do_nothing(index_elements=["team_id", "item_id"]),
-            [{"team_id": won.team_id, "item_id": i, "sent_at": now}
-             for i in dict.fromkeys(item_ids)],
-        )
+    settle_all(session, [Outcome(won, None, tuple(item_ids), now)])
 
 
 def mark_failed(session: Session, won: Claim, error: str, *, final: bool = False) -> str:
-    """Settle a failed send: ``retry`` for transient errors while attempts last (unless
-    ``final``: nobody will come back for it), else ``failed``."""
-    retry = not final and error in TRANSIENT_ERRORS and won.attempts < MAX_ATTEMPTS
-    status = RETRY if retry else FAILED
-    session.execute(
-        update(DigestDelivery)
-        .where(DigestDelivery.id == won.id, DigestDelivery.claimed_by == won.worker)
-        .values(status=status, error=error[:ERROR_CHARS])
-        .execution_options(synchronize_session=False)
-    )
-    log_at = log.info if status == RETRY else log.warning
-    log_at("delivery %s to %s: %s (%s, attempt %d)", won.id, won.recipient, error, status,
-           won.attempts)
-    return status
+    """Settle a failed send: see ``status_after``."""
+    return settle_all(session, [Outcome(won, error, final=final)])[0]
 
 
-def items_of_period(session: Session, team_id: str, period: str) -> set[int]:
-    """Items already delivered to some recipient of this team in ``period``."""
-    rows = session.scalars(
-        select(DigestDelivery.item_ids).where(DigestDelivery.team_id == team_id,
-                                              DigestDelivery.period == period,
-                                              DigestDelivery.status == SENT)
-    )
-    return {int(i) for ids in rows for i in (ids or [])}
+def items_of_periods(session: Session, wanted: Iterable[tuple[str, str]]
+                     ) -> dict[tuple[str, str], set[int]]:
+    """(team, period) -> items already delivered to some recipient of that team then."""
+    out: dict[tuple[str, str], set[int]] = {pair: set() for pair in wanted}
+    if not out:
+        return out
+    rows = session.execute(_ITEMS_OF_PERIODS, {"teams": sorted({team for team, _ in out}),
+                                               "periods": sorted({period for _, period in out})})
+    for row in rows:
+        if (row.team_id, row.period) in out:
+            out[(row.team_id, row.period)].update(int(i) for i in row.item_ids or [])
+    return out
 
 
-def sent_items(session: Session, team_id: str, since: datetime) -> set[int]:
-    """Items sent to the team since ``since`` (older ones are out of any digest's window)."""
-    return set(session.scalars(
-        select(DigestSentItem.item_id).where(DigestSentItem.team_id == team_id,
-                                             DigestSentItem.sent_at >= since)
-    ))
+def sent_items(session: Session, team_ids: Iterable[str], since: datetime
+               ) -> dict[str, set[int]]:
+    """Team -> items sent to it since ``since`` (older ones are out of any digest's window)."""
+    out: dict[str, set[int]] = {team: set() for team in team_ids}
+    if not out:
+        return out
+    for row in session.execute(_SENT_ITEMS_SINCE, {"teams": sorted(out), "since": since}):
+        out[row.team_id].add(row.item_id)
+    return out
 
 
 def recent_failures(session: Session, team_id: str, limit: int = 5,

@@ -3,12 +3,14 @@
 ``fetch_feeds`` (every 30 minutes) fetches each distinct feed once, however many teams read
 it, with a conditional GET; a failing feed is recorded and backed off and never stops the
 others. ``deliver_digests`` (every minute) finds the teams with something due, ranks the
-stored news once (only then), and runs those teams in a small thread pool: per team, each
-recipient's due occurrence is claimed, composed, sent and settled (``bot.digest.delivery``).
-A team's messages go to different channels (one per channel and period), paced anyway at
-one per second per channel. With no more teams due than workers, a run takes about as long
-as its slowest team; with more, about the sum of their times divided by ``WORKERS``. More
-worker processes share the load safely: the claims keep every delivery single.
+stored news once (only then), and runs up to ``DIGEST_DELIVERY_CONCURRENCY`` teams at once
+in threads: per team, each recipient's due occurrence is claimed, composed, sent and settled
+(``bot.digest.runner``), the claims and settlements of all the teams in flight going to the
+database together (``bot.digest.batch``). A team's messages go to different channels (one
+per channel and period), paced anyway at one per second per channel. The work is mostly
+waiting for Slack, so a run takes about as long as its slowest team until the CPU is the
+limit: then about the run's CPU time (see ``bench/bench_digest.py``). More worker processes
+share the load safely: the claims keep every delivery single.
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ log = logging.getLogger(__name__)
 FETCH_MINUTES = 30
 DELIVER_MINUTES = 1
 FETCH_TIMEOUT = 10.0
-WORKERS = 8  # teams delivered at once; each holds at most one DB connection at a time
 
 @dataclass
 class FetchReport:
@@ -70,7 +71,7 @@ def fetch_feeds(services: Services) -> FetchReport:
             parsed = parse_feed(result.body, result.url, headers, source=feed.name, now=now)
         parse_error = parsed.error if parsed else None
         try:
-            with session_scope(services.sessions) as session:  # one feed, one transaction
+            with session_scope(services.sessions, write=True) as session:  # one feed each
                 if parsed and not parse_error:
                     report.new_items += store_entries(session, feed.id, parsed.entries, now)
                 record_fetch(session, feed.id, result, now, parse_error=parse_error,
@@ -85,7 +86,7 @@ def fetch_feeds(services: Services) -> FetchReport:
             report.not_modified += 1
         else:
             report.fetched += 1
-    with session_scope(services.sessions) as session:
+    with session_scope(services.sessions, write=True) as session:
         prune_items(session, now)
     log.info("feeds: %d fetched, %d unchanged, %d failed, %d new items", report.fetched,
              report.not_modified, report.failed, report.new_items)
@@ -96,7 +97,7 @@ def _parallelism(services: Services, workers: int | None) -> int:
     # A session factory bound to one connection (tests) cannot be shared by threads.
     if isinstance(services.sessions.kw.get("bind"), Connection):
         return 1
-    return max(1, workers or WORKERS)
+    return max(1, workers or services.settings.DIGEST_DELIVERY_CONCURRENCY)
 
 
 def deliver_digests(services: Services, *, workers: int | None = None) -> DeliveryReport:

@@ -1,7 +1,10 @@
 """One delivery run, team by team: who is due, claim, compose, send, settle.
 
 ``bot.digest.jobs.deliver_digests`` builds one ``DeliveryRun`` per pass and hands it the
-teams that have something due; each team runs in one thread, recipient after recipient.
+teams that have something due; each team runs in one thread, recipient after recipient, so a
+recipient's claim is committed just before its message goes and its outcome just after,
+before the next recipient's claim. Those commits are shared with the other teams' threads
+(``bot.digest.batch``): under load, one transaction settles many deliveries.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from slack_sdk import WebClient
 
 from bot.db import session_scope
 from bot.digest import delivery
-from bot.digest.compose import team_digest, with_llm_why
+from bot.digest.batch import Batched
+from bot.digest.compose import History, compose_team, histories, with_llm_why
 from bot.digest.pool import NewsPool
 from bot.digest.schedule import (
     GRACE,
@@ -53,6 +58,10 @@ class TeamOutcome:
     missed: int = 0
     seconds: float = 0.0
 
+    def add(self, status: str) -> None:
+        """Count one delivery by the status it was left in (``sent``, ``retry``, ``failed``)."""
+        setattr(self, status, getattr(self, status) + 1)
+
 
 @dataclass
 class DeliveryReport:
@@ -85,8 +94,9 @@ Settled = dict[tuple[str, str], str]  # (period, recipient) -> status
 
 
 class DeliveryRun:
-    """One delivery run: the clock reading, who this worker is, and the news, loaded and
-    ranked on first need (most runs find nothing due and never load it)."""
+    """One delivery run: the clock reading, who this worker is, the news (loaded and ranked
+    on first need: most runs find nothing due and never load it), and the database work of
+    all its teams, batched (``bot.digest.batch``)."""
 
     def __init__(self, services: Services, now: datetime) -> None:
         self.services = services
@@ -94,6 +104,14 @@ class DeliveryRun:
         self.worker = delivery.new_worker_id()
         self._pool: NewsPool | None = None
         self._pool_lock = threading.Lock()
+        sessions = services.sessions
+        self.claims: Batched[delivery.Wanted, delivery.Claim | None] = Batched(
+            sessions, lambda session, wanted: delivery.claim_all(session, wanted, now,
+                                                                 self.worker), write=True)
+        self.settles: Batched[delivery.Outcome, str] = Batched(
+            sessions, delivery.settle_all, write=True)
+        self.histories: Batched[tuple[str, str], History] = Batched(
+            sessions, lambda session, wanted: histories(session, wanted, now))
 
     @property
     def pool(self) -> NewsPool:
@@ -164,11 +182,19 @@ class DeliveryRun:
         return targets
 
     def _deliver(self, plan: TeamPlan, settled: Settled, outcome: TeamOutcome) -> None:
-        sessions = self.services.sessions
         client = functools.cache(
             lambda: team_client(self.services, plan.team_id, plan.enterprise_id))
         pacer = ChannelPacer()
         digests: dict[str, Digest] = {}
+
+        @functools.cache
+        def message(period: str, footer: str | None) -> tuple[str, list[dict[str, Any]]]:
+            # Serialised once per team, period and kind of recipient (three managers: once).
+            digest = digests[period]
+            blocks = digest_blocks(digest, plan.lang, period,
+                                   footer=t(footer, plan.lang) if footer else None)
+            return digest_text(digest, plan.lang, period), [b.to_dict() for b in blocks]
+
         for target in self._targets(plan, settled, client):
             occurrence = target.occurrence
             if occurrence is None or settled.get((occurrence.period, target.recipient)) in \
@@ -176,7 +202,7 @@ class DeliveryRun:
                 continue
             if occurrence.overdue(self.now, GRACE):
                 if occurrence.at >= target.since:
-                    with session_scope(sessions) as session:
+                    with session_scope(self.services.sessions, write=True) as session:
                         outcome.missed += delivery.record_missed(
                             session, plan.team_id, occurrence.period, target.recipient,
                             self.now)
@@ -187,36 +213,18 @@ class DeliveryRun:
             if slack is None:
                 log.warning("no bot token for team %s; its digest waits", plan.team_id)
                 continue
-            with session_scope(sessions) as session:
-                won = delivery.claim(session, plan.team_id, occurrence.period,
-                                     target.recipient, self.now, self.worker)
+            won = self.claims(delivery.Wanted(plan.team_id, occurrence.period, target.recipient))
             if won is None:
                 continue
             if target.left:
-                with session_scope(sessions) as session:
-                    delivery.mark_failed(session, won, "account_inactive")
-                outcome.failed += 1
+                outcome.add(self.settles(delivery.Outcome(won, "account_inactive")))
                 continue
             if occurrence.period not in digests:
-                with session_scope(sessions) as session:
-                    digest = team_digest(session, self.pool, plan, occurrence.period, self.now)
+                digest = compose_team(self.pool, plan,
+                                      self.histories((plan.team_id, occurrence.period)))
                 digests[occurrence.period] = with_llm_why(self.services, digest, plan)
-            self._send(plan, slack, pacer, target, won, digests[occurrence.period], outcome)
-
-    def _send(self, plan: TeamPlan, client: WebClient, pacer: ChannelPacer, target: _Target,
-              won: delivery.Claim, digest: Digest, outcome: TeamOutcome) -> None:
-        date = won.period
-        footer = t(target.footer, plan.lang) if target.footer else None
-        error = post(client, pacer, target.channel, digest_text(digest, plan.lang, date),
-                     digest_blocks(digest, plan.lang, date, footer=footer))
-        with session_scope(self.services.sessions) as session:
-            if error is None:
-                items = [i for item in digest.items for i in self.pool.item_ids(item)]
-                delivery.mark_sent(session, won, self.now, items)
-                outcome.sent += 1
-                return
-            status = delivery.mark_failed(session, won, error)
-        if status == delivery.RETRY:
-            outcome.retry += 1
-        else:
-            outcome.failed += 1
+            text, blocks = message(occurrence.period, target.footer)
+            error = post(slack, pacer, target.channel, text, blocks)
+            items = () if error is not None else tuple(
+                i for item in digests[occurrence.period].items for i in self.pool.item_ids(item))
+            outcome.add(self.settles(delivery.Outcome(won, error, items, self.now)))

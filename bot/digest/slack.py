@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_sdk import WebClient
@@ -68,7 +68,7 @@ def error_code(exc: Exception) -> str:
 
 
 def post(client: WebClient, pacer: ChannelPacer, channel: str, text: str,
-         blocks: list[Block]) -> str | None:
+         blocks: Sequence[Block | dict[str, Any]]) -> str | None:
     """Post one message; None when Slack took it, else the error code.
 
     A 429 is retried by the client after ``Retry-After`` (``bot.slack_client``); what still

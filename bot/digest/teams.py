@@ -7,10 +7,12 @@ the recipients list (so the default is useful, not silent).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.decisions.rules import ACTIVE_STATUSES
@@ -113,12 +115,37 @@ def load_plans(session: Session, *, team_id: str | None = None,
     return plans
 
 
+def _decisions_query() -> Select[Any]:
+    # Built once: a statement this shape costs more to build than to run for a few teams.
+    columns = Decision.__table__.c  # Core columns: no ORM work per row
+    newest = func.row_number().over(
+        partition_by=columns.team_id,
+        order_by=(columns.created_at.desc(), columns.id.desc())).label("newest")
+    ranked = (select(columns.team_id, columns.id, columns.title, columns.verdict, newest)
+              .where(columns.team_id.in_(bindparam("teams", expanding=True)),
+                     columns.status.in_(ACTIVE_STATUSES))
+              .subquery())
+    return (select(ranked).where(ranked.c.newest <= bindparam("limit"))
+            .order_by(ranked.c.team_id, ranked.c.newest))
+
+
+_DECISIONS = _decisions_query()
+
+
+def decisions_by_team(session: Session, team_ids: Iterable[str],
+                      limit: int = DECISIONS_SHOWN) -> dict[str, list[DecisionRef]]:
+    """Each team's decisions still in force, newest first, at most ``limit`` per team: what
+    a story can bear on (one query for all the teams)."""
+    wanted = sorted(set(team_ids))
+    if not wanted:
+        return {}
+    out: dict[str, list[DecisionRef]] = {}
+    for r in session.execute(_DECISIONS, {"teams": wanted, "limit": limit}):
+        out.setdefault(r.team_id, []).append(DecisionRef(str(r.id), r.title, r.verdict))
+    return out
+
+
 def team_decisions(session: Session, team_id: str,
                    limit: int = DECISIONS_SHOWN) -> list[DecisionRef]:
-    """The team's decisions still in force, newest first: what a story can bear on."""
-    rows = session.execute(
-        select(Decision.id, Decision.title, Decision.verdict)
-        .where(Decision.team_id == team_id, Decision.status.in_(ACTIVE_STATUSES))
-        .order_by(Decision.created_at.desc(), Decision.id.desc()).limit(limit)
-    )
-    return [DecisionRef(str(r.id), r.title, r.verdict) for r in rows]
+    """One team's decisions in force, newest first (see ``decisions_by_team``)."""
+    return decisions_by_team(session, [team_id], limit).get(team_id, [])

@@ -181,7 +181,7 @@ class FakeSlackAPI:
         class Handler(_RequestHandler):
             owner = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.base_url = f"{self.url}/api/"
@@ -920,6 +920,12 @@ def _files_complete_upload(fake: FakeSlackAPI, team: _Team, params: dict, **_: A
 
 
 # --------------------------------------------------------------------- HTTP plumbing
+
+
+class _Server(ThreadingHTTPServer):
+    # Slack accepts hundreds of connections at once; the default backlog of 5 would drop the
+    # connection attempts of a busy client, each then retried by the kernel a second later.
+    request_queue_size = 1024
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
