@@ -62,17 +62,23 @@ def all_at_once(work: dict[str, list[str]], send_one) -> list[int]:  # noqa: ANN
     return statuses
 
 
-def test_decisions_saved_at_the_same_moment_are_all_kept(real_app, slack_api) -> None:
+def ready(real_app, slack_api):  # noqa: ANN001, ANN201
+    """(send, services, people): the app with its workspace made (its creation is the
+    middleware's own case, not this rush's) and PEOPLE members known to Slack."""
     app, services = real_app
 
     def send(body: str):  # noqa: ANN202
         return dispatch(app, body, secret=SIGNING_SECRET)
 
-    # The workspace exists before the rush (its creation is the middleware's own case).
     assert send(slash_command("help", team_id=TEAM, user_id=USER, channel_id=CHANNEL)).status == 200
     people = [f"U0RUSH{n:03d}" for n in range(PEOPLE)]
     for user in people:
         slack_api.add_user(TEAM, user)
+    return send, services, people
+
+
+def test_decisions_saved_at_the_same_moment_are_all_kept(real_app, slack_api) -> None:
+    send, services, people = ready(real_app, slack_api)
     titles = {user: [f"{user} decision {r}: buy the search API" for r in range(ROUNDS)]
               for user in people}
     work = {user: [view_submission("decisions.save",
@@ -96,17 +102,10 @@ def test_decisions_saved_at_the_same_moment_are_all_kept(real_app, slack_api) ->
 
 def test_other_changes_made_at_the_same_moment_are_all_kept(real_app, slack_api) -> None:
     """Digest subscriptions and a decision's reminder buttons and menu, everyone at once."""
-    app, services = real_app
-
-    def send(body: str):  # noqa: ANN202
-        return dispatch(app, body, secret=SIGNING_SECRET)
-
-    assert send(slash_command("help", team_id=TEAM, user_id=USER, channel_id=CHANNEL)).status == 200
-    people = [f"U0RUSH{n:03d}" for n in range(PEOPLE)]
+    send, services, people = ready(real_app, slack_api)
     decisions: dict[str, int] = {}
     with session_scope(services.sessions) as session:
         for user in people:
-            slack_api.add_user(TEAM, user)
             decisions[user] = make_decision(session, user_id=user, title=f"{user}'s call").id
 
     def command(user: str, text: str) -> str:
