@@ -14,21 +14,19 @@ from sqlalchemy.orm import Session
 from bot.db import make_engine, make_session_factory, session_scope, upgrade_to_head
 from bot.models import Decision
 from bot.services import Services
-from tests.conftest import CHANNEL, PG_URL, SIGNING_SECRET, TEAM, USER
+from tests.conftest import CHANNEL, DATABASES, SIGNING_SECRET, TEAM, USER
 from tests.slack_requests import dispatch, slash_command, view_submission
 from tests.test_decisions_support import decide_state
 from tests.test_faults_postgres import database  # noqa: F401 - a fixture: a schema of its own
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 def real_app(request: pytest.FixtureRequest, slack_settings, tmp_path):  # noqa: ANN001, ANN201
     """The app on a database of its own, committing for real (no test transaction to lose)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'faults.db'}"
         upgrade_to_head(url)
     else:
-        if not PG_URL:
-            pytest.skip("TEST_DATABASE_URL is not set (PostgreSQL)")
         url = request.getfixturevalue("database").url
     from bot.app import create_app
 
