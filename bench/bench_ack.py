@@ -89,24 +89,24 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
-def rss_bytes(pids: list[int]) -> int:
+def _proc_kb_sum(pids: list[int], file: str, field: str) -> int:
+    """The sum over ``pids`` of one kB figure of /proc/PID/``file``, in bytes (a process that
+    has exited counts 0)."""
     total = 0
     for pid in pids:
-        with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as f:
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/{file}") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     total += int(line.split()[1]) * 1024
     return total
+
+
+def rss_bytes(pids: list[int]) -> int:
+    return _proc_kb_sum(pids, "status", "VmRSS:")
 
 
 def pss_bytes(pids: list[int]) -> int:
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(OSError), open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1]) * 1024
-    return total
+    return _proc_kb_sum(pids, "smaps_rollup", "Pss:")
 
 
 def cpu_by_process() -> dict[int, tuple[int, float]]:
@@ -470,24 +470,10 @@ def database(url: str | None, workdir: Path) -> Iterator[tuple[str, str]]:
     if not url:
         yield f"sqlite:///{workdir / 'bench.db'}", "SQLite"
         return
-    from sqlalchemy import text
+    from tests.conftest import migrated_schema
 
-    from bot.config import normalize_database_url
-    from bot.db import make_engine, upgrade_to_head
-
-    base = normalize_database_url(url)
-    schema = f"bench_ack_{os.getpid()}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    scoped = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    try:
-        upgrade_to_head(scoped)
+    with migrated_schema(url, f"bench_ack_{os.getpid()}") as scoped:
         yield scoped, "PostgreSQL"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def registered_subcommands(server: Server, fakes: Fakes) -> str:

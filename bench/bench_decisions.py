@@ -33,10 +33,10 @@ from sqlalchemy import Engine, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench import Row, emit  # noqa: E402
-from bot.config import normalize_database_url  # noqa: E402
-from bot.db import make_engine, upgrade_to_head  # noqa: E402
+from bot.db import make_engine  # noqa: E402
 from bot.decisions.search import list_page, search_terms, words_filter  # noqa: E402
 from bot.models import Decision  # noqa: E402
+from tests.conftest import migrated_schema  # noqa: E402
 
 TARGET_MS = 20.0
 SCHEMA = f"bench_decisions_{os.getpid()}"
@@ -189,25 +189,17 @@ def main(argv: list[str] | None = None) -> int:
         print("needs PostgreSQL: pass --database-url postgresql://… or set TEST_DATABASE_URL",
               file=sys.stderr)
         return 2
-    base = normalize_database_url(args.database_url)
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
-    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{SCHEMA}"
-    engine = make_engine(url)
-    try:
-        upgrade_to_head(url)
-        seconds = load(engine, args.teams, args.per_team)
-        print(f"loaded {args.teams * args.per_team:,} decisions across {args.teams:,} teams "
-              f"in {seconds:.1f} s (schema {SCHEMA})")
-        ok = measure(engine, args.teams, args.samples,
-                     note=f"{args.teams * args.per_team:,} decisions, {args.teams:,} teams, "
-                          f"{args.samples:,} samples")
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-        admin.dispose()
+    with migrated_schema(args.database_url, SCHEMA) as url:
+        engine = make_engine(url)
+        try:
+            seconds = load(engine, args.teams, args.per_team)
+            print(f"loaded {args.teams * args.per_team:,} decisions across {args.teams:,} "
+                  f"teams in {seconds:.1f} s (schema {SCHEMA})")
+            ok = measure(engine, args.teams, args.samples,
+                         note=f"{args.teams * args.per_team:,} decisions, {args.teams:,} teams, "
+                              f"{args.samples:,} samples")
+        finally:
+            engine.dispose()
     return 0 if ok else 1
 
 

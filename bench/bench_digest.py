@@ -44,12 +44,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select, text, update  # noqa: E402
+from sqlalchemy import insert, select, update  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench import Row, emit  # noqa: E402
-from bot.config import Settings, normalize_database_url  # noqa: E402
-from bot.db import make_engine, session_scope, upgrade_to_head  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.db import session_scope, upgrade_to_head  # noqa: E402
 from bot.digest import jobs, store  # noqa: E402
 from bot.digest.compose import team_digest  # noqa: E402
 from bot.digest.pool import NewsPool  # noqa: E402
@@ -70,6 +70,7 @@ from bot.news.dedupe import cluster_stories  # noqa: E402
 from bot.news.feeds import FeedSource  # noqa: E402
 from bot.news.normalize import Entry  # noqa: E402
 from bot.services import Services  # noqa: E402
+from tests.conftest import migrated_schema  # noqa: E402
 from tests.fakes import slack_api as fake_slack  # noqa: E402
 from tests.fakes.feed_server import Canned, FeedServer, rfc822, rss2  # noqa: E402
 
@@ -143,19 +144,8 @@ def database(url: str | None) -> Iterator[str]:
             upgrade_to_head(path)
             yield path
         return
-    base = normalize_database_url(url)
-    schema = f"bench_digest_{os.getpid()}"
-    engine = make_engine(base)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    scoped = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    try:
-        upgrade_to_head(scoped)
+    with migrated_schema(url, f"bench_digest_{os.getpid()}") as scoped:
         yield scoped
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def feed_bodies(now: datetime, rng: random.Random) -> list[bytes]:

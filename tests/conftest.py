@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,26 @@ def reset_postgres_schema(url: str, schema: str = "public") -> None:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()
+
+
+@contextmanager
+def migrated_schema(url: str, schema: str, **params: str) -> Iterator[str]:
+    """A PostgreSQL schema of its own, made by the migrations and dropped after; yields the
+    URL whose connections use it (with ``params`` added to its query, e.g. application_name).
+    For tests and benchmarks that must commit for real beside the shared ``public`` schema."""
+    base = normalize_database_url(url)
+    reset_postgres_schema(base, schema)
+    query = "&".join([*(f"{k}={v}" for k, v in params.items()),
+                      f"options=-csearch_path%3D{schema}"])
+    scoped = f"{base}{'&' if '?' in base else '?'}{query}"
+    try:
+        upgrade_to_head(scoped)
+        yield scoped
+    finally:
+        engine = make_engine(base)
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -16,10 +16,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from bot.config import ConfigError, Settings, load_settings, normalize_database_url
-from bot.db import make_engine, session_scope, upgrade_to_head
+from bot.config import ConfigError, Settings, load_settings
+from bot.db import session_scope, upgrade_to_head
 from bot.digest.delivery import Wanted
 from bot.digest.jobs import DeliveryReport, deliver_digests
 from bot.digest.runner import DeliveryRun
@@ -34,7 +34,7 @@ from tests.conftest import (
     PG_URL,
     TEAM,
     USER,
-    reset_postgres_schema,
+    migrated_schema,
 )
 from tests.test_digest_support import MONDAY_9AM_PARIS, Clock, make_team, numbered, rows, store_news
 
@@ -50,15 +50,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
         return
     assert PG_URL
-    base = normalize_database_url(PG_URL)
-    reset_postgres_schema(base, SCHEMA)
-    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{SCHEMA}"
-    upgrade_to_head(url)
-    yield url
-    engine = make_engine(base)
-    with engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-    engine.dispose()
+    with migrated_schema(PG_URL, SCHEMA) as url:
+        yield url
 
 
 def _worker(settings: Settings, url: str) -> Services:

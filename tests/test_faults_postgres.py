@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from bot.config import normalize_database_url
-from bot.db import database_answers, make_engine, make_session_factory, upgrade_to_head
+from bot.db import database_answers, make_engine, make_session_factory
 from bot.models import Decision, DecisionEvent
 from bot.services import Services
-from tests.conftest import BOT_TOKEN, CHANNEL, PG_URL, SIGNING_SECRET, TEAM
+from tests.conftest import BOT_TOKEN, CHANNEL, PG_URL, SIGNING_SECRET, TEAM, migrated_schema
 from tests.fakes.slack_api import FakeSlackAPI, running_fake_slack_api
 from tests.slack_requests import dispatch, post_signed, view_submission
 from tests.test_abuse_support import running_web, wait_until
@@ -92,19 +92,12 @@ def database() -> Iterator[Database]:
     assert PG_URL
     tag = f"{os.getpid()}_{secrets.token_hex(3)}"
     schema, name = f"faults_{tag}", f"bvb_faults_{tag}"
-    base = normalize_database_url(PG_URL)
-    admin = make_engine(base, poolclass=NullPool)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    joiner = "&" if "?" in base else "?"
-    url = f"{base}{joiner}application_name={name}&options=-csearch_path%3D{schema}"
-    try:
-        upgrade_to_head(url)
-        yield Database(url, admin, name, schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with migrated_schema(PG_URL, schema, application_name=name) as url:
+        admin = make_engine(normalize_database_url(PG_URL), poolclass=NullPool)
+        try:
+            yield Database(url, admin, name, schema)
+        finally:
+            admin.dispose()
 
 
 def _users(fake: FakeSlackAPI, count: int) -> list[str]:
