@@ -21,12 +21,12 @@ from bot.workspaces import ensure_workspace
 
 log = logging.getLogger(__name__)
 
-# The bot scopes the app uses, no more (manifest.json lists the same).
 # Bolt runs each listener (its ack, then its Web API calls) on this pool and answers Slack once
 # ack() is called. Bolt's default of 5 threads let five slow views.open calls hold back every
 # other request's ack; the ack must not wait on Slack's latency (bench/bench_ack.py).
 LISTENER_THREADS = 32
 
+# The bot scopes the app uses, no more (manifest.json lists the same).
 BOT_SCOPES = [
     "commands",
     "chat:write",
