@@ -12,8 +12,7 @@ from bot.decisions.prefill import draft_from_assessment
 from bot.decisions.rules import DecisionDraft
 from bot.decisions.store import get_assessment, parse_id
 from bot.views.decisions import ModalContext
-from handlers.context import services_of
-from handlers.decisions.access import team_context
+from handlers.context import services_of, team_language
 from handlers.decisions.modal import open_decide_modal
 
 
@@ -34,8 +33,8 @@ def save_assessment_as_decision(ack: Ack, body: dict[str, Any], action: dict[str
     """Pre-fill from the team's stored assessment; another team's id is simply not found."""
     ack()
     services = services_of(context)
+    lang = team_language(context)
     with session_scope(services.sessions) as session:
-        lang = team_context(services, session, context.team_id).lang
         assessment = get_assessment(session, context.team_id, parse_id(action.get("value")))
         draft = draft_from_assessment(assessment, context.user_id, lang)
     open_decide_modal(services, client, trigger_id=body["trigger_id"], team_id=context.team_id,

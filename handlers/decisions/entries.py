@@ -22,8 +22,8 @@ from bot.views.decisions import (
     parse_page_value,
     summary_line,
 )
-from handlers.context import services_of
-from handlers.decisions.access import changeable, refresh_homes, requester_info, team_context
+from handlers.context import services_of, team_language
+from handlers.decisions.access import changeable, refresh_homes, requester_info
 from handlers.decisions.modal import open_decide_modal
 
 STATUS_OF = {"revisit": "revisiting", "reverse": "reversed"}
@@ -33,9 +33,9 @@ def turn_page(ack: Ack, action: dict[str, Any], respond: Respond,
               context: BoltContext) -> None:
     ack()
     services = services_of(context)
+    lang = team_language(context)
     number, words = parse_page_value(action.get("value", ""))
     with session_scope(services.sessions) as session:
-        lang = team_context(services, session, context.team_id).lang
         page = list_page(session, context.team_id, number, words)
     respond(replace_original=True, response_type="ephemeral", text=list_text(page, lang),
             blocks=list_blocks(page, lang))
@@ -51,7 +51,8 @@ def entry_menu(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: 
     if verb not in ENTRY_ACTIONS:
         raise NotFound()
     if verb in STATUS_OF:
-        set_status(services, client, respond, team_id, user_id, raw_id, verb)
+        set_status(services, client, respond, team_id, user_id, raw_id, verb,
+                   team_language(context))
         return
     requester = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions) as session:
@@ -68,10 +69,9 @@ def entry_menu(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: 
 
 
 def set_status(services: Services, client: WebClient, respond: Respond, team_id: str, user_id: str,
-               raw_id: str, verb: str) -> None:
+               raw_id: str, verb: str, lang: str) -> None:
     requester = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions, write=True) as session:
-        lang = team_context(services, session, team_id).lang
         decision = changeable(session, team_id, user_id, requester, raw_id)
         changed = change(session, decision, user_id, STATUS_OF[verb], services.clock(),
                          status=STATUS_OF[verb])

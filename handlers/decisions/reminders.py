@@ -17,8 +17,8 @@ from bot.i18n import t
 from bot.models import Decision
 from bot.views.decisions import escape
 from bot.views.digest import BLOCK_PREFIX as DIGEST_BLOCK
-from handlers.context import services_of
-from handlers.decisions.access import changeable, refresh_homes, requester_info, team_context
+from handlers.context import services_of, team_language
+from handlers.decisions.access import changeable, refresh_homes, requester_info
 from handlers.decisions.revisit import open_revisit
 
 Apply = Callable[[Session, Decision, str, datetime], date | None]
@@ -28,10 +28,9 @@ def _answer(ack: Ack, action: dict[str, Any], respond: Respond, client: WebClien
             context: BoltContext, apply: Apply, key: str) -> None:
     ack()
     services = services_of(context)
-    team_id, user_id = context.team_id, context.user_id
+    team_id, user_id, lang = context.team_id, context.user_id, team_language(context)
     requester = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions, write=True) as session:
-        lang = team_context(services, session, team_id).lang
         decision = changeable(session, team_id, user_id, requester, action.get("value"))
         new_date = apply(session, decision, user_id, services.clock())
         title, owner = escape(decision.title), decision.owner_id
@@ -61,10 +60,9 @@ def revisit(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Res
     """
     ack()
     services = services_of(context)
-    team_id, user_id = context.team_id, context.user_id
+    team_id, user_id, lang = context.team_id, context.user_id, team_language(context)
     requester = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions, write=True) as session:
-        lang = team_context(services, session, team_id).lang
         decision = changeable(session, team_id, user_id, requester, action.get("value"))
         reminders.revisit(session, decision, user_id, services.clock())
         answers = (get_assessment(session, team_id, decision.assessment_id).answers
