@@ -45,8 +45,9 @@ class Row:
             self.ratio = self.value / self.baseline  # type: ignore[operator]
         if self.passed is None and self.target is not None:
             measured = self.value if self.on == "value" else self.ratio
-            self.passed = measured is not None and _finite(measured) and _OPS[self.op](
-                measured, self.target)
+            self.passed = (
+                measured is not None and _finite(measured) and _OPS[self.op](measured, self.target)
+            )
 
     def to_json(self) -> str:
         data = {k: v for k, v in asdict(self).items() if v not in (None, "")}

@@ -124,11 +124,13 @@ def cpu_by_process() -> dict[int, tuple[int, float]]:
     return found
 
 
-def others_seconds(before: dict[int, tuple[int, float]], after: dict[int, tuple[int, float]],
-                   ours: set[int]) -> float:
+def others_seconds(
+    before: dict[int, tuple[int, float]], after: dict[int, tuple[int, float]], ours: set[int]
+) -> float:
     """CPU seconds used meanwhile by processes that are neither ours nor PostgreSQL."""
-    return sum(cpu - before.get(pid, (0, 0.0))[1] for pid, (_, cpu) in after.items()
-               if pid not in ours)
+    return sum(
+        cpu - before.get(pid, (0, 0.0))[1] for pid, (_, cpu) in after.items() if pid not in ours
+    )
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -194,8 +196,9 @@ def base_env(**extra: str) -> dict[str, str]:
 def start(name: str, args: list[str], env: dict[str, str], workdir: Path, port: int) -> Server:
     log = workdir / f"{name.replace(' ', '_')}.log"
     with log.open("w") as handle:
-        process = subprocess.Popen([sys.executable, *args], env=env, cwd=workdir,
-                                   stdout=handle, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, *args], env=env, cwd=workdir, stdout=handle, stderr=subprocess.STDOUT
+        )
     server = Server(name, process, port, log)
     server.wait_ready()
     return server
@@ -207,8 +210,12 @@ class Fakes:
     def __init__(self, workdir: Path) -> None:
         self.process = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--serve-fakes"],
-            env=base_env(), cwd=workdir, text=True, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE)
+            env=base_env(),
+            cwd=workdir,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
         assert self.process.stdout is not None
         urls = json.loads(self.process.stdout.readline())
         self.slack_api, self.slack_url = urls["slack_api"], urls["slack_url"]
@@ -249,8 +256,17 @@ def serve_fakes() -> int:
     slack._check_blocks = blocks_checked_at_first  # type: ignore[method-assign]
     llm = FakeOpenAI().start()
     llm.behave("slow", delay=LLM_DELAY)
-    print(json.dumps({"slack_api": slack.base_url, "slack_url": slack.url,
-                      "openai": llm.base_url, "openai_key": llm.api_key}), flush=True)
+    print(
+        json.dumps(
+            {
+                "slack_api": slack.base_url,
+                "slack_url": slack.url,
+                "openai": llm.base_url,
+                "openai_key": llm.api_key,
+            }
+        ),
+        flush=True,
+    )
     for line in sys.stdin:
         command, *args = line.split() or [""]
         if command == "quit":
@@ -286,8 +302,9 @@ def serve_bare(port: int, reply_file: str) -> int:
     reply = json.loads(Path(reply_file).read_text())
 
     def load():  # noqa: ANN202 - a WSGI callable, built in the worker as the app's is
-        client = WebClient(token=os.environ["SLACK_BOT_TOKEN"],
-                           base_url=os.environ["SLACK_API_BASE_URL"])
+        client = WebClient(
+            token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_BASE_URL"]
+        )
         app = App(signing_secret=os.environ["SLACK_SIGNING_SECRET"], client=client)
 
         @app.command("/buildvsbuy")
@@ -363,22 +380,29 @@ class Run:
         return sum(n for status, n in self.statuses.items() if status != 200)
 
 
-def signed_requests(text: str, count: int, response_urls: list[str] | None,
-                    fallback_url: str) -> list[tuple[bytes, dict[str, str]]]:
+def signed_requests(
+    text: str, count: int, response_urls: list[str] | None, fallback_url: str
+) -> list[tuple[bytes, dict[str, str]]]:
     from tests.slack_requests import sign, slash_command
 
     prepared = []
     for n in range(count):
         url = response_urls[n] if response_urls else fallback_url
-        body = slash_command(text, team_id=TEAM, user_id=USER, channel_id=CHANNEL,
-                             response_url=url)
+        body = slash_command(text, team_id=TEAM, user_id=USER, channel_id=CHANNEL, response_url=url)
         headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body, SECRET)}
         prepared.append((body.encode(), headers))
     return prepared
 
 
-def _client(port: int, work: list[tuple[bytes, dict[str, str]]], deadline: float,
-            start: threading.Barrier, out: Run, interval: float, offset: float) -> None:
+def _client(
+    port: int,
+    work: list[tuple[bytes, dict[str, str]]],
+    deadline: float,
+    start: threading.Barrier,
+    out: Run,
+    interval: float,
+    offset: float,
+) -> None:
     """One client: back to back, or one request every ``interval`` seconds (``offset`` first)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.connect()  # before the clock: a TCP handshake is not an ack
@@ -410,8 +434,14 @@ def _client(port: int, work: list[tuple[bytes, dict[str, str]]], deadline: float
     conn.close()
 
 
-def drive(server: Server, clients: int, requests: list[tuple[bytes, dict[str, str]]],
-          seconds: float, rate: float | None = None, bystanders: tuple[int, ...] = ()) -> Run:
+def drive(
+    server: Server,
+    clients: int,
+    requests: list[tuple[bytes, dict[str, str]]],
+    seconds: float,
+    rate: float | None = None,
+    bystanders: tuple[int, ...] = (),
+) -> Run:
     """Send ``requests`` over ``clients`` keep-alive connections; sample RSS all along.
 
     Clients send back to back (the server's capacity), or, with ``rate``, spread evenly so that
@@ -424,9 +454,13 @@ def drive(server: Server, clients: int, requests: list[tuple[bytes, dict[str, st
     outs = [Run() for _ in range(clients)]
     start = threading.Barrier(clients + 1)
     deadline = time.perf_counter() + seconds + 5  # the barrier is passed within a moment
-    threads = [threading.Thread(target=_client, args=(server.port, share, deadline, start, out,
-                                                      interval, n * interval / clients))
-               for n, (share, out) in enumerate(zip(shares, outs, strict=True))]
+    threads = [
+        threading.Thread(
+            target=_client,
+            args=(server.port, share, deadline, start, out, interval, n * interval / clients),
+        )
+        for n, (share, out) in enumerate(zip(shares, outs, strict=True))
+    ]
     for thread in threads:
         thread.start()
     done = threading.Event()
@@ -535,8 +569,15 @@ LEVELS = (Level(1, 150), Level(4, 400), Level(16, 900), Level(16, 240, PACED_RAT
 SATURATED = LEVELS[2]  # the issue's "16 concurrent clients"
 
 
-def measure(servers: dict[str, Server], fakes: Fakes, text: str, rounds: int, scale: float,
-            levels: tuple[Level, ...], opens_modal: bool) -> dict[tuple[str, Level], Run]:
+def measure(
+    servers: dict[str, Server],
+    fakes: Fakes,
+    text: str,
+    rounds: int,
+    scale: float,
+    levels: tuple[Level, ...],
+    opens_modal: bool,
+) -> dict[tuple[str, Level], Run]:
     """Every level, every server, ``rounds`` times, the servers' order rotating each round."""
     results: dict[tuple[str, Level], Run] = {}
     fallback = f"{fakes.slack_url}/response/{TEAM}/0/bench"
@@ -544,7 +585,7 @@ def measure(servers: dict[str, Server], fakes: Fakes, text: str, rounds: int, sc
     for level in levels:
         count = max(level.clients * 10, int(level.requests * scale))
         for round_no in range(rounds):
-            order = names[round_no % len(names):] + names[:round_no % len(names)]
+            order = names[round_no % len(names) :] + names[: round_no % len(names)]
             for name in order:
                 server = servers[name]
                 opened = fakes.ask("count", "views.open")
@@ -553,45 +594,75 @@ def measure(servers: dict[str, Server], fakes: Fakes, text: str, rounds: int, sc
                     opened = wait_for_views(fakes, opened + 30)
                 urls = fakes.ask("response_urls", count) if text.startswith("ask") else None
                 work = signed_requests(text, count, urls, fallback)
-                run = drive(server, level.clients, work, RUN_SECONDS, level.rate,
-                            (fakes.process.pid,))
+                run = drive(
+                    server, level.clients, work, RUN_SECONDS, level.rate, (fakes.process.pid,)
+                )
                 if opens_modal:
                     got = wait_for_views(fakes, opened + run.count) - opened
                     if got != run.count:
                         run.statuses[-1] = run.count - got  # modals that never opened
                 results.setdefault((name, level), Run()).add(run)
-                print(f"  {text.split()[0]:<6} {name:<8} {level.label:<28} {run.count:5} acks "
-                      f"in {run.wall:5.2f} s = {run.throughput:6.1f}/s, p50 "
-                      f"{run.quantile_ms(0.5):6.1f} ms, p99 {run.quantile_ms(0.99):6.1f} ms, "
-                      f"cpu {1000 * run.cpu / max(1, run.count):5.2f} ms/ack, "
-                      f"others {100 * run.others_share:3.0f}% of the CPUs, "
-                      f"errors {run.errors}", file=sys.stderr, flush=True)
+                print(
+                    f"  {text.split()[0]:<6} {name:<8} {level.label:<28} {run.count:5} acks "
+                    f"in {run.wall:5.2f} s = {run.throughput:6.1f}/s, p50 "
+                    f"{run.quantile_ms(0.5):6.1f} ms, p99 {run.quantile_ms(0.99):6.1f} ms, "
+                    f"cpu {1000 * run.cpu / max(1, run.count):5.2f} ms/ack, "
+                    f"others {100 * run.others_share:3.0f}% of the CPUs, "
+                    f"errors {run.errors}",
+                    file=sys.stderr,
+                    flush=True,
+                )
     return results
 
 
-def rows_for(results: dict[tuple[str, Level], Run], workload: str, db_label: str,
-             levels: tuple[Level, ...]) -> list[Row]:
+def rows_for(
+    results: dict[tuple[str, Level], Run], workload: str, db_label: str, levels: tuple[Level, ...]
+) -> list[Row]:
     rows = []
     for level in levels:
         app, bare = results[("app", level)], results[("bare", level)]
         if level.rate is None:
-            rows.append(Row(
-                f"ack throughput, {level.label} [{workload}; {db_label}]", app.throughput,
-                "req/s", THROUGHPUT_TARGET, ">=", "ratio", bare.throughput, "bare Bolt app",
-                note=_errors_note(app),
-                passed=_gate(app, ">=", THROUGHPUT_TARGET, app.throughput, bare.throughput)))
+            rows.append(
+                Row(
+                    f"ack throughput, {level.label} [{workload}; {db_label}]",
+                    app.throughput,
+                    "req/s",
+                    THROUGHPUT_TARGET,
+                    ">=",
+                    "ratio",
+                    bare.throughput,
+                    "bare Bolt app",
+                    note=_errors_note(app),
+                    passed=_gate(app, ">=", THROUGHPUT_TARGET, app.throughput, bare.throughput),
+                )
+            )
     for level in levels:
         app, bare = results[("app", level)], results[("bare", level)]
         targeted = level.clients == SATURATED.clients
-        rows.append(Row(
-            f"ack p99, {level.label}", app.p99_ms, "ms",
-            P99_TARGET_MS if targeted else None, "<=", "value", bare.p99_ms,
-            "bare Bolt app", note=_errors_note(app) or _neighbours_note(app, bare),
-            passed=(not app.errors and app.p99_ms <= P99_TARGET_MS) if targeted else None))
+        rows.append(
+            Row(
+                f"ack p99, {level.label}",
+                app.p99_ms,
+                "ms",
+                P99_TARGET_MS if targeted else None,
+                "<=",
+                "value",
+                bare.p99_ms,
+                "bare Bolt app",
+                note=_errors_note(app) or _neighbours_note(app, bare),
+                passed=(not app.errors and app.p99_ms <= P99_TARGET_MS) if targeted else None,
+            )
+        )
     app, bare = results[("app", SATURATED)], results[("bare", SATURATED)]
-    rows.append(Row(
-        f"server CPU per ack, {SATURATED.label}", 1000 * app.cpu / max(1, app.count), "ms",
-        baseline=1000 * bare.cpu / max(1, bare.count), baseline_label="bare Bolt app"))
+    rows.append(
+        Row(
+            f"server CPU per ack, {SATURATED.label}",
+            1000 * app.cpu / max(1, app.count),
+            "ms",
+            baseline=1000 * bare.cpu / max(1, bare.count),
+            baseline_label="bare Bolt app",
+        )
+    )
     for level in (SATURATED, *[lv for lv in levels if lv.rate]):
         app, llm = results[("app", level)], results[("app+llm", level)]
         rows.append(llm_row(f"{workload}, {level.label}", llm, app, "same, no LLM"))
@@ -601,9 +672,16 @@ def rows_for(results: dict[tuple[str, Level], Run], workload: str, db_label: str
 def llm_row(what: str, llm: Run, app: Run, baseline_label: str) -> Row:
     return Row(
         f"ack p99 with the LLM answering after {LLM_DELAY:.0f} s [{what}]",
-        llm.p99_ms, "ms", LLM_TARGET, "<=", "ratio", app.p99_ms,
-        baseline_label, note=_errors_note(llm) or _neighbours_note(llm, app),
-        passed=_gate(llm, "<=", LLM_TARGET, llm.p99_ms, app.p99_ms))
+        llm.p99_ms,
+        "ms",
+        LLM_TARGET,
+        "<=",
+        "ratio",
+        app.p99_ms,
+        baseline_label,
+        note=_errors_note(llm) or _neighbours_note(llm, app),
+        passed=_gate(llm, "<=", LLM_TARGET, llm.p99_ms, app.p99_ms),
+    )
 
 
 def _gate(run: Run, op: str, target: float, value: float, baseline: float) -> bool:
@@ -617,8 +695,12 @@ def _gate(run: Run, op: str, target: float, value: float, baseline: float) -> bo
 def _neighbours_note(*runs: Run) -> str:
     """Say so when other processes took a real share of the machine during these runs."""
     share = max(run.others_share for run in runs)
-    return (f"other processes on this shared machine (not the benchmark's, not PostgreSQL) "
-            f"took {100 * share:.0f}% of its CPUs during these runs" if share >= 0.1 else "")
+    return (
+        f"other processes on this shared machine (not the benchmark's, not PostgreSQL) "
+        f"took {100 * share:.0f}% of its CPUs during these runs"
+        if share >= 0.1
+        else ""
+    )
 
 
 def _errors_note(run: Run) -> str:
@@ -629,34 +711,58 @@ def _errors_note(run: Run) -> str:
     return "failed: " + ", ".join(parts)
 
 
-def run(database_url: str | None = None, rounds: int = 3, scale: float = 1.0,
-        levels: tuple[Level, ...] = LEVELS) -> list[Row]:
+def run(
+    database_url: str | None = None,
+    rounds: int = 3,
+    scale: float = 1.0,
+    levels: tuple[Level, ...] = LEVELS,
+) -> list[Row]:
     """Start everything, measure, stop everything; the rows of the table."""
     workdir = Path(tempfile.mkdtemp(prefix="bench_ack_"))
     servers: dict[str, Server] = {}
     fakes = Fakes(workdir)
     try:
         with database(database_url, workdir) as (db_url, db_label):
-            common = dict(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET,
-                          SLACK_API_BASE_URL=fakes.slack_api, DATABASE_URL=db_url)
+            common = dict(
+                SLACK_BOT_TOKEN=BOT_TOKEN,
+                SLACK_SIGNING_SECRET=SECRET,
+                SLACK_API_BASE_URL=fakes.slack_api,
+                DATABASE_URL=db_url,
+            )
             port = free_port()
-            servers["app"] = start("app", ["-m", "bot", "web"],
-                                   base_env(PORT=str(port), **common), workdir, port)
+            servers["app"] = start(
+                "app", ["-m", "bot", "web"], base_env(PORT=str(port), **common), workdir, port
+            )
             port = free_port()
             servers["app+llm"] = start(
-                "app+llm", ["-m", "bot", "web"],
-                base_env(PORT=str(port), OPENAI_API_KEY=fakes.openai_key,
-                         OPENAI_BASE_URL=fakes.openai, **common), workdir, port)
+                "app+llm",
+                ["-m", "bot", "web"],
+                base_env(
+                    PORT=str(port),
+                    OPENAI_API_KEY=fakes.openai_key,
+                    OPENAI_BASE_URL=fakes.openai,
+                    **common,
+                ),
+                workdir,
+                port,
+            )
             help_text = registered_subcommands(servers["app"], fakes)
             workload = "assess" if "buildvsbuy assess`" in help_text else "help"
-            label = ("/buildvsbuy assess, opens the modal" if workload == "assess"
-                     else "/buildvsbuy help: assess not registered yet")
+            label = (
+                "/buildvsbuy assess, opens the modal"
+                if workload == "assess"
+                else "/buildvsbuy help: assess not registered yet"
+            )
             reply = bare_reply(servers["app"], fakes, workload, workdir)
             opens_modal = json.loads(reply.read_text())["view"] is not None
             port = free_port()
-            servers["bare"] = start("bare", [str(Path(__file__).resolve()), "--serve-bare",
-                                             str(port), str(reply)],
-                                    base_env(**common), workdir, port)
+            servers["bare"] = start(
+                "bare",
+                [str(Path(__file__).resolve()), "--serve-bare", str(port), str(reply)],
+                base_env(**common),
+                workdir,
+                port,
+            )
             results = measure(servers, fakes, workload, rounds, scale, levels, opens_modal)
             rows = rows_for(results, label, db_label, levels)
             if "buildvsbuy ask`" in help_text:
@@ -664,8 +770,16 @@ def run(database_url: str | None = None, rounds: int = 3, scale: float = 1.0,
             rows += memory_rows(servers)
             invalid = fakes.ask("invalid")
             if invalid:
-                rows.append(Row("Block Kit refused by the fake Slack API", len(invalid), "views",
-                                0, "<=", note="; ".join(invalid)[:200]))
+                rows.append(
+                    Row(
+                        "Block Kit refused by the fake Slack API",
+                        len(invalid),
+                        "views",
+                        0,
+                        "<=",
+                        note="; ".join(invalid)[:200],
+                    )
+                )
     finally:
         for server in servers.values():
             server.stop()
@@ -680,8 +794,14 @@ def ask_rows(servers: dict[str, Server], fakes: Fakes, rounds: int, scale: float
     pair = {name: servers[name] for name in ("app", "app+llm")}
     level = Level(SATURATED.clients, 200)
     results = measure(pair, fakes, question, rounds, scale, (level,), False)
-    return [llm_row(f"/buildvsbuy ask, {level.label}", results[("app+llm", level)],
-                    results[("app", level)], "same, offline advisor")]
+    return [
+        llm_row(
+            f"/buildvsbuy ask, {level.label}",
+            results[("app+llm", level)],
+            results[("app", level)],
+            "same, offline advisor",
+        )
+    ]
 
 
 def memory_rows(servers: dict[str, Server]) -> list[Row]:
@@ -690,11 +810,20 @@ def memory_rows(servers: dict[str, Server]) -> list[Row]:
     rows = []
     for name, label in (("app", "no LLM"), ("app+llm", "LLM configured")):
         server = servers[name]
-        rows.append(Row(
-            f"peak RSS of the web process, master + workers, under load ({label})",
-            server.peak_rss / mb, "MB", RSS_TARGET_MB, "<=", "value", bare.peak_rss / mb,
-            "bare Bolt app", note=f"PSS at peak {server.pss_at_peak / mb:.0f} MB "
-                                  f"(bare {bare.pss_at_peak / mb:.0f} MB)"))
+        rows.append(
+            Row(
+                f"peak RSS of the web process, master + workers, under load ({label})",
+                server.peak_rss / mb,
+                "MB",
+                RSS_TARGET_MB,
+                "<=",
+                "value",
+                bare.peak_rss / mb,
+                "bare Bolt app",
+                note=f"PSS at peak {server.pss_at_peak / mb:.0f} MB "
+                f"(bare {bare.pss_at_peak / mb:.0f} MB)",
+            )
+        )
     return rows
 
 
@@ -705,14 +834,15 @@ def print_rows(rows: list[Row]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"),
-                        help="PostgreSQL (a throw-away schema is used); "
-                             "default $TEST_DATABASE_URL, else SQLite")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("TEST_DATABASE_URL"),
+        help="PostgreSQL (a throw-away schema is used); default $TEST_DATABASE_URL, else SQLite",
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies request counts")
     parser.add_argument("--serve-fakes", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--serve-bare", nargs=2, metavar=("PORT", "REPLY"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument("--serve-bare", nargs=2, metavar=("PORT", "REPLY"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_fakes:
         return serve_fakes()

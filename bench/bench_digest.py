@@ -81,12 +81,35 @@ BOT_TOKEN = "xoxb-bench-token"
 SLACK_TEAM = "TBENCH0001"
 PERIOD_START = datetime(2026, 3, 9, 8, 1, tzinfo=UTC)  # Monday 09:01 in Paris
 
-COMPANIES = ("OpenAI", "Anthropic", "Mistral", "Google", "Meta", "Nvidia", "Cohere", "xAI",
-             "DeepSeek", "Alibaba", "Microsoft", "Amazon", "Apple", "Hugging Face", "Databricks")
-EVENTS = ("cuts API prices for", "releases open weights for", "raises $2 billion for",
-          "launches a new model called", "is sued over", "opens a data center for",
-          "publishes a paper on", "signs a deal around", "updates rate limits on",
-          "ships agents built on")
+COMPANIES = (
+    "OpenAI",
+    "Anthropic",
+    "Mistral",
+    "Google",
+    "Meta",
+    "Nvidia",
+    "Cohere",
+    "xAI",
+    "DeepSeek",
+    "Alibaba",
+    "Microsoft",
+    "Amazon",
+    "Apple",
+    "Hugging Face",
+    "Databricks",
+)
+EVENTS = (
+    "cuts API prices for",
+    "releases open weights for",
+    "raises $2 billion for",
+    "launches a new model called",
+    "is sued over",
+    "opens a data center for",
+    "publishes a paper on",
+    "signs a deal around",
+    "updates rate limits on",
+    "ships agents built on",
+)
 
 
 def log(message: str) -> None:
@@ -101,8 +124,11 @@ def _serve_fake_slack(conn: Connection) -> None:
     while (request := conn.recv()) is not None:
         name, args, kwargs = request
         try:
-            answer = time.process_time() if name == "cpu_seconds" else getattr(fake, name)(
-                *args, **kwargs)
+            answer = (
+                time.process_time()
+                if name == "cpu_seconds"
+                else getattr(fake, name)(*args, **kwargs)
+            )
             conn.send((True, answer))
         except Exception as exc:  # handed to the parent, which raises it
             conn.send((False, exc))
@@ -128,6 +154,7 @@ class FakeSlackProcess:
             if not ok:
                 raise answer
             return answer
+
         return call
 
     def close(self) -> None:
@@ -159,9 +186,14 @@ def feed_bodies(now: datetime, rng: random.Random) -> list[bytes]:
         carriers = rng.sample(range(FEEDS), rng.choice((2, 3)) if rng.random() < 0.1 else 1)
         for f in carriers:
             if len(feeds[f]) < ITEMS:
-                feeds[f].append({"title": title, "pubDate": published,
-                                 "link": f"https://outlet{f}.example/{story}",
-                                 "description": f"What happened with project{story}."})
+                feeds[f].append(
+                    {
+                        "title": title,
+                        "pubDate": published,
+                        "link": f"https://outlet{f}.example/{story}",
+                        "description": f"What happened with project{story}.",
+                    }
+                )
     return [rss2(f"Outlet {n}", items).encode() for n, items in enumerate(feeds)]
 
 
@@ -174,15 +206,27 @@ def add_teams(services: Services, teams: int, feed_urls: list[str], rng: random.
         feed_ids = {url: store.ensure_feed(session, url).id for url in feed_urls}
         installed = PERIOD_START - timedelta(days=30)
         ids = [f"T{n:09d}" for n in range(teams)]
-        session.execute(insert(Workspace), [
-            {"team_id": t, "installed_at": installed, "installer_tz": "Europe/Paris"}
-            for t in ids])
-        session.execute(insert(TeamSettings), [
-            {"team_id": t, "digest_channel_id": f"C{n:09d}", "timezone": "Europe/Paris"}
-            for n, t in enumerate(ids)])
-        session.execute(insert(DigestRecipient), [
-            {"team_id": t, "user_id": f"U{n:09d}", "role": "manager", "created_at": installed}
-            for n, t in enumerate(ids)])
+        session.execute(
+            insert(Workspace),
+            [
+                {"team_id": t, "installed_at": installed, "installer_tz": "Europe/Paris"}
+                for t in ids
+            ],
+        )
+        session.execute(
+            insert(TeamSettings),
+            [
+                {"team_id": t, "digest_channel_id": f"C{n:09d}", "timezone": "Europe/Paris"}
+                for n, t in enumerate(ids)
+            ],
+        )
+        session.execute(
+            insert(DigestRecipient),
+            [
+                {"team_id": t, "user_id": f"U{n:09d}", "role": "manager", "created_at": installed}
+                for n, t in enumerate(ids)
+            ],
+        )
         own = []
         for t in ids:
             chosen = rng.sample(extra, rng.choice((1, 2))) if rng.random() < 0.1 else []
@@ -190,10 +234,23 @@ def add_teams(services: Services, teams: int, feed_urls: list[str], rng: random.
             subscriptions += BUILT_IN + len(chosen)
         if own:
             session.execute(insert(TeamFeed), own)
-        session.execute(insert(Decision), [
-            {"team_id": t, "title": f"{verdict} for {t}", "verdict": verdict, "owner_id": "U1",
-             "created_by": "U1", "participants": [], "rationale": "", "alternatives": ""}
-            for t in ids for verdict in ("wrap", "build")])
+        session.execute(
+            insert(Decision),
+            [
+                {
+                    "team_id": t,
+                    "title": f"{verdict} for {t}",
+                    "verdict": verdict,
+                    "owner_id": "U1",
+                    "created_by": "U1",
+                    "participants": [],
+                    "rationale": "",
+                    "alternatives": "",
+                }
+                for t in ids
+                for verdict in ("wrap", "build")
+            ],
+        )
     return subscriptions
 
 
@@ -202,9 +259,14 @@ def add_history(services: Services, now: datetime, rng: random.Random) -> None:
     with session_scope(services.sessions) as session:
         items = list(session.scalars(select(NewsItem.id)))
         teams = list(session.scalars(select(Workspace.team_id)))
-        session.execute(insert(DigestSentItem), [
-            {"team_id": t, "item_id": i, "sent_at": now - timedelta(days=7)}
-            for t in teams for i in rng.sample(items, 16)])
+        session.execute(
+            insert(DigestSentItem),
+            [
+                {"team_id": t, "item_id": i, "sent_at": now - timedelta(days=7)}
+                for t in teams
+                for i in rng.sample(items, 16)
+            ],
+        )
 
 
 def bench_fetch(services: Services, server: FeedServer, subscriptions: int) -> None:
@@ -217,9 +279,17 @@ def bench_fetch(services: Services, server: FeedServer, subscriptions: int) -> N
     log(f"fetch: {fetches} requests in {seconds:.2f} s, {report.new_items} new items")
     again = jobs.fetch_feeds(services)
     log(f"fetch again: {again.not_modified} answered 304 Not Modified")
-    emit(Row("fetches per run", fetches, "requests", target=distinct, baseline=subscriptions,
-             baseline_label="one fetch per team and feed",
-             note=f"{distinct} distinct feeds; a second run: {again.not_modified} x 304"))
+    emit(
+        Row(
+            "fetches per run",
+            fetches,
+            "requests",
+            target=distinct,
+            baseline=subscriptions,
+            baseline_label="one fetch per team and feed",
+            note=f"{distinct} distinct feeds; a second run: {again.not_modified} x 304",
+        )
+    )
 
 
 def stored_entries(session: Session) -> list[tuple[Entry, int]]:
@@ -227,10 +297,23 @@ def stored_entries(session: Session) -> list[tuple[Entry, int]]:
     rows = session.execute(
         select(NewsItem, NewsItemSource.feed_id, NewsItemSource.source_name, Feed.url)
         .join(NewsItemSource, NewsItemSource.item_id == NewsItem.id)
-        .join(Feed, Feed.id == NewsItemSource.feed_id))
-    return [(Entry(item.title, item.canonical_url or None, item.guid, item.summary,
-                   item.published_at, source, url), feed_id)
-            for item, feed_id, source, url in rows]
+        .join(Feed, Feed.id == NewsItemSource.feed_id)
+    )
+    return [
+        (
+            Entry(
+                item.title,
+                item.canonical_url or None,
+                item.guid,
+                item.summary,
+                item.published_at,
+                source,
+                url,
+            ),
+            feed_id,
+        )
+        for item, feed_id, source, url in rows
+    ]
 
 
 def bench_compose(services: Services, now: datetime, teams: int) -> None:
@@ -248,15 +331,27 @@ def bench_compose(services: Services, now: datetime, teams: int) -> None:
         began = time.perf_counter()
         for plan in sample:
             mine = [e for e, feed in entries if feed in plan.feed_ids]
-            compose_digest(cluster_stories(mine), now=now, limit=plan.limit,
-                           decisions=team_decisions(session, plan.team_id), lang=plan.lang)
+            compose_digest(
+                cluster_stories(mine),
+                now=now,
+                limit=plan.limit,
+                decisions=team_decisions(session, plan.team_id),
+                lang=plan.lang,
+            )
         naive = (time.perf_counter() - began) / len(sample) * teams
     log(f"compose: {teams} teams in {seconds:.2f} s; from scratch per team: {naive:.1f} s")
-    emit(Row(f"compose digests for {teams} teams", round(seconds, 3), "s",
-             target=COMPOSE_TARGET_S, baseline=round(naive, 3),
-             baseline_label="each team clustered and ranked from scratch (sampled, scaled)",
-             note=f"{FEEDS} feeds x {ITEMS} items, {len({p.feed_ids for p in plans})} distinct "
-                  "feed sets"))
+    emit(
+        Row(
+            f"compose digests for {teams} teams",
+            round(seconds, 3),
+            "s",
+            target=COMPOSE_TARGET_S,
+            baseline=round(naive, 3),
+            baseline_label="each team clustered and ranked from scratch (sampled, scaled)",
+            note=f"{FEEDS} feeds x {ITEMS} items, {len({p.feed_ids for p in plans})} distinct "
+            "feed sets",
+        )
+    )
 
 
 def bench_delivery(services: Services, slack: FakeSlackProcess, teams: int) -> None:
@@ -281,32 +376,57 @@ def bench_delivery(services: Services, slack: FakeSlackProcess, teams: int) -> N
     # above each team also waits its turn for the CPU.
     sample = max(teams // 10, 20)
     with session_scope(services.sessions) as session:
-        session.execute(update(TeamSettings).where(TeamSettings.team_id >= f"T{sample:09d}")
-                        .values(digest_enabled=False))
+        session.execute(
+            update(TeamSettings)
+            .where(TeamSettings.team_id >= f"T{sample:09d}")
+            .values(digest_enabled=False)
+        )
     services.clock = lambda: PERIOD_START + timedelta(days=7)
     sequential = jobs.deliver_digests(services, workers=1)
     one_by_one = sequential.seconds * teams / sample
     alone = sequential.slowest
     team_sum = sum(t.seconds for t in parallel.teams)
-    log(f"delivery: {sent} messages in {parallel.seconds:.2f} s, {concurrency} teams at a time "
+    log(
+        f"delivery: {sent} messages in {parallel.seconds:.2f} s, {concurrency} teams at a time "
         f"(slowest team alone {alone:.3f} s, in the run {parallel.slowest:.3f} s; sum of team "
         f"times {team_sum:.1f} s); one team at a time: {sequential.seconds:.2f} s for {sample} "
         f"teams, {one_by_one:.1f} s scaled to {teams}; CPU: app {app_cpu:.2f} s, fake Slack "
-        f"{fake_cpu:.2f} s")
+        f"{fake_cpu:.2f} s"
+    )
     # The target: about as long as the slowest team (read here as at most twice it).
-    emit(Row(f"delivery run, {teams} teams ({2 * teams} messages)", round(parallel.seconds, 2),
-             "s", target=round(2 * alone, 2), baseline=round(one_by_one, 2),
-             baseline_label=f"one team at a time ({sample} teams timed, scaled)",
-             note=f"{concurrency} teams at a time, {NETWORK_S * 1000:.0f} ms per Slack call; "
-                  f"slowest team alone {alone:.2f} s (in the run {parallel.slowest:.2f} s); "
-                  f"the run cannot be shorter than the app's CPU time (one core: the GIL), "
-                  f"{app_cpu:.1f} s here"))
-    emit(Row("delivery CPU per message", round(app_cpu / max(sent, 1) * 1000, 3), "ms",
-             note=f"app process (claim, compose, Block Kit, HTTP client, settle); the fake "
-                  f"Slack, in its own process, used {fake_cpu / max(sent, 1) * 1000:.2f} ms "
-                  f"per message; {os.cpu_count()} cores"))
-    emit(Row("429 answers during delivery", rate_limited, "answers", target=0,
-             note=f"{sum(calls.values())} chat.postMessage calls to {len(calls)} channels"))
+    emit(
+        Row(
+            f"delivery run, {teams} teams ({2 * teams} messages)",
+            round(parallel.seconds, 2),
+            "s",
+            target=round(2 * alone, 2),
+            baseline=round(one_by_one, 2),
+            baseline_label=f"one team at a time ({sample} teams timed, scaled)",
+            note=f"{concurrency} teams at a time, {NETWORK_S * 1000:.0f} ms per Slack call; "
+            f"slowest team alone {alone:.2f} s (in the run {parallel.slowest:.2f} s); "
+            f"the run cannot be shorter than the app's CPU time (one core: the GIL), "
+            f"{app_cpu:.1f} s here",
+        )
+    )
+    emit(
+        Row(
+            "delivery CPU per message",
+            round(app_cpu / max(sent, 1) * 1000, 3),
+            "ms",
+            note=f"app process (claim, compose, Block Kit, HTTP client, settle); the fake "
+            f"Slack, in its own process, used {fake_cpu / max(sent, 1) * 1000:.2f} ms "
+            f"per message; {os.cpu_count()} cores",
+        )
+    )
+    emit(
+        Row(
+            "429 answers during delivery",
+            rate_limited,
+            "answers",
+            target=0,
+            note=f"{sum(calls.values())} chat.postMessage calls to {len(calls)} channels",
+        )
+    )
 
 
 def main() -> int:
@@ -315,11 +435,18 @@ def main() -> int:
     quick = os.environ.get("BENCH_QUICK") == "1"
     parser.add_argument("--teams", type=int, default=200 if quick else 1000)
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"))
-    parser.add_argument("--workers", type=int,
-                        default=Settings.model_fields["DIGEST_DELIVERY_CONCURRENCY"].default,
-                        help="teams delivered at once (DIGEST_DELIVERY_CONCURRENCY)")
-    parser.add_argument("--network-ms", type=float, default=50.0,
-                        help="simulated Slack round trip per message (default 50)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=Settings.model_fields["DIGEST_DELIVERY_CONCURRENCY"].default,
+        help="teams delivered at once (DIGEST_DELIVERY_CONCURRENCY)",
+    )
+    parser.add_argument(
+        "--network-ms",
+        type=float,
+        default=50.0,
+        help="simulated Slack round trip per message (default 50)",
+    )
     args = parser.parse_args()
     NETWORK_S = args.network_ms / 1000
     rng = random.Random(5)
@@ -330,12 +457,18 @@ def main() -> int:
             urls = [server.url(f"/feed{n}.xml") for n in range(FEEDS)]
             for n, body in enumerate(feed_bodies(server.now, rng)):
                 server.routes[f"/feed{n}.xml"] = Canned(body, etag=f'"feed{n}"')
-            store.DEFAULT_FEEDS = tuple(FeedSource(f"Outlet {n}", u)
-                                        for n, u in enumerate(urls[:BUILT_IN]))
-            settings = Settings(_env_file=None, DATABASE_URL=url, SLACK_BOT_TOKEN=BOT_TOKEN,
-                                SLACK_SIGNING_SECRET="bench", SLACK_API_BASE_URL=slack.base_url,
-                                FEEDS_ALLOW_PRIVATE_ADDRESSES=True,
-                                DIGEST_DELIVERY_CONCURRENCY=args.workers)
+            store.DEFAULT_FEEDS = tuple(
+                FeedSource(f"Outlet {n}", u) for n, u in enumerate(urls[:BUILT_IN])
+            )
+            settings = Settings(
+                _env_file=None,
+                DATABASE_URL=url,
+                SLACK_BOT_TOKEN=BOT_TOKEN,
+                SLACK_SIGNING_SECRET="bench",
+                SLACK_API_BASE_URL=slack.base_url,
+                FEEDS_ALLOW_PRIVATE_ADDRESSES=True,
+                DIGEST_DELIVERY_CONCURRENCY=args.workers,
+            )
             services = Services.from_settings(settings)
             services.clock = lambda: PERIOD_START
             subscriptions = add_teams(services, args.teams, urls, rng)

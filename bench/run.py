@@ -60,18 +60,25 @@ def run_script(path: Path, database_url: str | None, quick: bool) -> list[Row]:
         env["BENCH_QUICK"] = "1"
     rows: list[Row] = []
     began = time.monotonic()
-    process = subprocess.Popen([sys.executable, str(path)], cwd=ROOT, env=env, text=True,
-                               stdout=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, str(path)], cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE
+    )
     assert process.stdout is not None
     try:
         for line in process.stdout:
             if line.startswith(PREFIX):
                 try:
-                    rows.append(Row.from_json(line[len(PREFIX):]))
+                    rows.append(Row.from_json(line[len(PREFIX) :]))
                 except (ValueError, TypeError) as exc:
-                    rows.append(Row(f"{path.stem}: unreadable BENCH line", float("nan"), "",
-                                    note=f"{type(exc).__name__}: {line.strip()[:150]}",
-                                    passed=False))
+                    rows.append(
+                        Row(
+                            f"{path.stem}: unreadable BENCH line",
+                            float("nan"),
+                            "",
+                            note=f"{type(exc).__name__}: {line.strip()[:150]}",
+                            passed=False,
+                        )
+                    )
             else:
                 print(f"[{path.stem}] {line}", end="", file=sys.stderr, flush=True)
             if time.monotonic() - began > SCRIPT_TIMEOUT:
@@ -82,8 +89,15 @@ def run_script(path: Path, database_url: str | None, quick: bool) -> list[Row]:
         process.kill()
         code = process.wait()
     if not rows:
-        rows.append(Row(f"{path.stem} reported no figures", float("nan"), "", passed=False,
-                        note=f"exit status {code}; no BENCH lines (format: bench/run.py)"))
+        rows.append(
+            Row(
+                f"{path.stem} reported no figures",
+                float("nan"),
+                "",
+                passed=False,
+                note=f"exit status {code}; no BENCH lines (format: bench/run.py)",
+            )
+        )
     return rows
 
 
@@ -105,8 +119,15 @@ def number(value: float | None, unit: str = "") -> str:
     if value != value:  # NaN: the figure could not be measured
         return "n/a"
     magnitude = abs(value)
-    text = (f"{value:,.0f}" if magnitude >= 100 else f"{value:.1f}" if magnitude >= 10
-            else f"{value:.2f}" if magnitude >= 0.1 else f"{value:.3g}")
+    text = (
+        f"{value:,.0f}"
+        if magnitude >= 100
+        else f"{value:.1f}"
+        if magnitude >= 10
+        else f"{value:.2f}"
+        if magnitude >= 0.1
+        else f"{value:.3g}"
+    )
     return f"{text} {unit}".strip()
 
 
@@ -140,10 +161,14 @@ def table(rows: list[Row], markdown: bool) -> str:
         out += ["| " + " | ".join(c.replace("|", "\\|") for c in line) + " |" for line in lines]
     else:
         widths = [max(len(c) for c in column) for column in zip(HEADER, *lines, strict=True)]
-        out = ["  ".join(c.ljust(w) for c, w in zip(HEADER, widths, strict=True)).rstrip(),
-               "  ".join("-" * w for w in widths)]
-        out += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
-                for line in lines]
+        out = [
+            "  ".join(c.ljust(w) for c, w in zip(HEADER, widths, strict=True)).rstrip(),
+            "  ".join("-" * w for w in widths),
+        ]
+        out += [
+            "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+            for line in lines
+        ]
     if notes:
         out.append("")
         out += [f"[{n}] {note}" for n, note in notes]
@@ -152,9 +177,12 @@ def table(rows: list[Row], markdown: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"),
-                        help="PostgreSQL for the benchmarks that use it (default: "
-                             "$TEST_DATABASE_URL; bench_ack falls back to SQLite)")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("TEST_DATABASE_URL"),
+        help="PostgreSQL for the benchmarks that use it (default: "
+        "$TEST_DATABASE_URL; bench_ack falls back to SQLite)",
+    )
     parser.add_argument("--quick", action="store_true", help="smaller runs, for a smoke test")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="e.g. bench_ack bench_digest")
@@ -167,8 +195,10 @@ def main(argv: list[str] | None = None) -> int:
             rows += run_ack(args.database_url, args.quick)
         else:
             rows += run_script(path, args.database_url, args.quick)
-    print(f"\n{len(rows)} figures in {time.monotonic() - began:.0f} s "
-          f"({os.cpu_count()} CPUs; ratios are to baselines measured in this same run)\n")
+    print(
+        f"\n{len(rows)} figures in {time.monotonic() - began:.0f} s "
+        f"({os.cpu_count()} CPUs; ratios are to baselines measured in this same run)\n"
+    )
     print(table(rows, args.markdown))
     return 1 if any(row.passed is False for row in rows) else 0
 

@@ -18,9 +18,13 @@ USERS_CACHE_SECONDS = 300.0  # users.info per (team, user): spares Slack's Tier 
 
 def app_admin_ids(session: Session, team_id: str) -> list[str]:
     """The installer and the people on the app's admin list (not Slack's own admins)."""
-    ids = list(session.scalars(
-        select(TeamAdmin.user_id).where(TeamAdmin.team_id == team_id).order_by(TeamAdmin.user_id)
-    ))
+    ids = list(
+        session.scalars(
+            select(TeamAdmin.user_id)
+            .where(TeamAdmin.team_id == team_id)
+            .order_by(TeamAdmin.user_id)
+        )
+    )
     installer = session.scalar(
         select(Workspace.installer_user_id).where(Workspace.team_id == team_id)
     )

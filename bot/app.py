@@ -38,9 +38,14 @@ BOT_SCOPES = [
 ]
 
 
-def create_app(settings: Settings, services: Services | None = None, *,
-               client: WebClient | None = None, process_before_response: bool = False,
-               token_verification_enabled: bool = True) -> App:
+def create_app(
+    settings: Settings,
+    services: Services | None = None,
+    *,
+    client: WebClient | None = None,
+    process_before_response: bool = False,
+    token_verification_enabled: bool = True,
+) -> App:
     """Build the app; ``process_before_response=True`` makes listener effects deterministic."""
     import handlers
 
@@ -58,8 +63,9 @@ def create_app(settings: Settings, services: Services | None = None, *,
             state_store=SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=services.engine),
             install_path="/slack/install",
             redirect_uri_path="/slack/oauth_redirect",
-            callback_options=CallbackOptions(success=_on_installed(services),
-                                             failure=_on_install_failed),
+            callback_options=CallbackOptions(
+                success=_on_installed(services), failure=_on_install_failed
+            ),
         )
         client = client or make_web_client(settings)
     else:
@@ -72,8 +78,9 @@ def create_app(settings: Settings, services: Services | None = None, *,
         process_before_response=process_before_response,
         token_verification_enabled=token_verification_enabled and not settings.oauth_enabled,
         logger=logging.getLogger("slack_bolt"),
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS,
-                                             thread_name_prefix="listener"),
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="listener"
+        ),
     )
     handlers.register(app, services)
     return app

@@ -87,13 +87,15 @@ def _migrate_in_child(settings: Settings) -> None:
     models: it only supervises, and those imports doubled its memory (bench/bench_ack.py)."""
     import multiprocessing
 
-    child = multiprocessing.get_context("fork").Process(target=run_migrate, args=(settings,),
-                                                       name="migrate")
+    child = multiprocessing.get_context("fork").Process(
+        target=run_migrate, args=(settings,), name="migrate"
+    )
     child.start()
     child.join()
     if child.exitcode != 0:
-        raise ConfigError(f"DATABASE_URL: the migration failed (exit code {child.exitcode}); "
-                          "the error is above")
+        raise ConfigError(
+            f"DATABASE_URL: the migration failed (exit code {child.exitcode}); the error is above"
+        )
 
 
 def _prepare(settings: Settings):  # noqa: ANN202 - Services

@@ -48,8 +48,9 @@ class SubcommandTable:
     def __init__(self) -> None:
         self._entries: dict[str, Subcommand] = {}
 
-    def add(self, name: str, run: Callable[..., None], help_key: str,
-            admin_only: bool = False) -> None:
+    def add(
+        self, name: str, run: Callable[..., None], help_key: str, admin_only: bool = False
+    ) -> None:
         if name in self._entries:
             raise ValueError(f"subcommand {name!r} registered twice")
         self._entries[name] = Subcommand(name, run, help_key, admin_only)

@@ -110,8 +110,12 @@ class Settings(BaseSettings):
     @property
     def has_slack_credentials(self) -> bool:
         return any(
-            (self.SLACK_BOT_TOKEN, self.SLACK_SIGNING_SECRET, self.SLACK_APP_TOKEN,
-             self.SLACK_CLIENT_ID)
+            (
+                self.SLACK_BOT_TOKEN,
+                self.SLACK_SIGNING_SECRET,
+                self.SLACK_APP_TOKEN,
+                self.SLACK_CLIENT_ID,
+            )
         )
 
     @property

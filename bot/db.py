@@ -18,8 +18,9 @@ SessionFactory = sessionmaker[Session]
 def make_engine(url: str, **kwargs: object) -> Engine:
     """An engine that survives a database restart (pre-ping) and enforces SQLite foreign keys."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               **kwargs)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

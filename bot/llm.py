@@ -165,8 +165,12 @@ def client_from_settings(settings: Settings, model: str | None = None) -> LLMCli
     can use it; Slack goes through ``Services.llm`` and the team's own switch and model."""
     if not settings.llm_configured or settings.OPENAI_API_KEY is None:
         return None
-    return LLMClient(api_key=settings.OPENAI_API_KEY, base_url=settings.OPENAI_BASE_URL,
-                     model=model or settings.OPENAI_MODEL, timeout=settings.OPENAI_TIMEOUT)
+    return LLMClient(
+        api_key=settings.OPENAI_API_KEY,
+        base_url=settings.OPENAI_BASE_URL,
+        model=model or settings.OPENAI_MODEL,
+        timeout=settings.OPENAI_TIMEOUT,
+    )
 
 
 def _describe(exc: openai.OpenAIError) -> str:

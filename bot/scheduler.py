@@ -73,8 +73,13 @@ def build_scheduler(services: Services, *, blocking: bool) -> BaseScheduler:
     )
     for job in JOBS:
         scheduler.add_job(
-            guarded(job.id, job.run, services), "interval", minutes=job.minutes, id=job.id,
-            replace_existing=True, coalesce=True, max_instances=1,
+            guarded(job.id, job.run, services),
+            "interval",
+            minutes=job.minutes,
+            id=job.id,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
             next_run_time=services.clock(),  # run once at start: catch up after downtime
         )
     return scheduler

@@ -30,8 +30,7 @@ class Services:
     sessions: SessionFactory
     clock: Callable[[], datetime] = field(default=utcnow)
     subcommands: SubcommandTable = field(default_factory=SubcommandTable)
-    users: TeamCache[dict[str, Any]] = field(
-        default_factory=lambda: TeamCache(USERS_CACHE_SECONDS))
+    users: TeamCache[dict[str, Any]] = field(default_factory=lambda: TeamCache(USERS_CACHE_SECONDS))
     # Per workspace: its language, read with the check that its rows exist (middleware), and
     # its LLM switch and model (the advisor).
     teams: TeamCache[Any] = field(default_factory=lambda: TeamCache(TEAMS_CACHE_SECONDS))

@@ -47,7 +47,8 @@ def team_client(services: Services, team_id: str) -> WebClient | None:
     if not settings.oauth_enabled:
         return make_web_client(settings, token=settings.SLACK_BOT_TOKEN)
     store = services.installation_store or SQLAlchemyInstallationStore(
-        client_id=settings.SLACK_CLIENT_ID, engine=services.engine)
+        client_id=settings.SLACK_CLIENT_ID, engine=services.engine
+    )
     with session_scope(services.sessions) as session:
         workspace = session.get(Workspace, team_id)
         enterprise_id = workspace.enterprise_id if workspace else None

@@ -32,16 +32,42 @@ _NONE = type(None)
 # sends them as. Another type there made Bolt itself raise, and the app answer 500 (a signed
 # ``"view": null`` broke Bolt's own logging), found by tests/test_abuse_requests.py.
 ENVELOPE: dict[str, tuple[type, ...]] = {
-    "type": (str,), "team": (dict, str, _NONE), "user": (dict, str), "view": (dict,),
-    "enterprise": (dict, str, _NONE), "channel": (dict, str), "container": (dict,),
-    "message": (dict,), "event": (dict,), "actions": (list,), "authorizations": (list,),
-    "team_id": (str, _NONE), "enterprise_id": (str, _NONE), "user_id": (str,),
-    "channel_id": (str,), "api_app_id": (str,), "trigger_id": (str,), "response_url": (str,),
-    "callback_id": (str,), "event_id": (str,), "is_enterprise_install": (bool,),
+    "type": (str,),
+    "team": (dict, str, _NONE),
+    "user": (dict, str),
+    "view": (dict,),
+    "enterprise": (dict, str, _NONE),
+    "channel": (dict, str),
+    "container": (dict,),
+    "message": (dict,),
+    "event": (dict,),
+    "actions": (list,),
+    "authorizations": (list,),
+    "team_id": (str, _NONE),
+    "enterprise_id": (str, _NONE),
+    "user_id": (str,),
+    "channel_id": (str,),
+    "api_app_id": (str,),
+    "trigger_id": (str,),
+    "response_url": (str,),
+    "callback_id": (str,),
+    "event_id": (str,),
+    "is_enterprise_install": (bool,),
 }
 # Inside those objects, the ids Bolt reads must be strings (or absent, or null).
-_IDS = ("id", "team_id", "enterprise_id", "app_installed_team_id", "channel_id", "user",
-        "channel", "callback_id", "type", "action_id", "block_id")
+_IDS = (
+    "id",
+    "team_id",
+    "enterprise_id",
+    "app_installed_team_id",
+    "channel_id",
+    "user",
+    "channel",
+    "callback_id",
+    "type",
+    "action_id",
+    "block_id",
+)
 
 
 def envelope_problem(payload: object) -> str | None:
@@ -108,8 +134,11 @@ def make_wsgi_app(app: App, services: Services) -> WSGIApp:
         path = environ.get("PATH_INFO")
         if path == "/healthz":
             ok = database_answers(services.engine)
-            return _reply(start_response, "200 OK" if ok else "503 Service Unavailable",
-                          "ok\n" if ok else "database unavailable\n")
+            return _reply(
+                start_response,
+                "200 OK" if ok else "503 Service Unavailable",
+                "ok\n" if ok else "database unavailable\n",
+            )
         if path != "/slack/events" or environ.get("REQUEST_METHOD") != "POST":
             return slack(environ, start_response)
         try:
@@ -121,8 +150,10 @@ def make_wsgi_app(app: App, services: Services) -> WSGIApp:
         raw = environ["wsgi.input"].read(length) if length else b""
         body = raw.decode("utf-8", errors="replace")
         if not _signed_by_slack(verifier, body, environ):
-            log.info("refused request: bad, missing or stale signature from %s",
-                     environ.get("REMOTE_ADDR", "?"))
+            log.info(
+                "refused request: bad, missing or stale signature from %s",
+                environ.get("REMOTE_ADDR", "?"),
+            )
             return _reply(start_response, "401 Unauthorized", "invalid request\n")
         problem = slack_body_problem(body, environ.get("CONTENT_TYPE", ""))
         if problem:
@@ -155,8 +186,9 @@ class _Gunicorn(BaseApplication):
         return self._load()
 
 
-def serve(load: Callable[[], WSGIApp], port: int, *, workers: int | None = None,
-          threads: int = 8) -> None:
+def serve(
+    load: Callable[[], WSGIApp], port: int, *, workers: int | None = None, threads: int = 8
+) -> None:
     """Run gunicorn in this process; ``load`` runs in each worker, after the fork."""
     options: dict[str, Any] = {
         "bind": f"0.0.0.0:{port}",

@@ -42,12 +42,12 @@ class CommandRequest:
 
 def user_info(services: Services, client: WebClient, team_id: str, user_id: str) -> dict:
     """``users.info`` for one user, cached a few minutes per workspace."""
-    return services.users.get(team_id, user_id,
-                              lambda uid: client.users_info(user=uid)["user"])
+    return services.users.get(team_id, user_id, lambda uid: client.users_info(user=uid)["user"])
 
 
-def require_admin(services: Services, client: WebClient, team_id: str, user_id: str,
-                  lang: str) -> None:
+def require_admin(
+    services: Services, client: WebClient, team_id: str, user_id: str, lang: str
+) -> None:
     """Raise ``NotAllowed`` (naming whom to ask) unless ``user_id`` is an admin of ``team_id``.
 
     Called on the server for every admin request: commands, submissions and buttons alike.

@@ -30,8 +30,13 @@ def user_message(error: Exception, lang: str) -> str:
     return t("errors.generic", lang, error_id=error_id)
 
 
-def handle_error(error: Exception, body: dict[str, Any], context: BoltContext,
-                 client: WebClient, response: BoltResponse | None) -> None:
+def handle_error(
+    error: Exception,
+    body: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    response: BoltResponse | None,
+) -> None:
     lang = team_language(context)
     text = user_message(error, lang)
     try:

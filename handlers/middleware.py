@@ -39,8 +39,9 @@ def ensure_known_workspace(services: Services, team_id: str, enterprise_id: str 
         except OperationalError as exc:
             if attempt == ATTEMPTS:
                 raise
-            log.info("workspace check for %s failed (%s); trying again", team_id,
-                     type(exc.orig).__name__)
+            log.info(
+                "workspace check for %s failed (%s); trying again", team_id, type(exc.orig).__name__
+            )
             time.sleep(0.02 * attempt)
 
 
@@ -59,31 +60,42 @@ def _workspace_language(services: Services, team_id: str, enterprise_id: str | N
 
 
 def register(app: App, services: Services) -> None:
-    def attach(context: BoltContext, body: dict[str, Any], request: BoltRequest,
-               next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002
+    def attach(
+        context: BoltContext,
+        body: dict[str, Any],
+        request: BoltRequest,
+        next: Callable[[], BoltResponse],
+    ) -> BoltResponse | None:  # noqa: A002
         context["services"] = services
         # One indexed read per team every few seconds (services.teams): a purge in another
         # process is seen within that time, one in this process at once (it forgets the team).
         if context.team_id:
             team_id, enterprise_id = context.team_id, context.enterprise_id
             context["team_language"] = services.teams.get(
-                team_id, "language",
-                lambda _: ensure_known_workspace(services, team_id, enterprise_id))
+                team_id,
+                "language",
+                lambda _: ensure_known_workspace(services, team_id, enterprise_id),
+            )
         return next()
 
-    def once_per_event(body: dict[str, Any], request: BoltRequest,
-                       next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002
+    def once_per_event(
+        body: dict[str, Any], request: BoltRequest, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:  # noqa: A002
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if not event_id:
             return next()
         try:
             with session_scope(services.sessions, write=True) as session:
-                session.add(ProcessedEvent(event_id=str(event_id)[:64],
-                                           team_id=body.get("team_id")))
+                session.add(
+                    ProcessedEvent(event_id=str(event_id)[:64], team_id=body.get("team_id"))
+                )
         except IntegrityError:
             retry = request.headers.get("x-slack-retry-num", ["0"])[0]
-            log.info("event %s already processed (retry %s); acknowledged, not run again",
-                     event_id, retry)
+            log.info(
+                "event %s already processed (retry %s); acknowledged, not run again",
+                event_id,
+                retry,
+            )
             return BoltResponse(status=200, body="")
         return next()
 

@@ -52,8 +52,9 @@ def _compare_type(context_, inspected, metadata, inspected_type, metadata_type) 
 DATABASE_ONLY_INDEXES = {"ix_decisions_search"}  # PostgreSQL text search, bot/decisions
 
 
-def _include_object(obj: object, name: str | None, type_: str, reflected: bool,
-                    compare_to: object) -> bool:
+def _include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     return not (type_ == "index" and reflected and name in DATABASE_ONLY_INDEXES)
 
 

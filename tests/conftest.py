@@ -49,8 +49,9 @@ def migrated_schema(url: str, schema: str, **params: str) -> Iterator[str]:
     For tests and benchmarks that must commit for real beside the shared ``public`` schema."""
     base = normalize_database_url(url)
     reset_postgres_schema(base, schema)
-    query = "&".join([*(f"{k}={v}" for k, v in params.items()),
-                      f"options=-csearch_path%3D{schema}"])
+    query = "&".join(
+        [*(f"{k}={v}" for k, v in params.items()), f"options=-csearch_path%3D{schema}"]
+    )
     scoped = f"{base}{'&' if '?' in base else '?'}{query}"
     try:
         upgrade_to_head(scoped)

@@ -40,7 +40,8 @@ def inside() -> Iterator[FeedServer]:
     ],
 )
 def test_an_internal_feed_url_is_refused_on_its_field_and_never_fetched(
-        send, slack_api, session, inside: FeedServer, url: str, reason: str) -> None:
+    send, slack_api, session, inside: FeedServer, url: str, reason: str
+) -> None:
     url = url.format(port=inside.port)
     view = open_modal(send, slack_api)
     errors = errors_of(submit(send, view, feed_add=url))

@@ -83,23 +83,31 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
             web = Web(base, fake, engine)
             # The workspace's first-sight row, made by a real request, before any counting.
             body = slash_command("help", team_id=TEAM, user_id=USER, channel_id=CHANNEL)
-            status, _ = web.post(body.encode(), {"Content-Type": content_type_of(body),
-                                                 **sign(body, SIGNING_SECRET)})
+            status, _ = web.post(
+                body.encode(), {"Content-Type": content_type_of(body), **sign(body, SIGNING_SECRET)}
+            )
             assert status == 200
             yield web
             engine.dispose()
 
 
 @HTTP_FUZZ
-@given(body=st.one_of(realistic_bodies(), raw_bodies), how=st.sampled_from(FORGERIES),
-       content_type=content_types, skew=st.integers(0, 10**7),
-       odd=st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=12)
-       .filter(lambda s: not s.strip().isdigit()))  # what an HTTP header can carry
+@given(
+    body=st.one_of(realistic_bodies(), raw_bodies),
+    how=st.sampled_from(FORGERIES),
+    content_type=content_types,
+    skew=st.integers(0, 10**7),
+    odd=st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=12).filter(
+        lambda s: not s.strip().isdigit()
+    ),
+)  # what an HTTP header can carry
 def test_forged_requests_over_http_get_401_and_run_nothing(
-        web: Web, body: bytes, how: str, content_type: str, skew: int, odd: str) -> None:
+    web: Web, body: bytes, how: str, content_type: str, skew: int, odd: str
+) -> None:
     before, calls = web.counts(), len(web.fake.calls)
-    status, text = web.post(body, {"Content-Type": content_type,
-                                   **forged_headers(body, how, skew, odd)})
+    status, text = web.post(
+        body, {"Content-Type": content_type, **forged_headers(body, how, skew, odd)}
+    )
     assert status == 401, (how, text)
     assert_clean(text)
     assert changed(before, web.counts()) == {}
@@ -107,12 +115,18 @@ def test_forged_requests_over_http_get_401_and_run_nothing(
 
 
 @HTTP_FUZZ
-@given(body=st.one_of(raw_bodies, junk_payloads().map(
-    lambda p: ("payload=" + json.dumps(p)).encode())), content_type=content_types)
+@given(
+    body=st.one_of(
+        raw_bodies, junk_payloads().map(lambda p: ("payload=" + json.dumps(p)).encode())
+    ),
+    content_type=content_types,
+)
 def test_signed_junk_over_http_never_gets_a_5xx(web: Web, body: bytes, content_type: str) -> None:
     before = web.counts()
-    status, text = web.post(body, {"Content-Type": content_type,
-                                   **sign(body.decode("utf-8", "replace"), SIGNING_SECRET)})
+    status, text = web.post(
+        body,
+        {"Content-Type": content_type, **sign(body.decode("utf-8", "replace"), SIGNING_SECRET)},
+    )
     assert status < 500, (status, body[:300])
     assert_clean(text)
     assert changed(before, web.counts()) == {}
@@ -127,19 +141,20 @@ def _published_homes(fake: FakeSlackAPI, user: str) -> int:
 
 def _processed(web: Web, event_id: str) -> int:
     with Session(web.engine) as session:
-        return len(session.scalars(select(ProcessedEvent).where(
-            ProcessedEvent.event_id == event_id)).all())
+        return len(
+            session.scalars(select(ProcessedEvent).where(ProcessedEvent.event_id == event_id)).all()
+        )
 
 
 @pytest.mark.parametrize("at_once", [False, True], ids=["one_after_another", "all_at_once"])
-def test_an_event_retried_three_times_over_http_is_processed_once(web: Web,
-                                                                  at_once: bool) -> None:
+def test_an_event_retried_three_times_over_http_is_processed_once(web: Web, at_once: bool) -> None:
     user = "U0RETRY01" if at_once else "U0RETRY02"
     web.fake.add_user(TEAM, user)
     event_id = f"Ev0RETRY{int(at_once)}"
     body = app_home_opened(user, TEAM, event_id=event_id)
-    sends = [{}] + [{"X-Slack-Retry-Num": str(n), "X-Slack-Retry-Reason": "http_timeout"}
-                    for n in (1, 2, 3)]
+    sends = [{}] + [
+        {"X-Slack-Retry-Num": str(n), "X-Slack-Retry-Reason": "http_timeout"} for n in (1, 2, 3)
+    ]
     statuses: list[int] = []
 
     def deliver(extra: dict[str, str]) -> None:
@@ -168,11 +183,19 @@ def test_a_new_teams_first_requests_arriving_together_all_succeed(web: Web) -> N
     replies: list[tuple[int, str]] = []
 
     def first(n: int) -> None:
-        body = slash_command("help", team_id=team, user_id=f"U0FIRST{n:02d}",
-                             channel_id=CHANNEL, response_url=web.fake.response_url(TEAM, CHANNEL))
+        body = slash_command(
+            "help",
+            team_id=team,
+            user_id=f"U0FIRST{n:02d}",
+            channel_id=CHANNEL,
+            response_url=web.fake.response_url(TEAM, CHANNEL),
+        )
         own = Web(f"http://{web.host}:{web.port}", web.fake, web.engine)
-        replies.append(own.post(body.encode(), {"Content-Type": content_type_of(body),
-                                                **sign(body, SIGNING_SECRET)}))
+        replies.append(
+            own.post(
+                body.encode(), {"Content-Type": content_type_of(body), **sign(body, SIGNING_SECRET)}
+            )
+        )
 
     threads = [threading.Thread(target=first, args=(n,)) for n in range(8)]
     for thread in threads:

@@ -41,8 +41,20 @@ from tests.test_decisions_support import make_assessment, make_decision
 STRANGER_TEAM = OTHER_TEAM  # no data at all; its workspace row exists, as Slack talks to it
 NON_ADMIN = USER
 
-JUNK = ["", "0", "-1", "9" * 30, "not-a-number", "' OR 1=1 --", "../../etc/passwd",
-        '{"id": 1, "team": "T0123ABCD"}', "[1, 2]", "null", "x" * 3000, "\u202e\u0000🙂"]
+JUNK = [
+    "",
+    "0",
+    "-1",
+    "9" * 30,
+    "not-a-number",
+    "' OR 1=1 --",
+    "../../etc/passwd",
+    '{"id": 1, "team": "T0123ABCD"}',
+    "[1, 2]",
+    "null",
+    "x" * 3000,
+    "\u202e\u0000🙂",
+]
 
 
 def snapshot(session: Session) -> dict[str, list[str]]:
@@ -111,8 +123,9 @@ def junk_states(value: str) -> list[dict[str, Any]]:
     ]
 
 
-def requests_for(kind: str, constraint: Any, values: list[str], subcommands: list[str],
-                 slack_api) -> list[str]:
+def requests_for(
+    kind: str, constraint: Any, values: list[str], subcommands: list[str], slack_api
+) -> list[str]:
     """Signed-to-be bodies that reach the listener (kind, constraint) with junk."""
     url = slack_api.response_url(STRANGER_TEAM, CHANNEL)
     ids = {"team_id": STRANGER_TEAM, "user_id": NON_ADMIN}
@@ -120,20 +133,27 @@ def requests_for(kind: str, constraint: Any, values: list[str], subcommands: lis
     # Each value once per listener, the shapes taking turns: every shape meets many values.
     if kind == "command":
         for n, name in enumerate(subcommands):
-            bodies += [slash_command(f"{name} {v}", channel_id=CHANNEL, response_url=url,
-                                     command=an_id(constraint, "command"), **ids)
-                       for v in values[n % 3::3]]
+            bodies += [
+                slash_command(
+                    f"{name} {v}",
+                    channel_id=CHANNEL,
+                    response_url=url,
+                    command=an_id(constraint, "command"),
+                    **ids,
+                )
+                for v in values[n % 3 :: 3]
+            ]
     elif kind == "action":
         action_id = an_id(constraint, "action_id")
         for n, value in enumerate(values):
             shapes = action_shapes(action_id, value)
             action = shapes[n % len(shapes)]
             if n % 3:
-                bodies.append(block_actions([action], channel_id=CHANNEL, response_url=url,
-                                            **ids))
+                bodies.append(block_actions([action], channel_id=CHANNEL, response_url=url, **ids))
             else:  # from a modal: junk private_metadata and state as well
-                view = submitted_view("junk", junk_states(value)[1], team_id=STRANGER_TEAM,
-                                      private_metadata=value)
+                view = submitted_view(
+                    "junk", junk_states(value)[1], team_id=STRANGER_TEAM, private_metadata=value
+                )
                 bodies.append(block_actions([action], view=view, **ids))
     elif kind == "view_submission":
         callback_id = an_id(constraint, "callback_id")
@@ -146,8 +166,10 @@ def requests_for(kind: str, constraint: Any, values: list[str], subcommands: lis
     elif kind == "event":
         event_type = an_id(constraint, "type")
         if event_type == "app_home_opened":
-            bodies += [app_home_opened(NON_ADMIN, STRANGER_TEAM, view={"private_metadata": v})
-                       for v in values]
+            bodies += [
+                app_home_opened(NON_ADMIN, STRANGER_TEAM, view={"private_metadata": v})
+                for v in values
+            ]
         # app_uninstalled, tokens_revoked: Slack's own lifecycle notices, not a user's junk;
         # what they change is by design (tests/test_app_foundation.py, test_oauth.py).
     else:
@@ -163,11 +185,16 @@ def edge(app, services, session):
 
 
 def test_every_listener_answers_junk_from_a_stranger_with_200_and_writes_nothing(
-        app, services, edge, session, slack_api) -> None:
+    app, services, edge, session, slack_api
+) -> None:
     decision = make_decision(session, team_id=TEAM)
     assessment = make_assessment(session, team_id=TEAM)
-    values = [*JUNK, str(decision.id), str(assessment.id),
-              json.dumps({"c": CHANNEL, "e": decision.id, "s": decision.id})]
+    values = [
+        *JUNK,
+        str(decision.id),
+        str(assessment.id),
+        json.dumps({"c": CHANNEL, "e": decision.id, "s": decision.id}),
+    ]
     subcommands = sorted(sub.name for sub in services.subcommands)
     walked = listeners(app)
     kinds = {kind for kind, _ in walked}

@@ -51,16 +51,21 @@ def edge(app, services, session, slack_api):
 
 
 @FUZZ
-@given(body=st.one_of(realistic_bodies(), raw_bodies), how=st.sampled_from(FORGERIES),
-       content_type=content_types, skew=st.integers(0, 10**7),
-       odd=st.text(max_size=12).filter(lambda s: not s.strip().isdigit()))
+@given(
+    body=st.one_of(realistic_bodies(), raw_bodies),
+    how=st.sampled_from(FORGERIES),
+    content_type=content_types,
+    skew=st.integers(0, 10**7),
+    odd=st.text(max_size=12).filter(lambda s: not s.strip().isdigit()),
+)
 def test_requests_without_a_valid_signature_are_refused_and_run_nothing(
-        edge, session, slack_api, body: bytes, how: str, content_type: str, skew: int,
-        odd: str) -> None:
+    edge, session, slack_api, body: bytes, how: str, content_type: str, skew: int, odd: str
+) -> None:
     before = row_counts(session)
     calls = len(slack_api.calls)
-    status, text = call_wsgi(edge, body, {"Content-Type": content_type,
-                                          **forged_headers(body, how, skew, odd)})
+    status, text = call_wsgi(
+        edge, body, {"Content-Type": content_type, **forged_headers(body, how, skew, odd)}
+    )
     assert status == 401, (how, text)
     assert_clean(text)
     assert changed(before, row_counts(session)) == {}
@@ -72,8 +77,10 @@ def test_requests_without_a_valid_signature_are_refused_and_run_nothing(
 
 def _signed_junk(edge, session, slack_api, body: bytes, content_type: str) -> int:
     before = row_counts(session)
-    headers = {"Content-Type": content_type,
-               **sign(body.decode("utf-8", "replace"), SIGNING_SECRET)}
+    headers = {
+        "Content-Type": content_type,
+        **sign(body.decode("utf-8", "replace"), SIGNING_SECRET),
+    }
     status, text = call_wsgi(edge, body, headers)
     assert status < 500, (status, body[:300], text[:300])
     assert_clean(text)
@@ -85,14 +92,16 @@ def _signed_junk(edge, session, slack_api, body: bytes, content_type: str) -> in
 @FUZZ
 @given(body=raw_bodies, content_type=content_types)
 def test_signed_malformed_bodies_never_get_a_5xx_and_write_nothing(
-        edge, session, slack_api, body: bytes, content_type: str) -> None:
+    edge, session, slack_api, body: bytes, content_type: str
+) -> None:
     _signed_junk(edge, session, slack_api, body, content_type)
 
 
 @FUZZ
 @given(payload=junk_payloads(), as_json=st.booleans())
 def test_signed_junk_payloads_never_get_a_5xx_and_write_nothing(
-        edge, session, slack_api, payload: dict[str, Any], as_json: bool) -> None:
+    edge, session, slack_api, payload: dict[str, Any], as_json: bool
+) -> None:
     payload.pop("event_id", None)  # an event id is recorded once, by design (retries)
     if as_json:
         body, content_type = json.dumps(payload).encode(), "application/json"
@@ -102,12 +111,21 @@ def test_signed_junk_payloads_never_get_a_5xx_and_write_nothing(
 
 
 @FUZZ
-@given(text=st.text(max_size=200), user=st.sampled_from([NON_ADMIN, JUNK_USER, ""]),
-       channel=st.sampled_from([CHANNEL, "C0NOWHERE", ""]))
+@given(
+    text=st.text(max_size=200),
+    user=st.sampled_from([NON_ADMIN, JUNK_USER, ""]),
+    channel=st.sampled_from([CHANNEL, "C0NOWHERE", ""]),
+)
 def test_any_text_after_the_command_from_a_non_admin_writes_nothing(
-        edge, session, slack_api, text: str, user: str, channel: str) -> None:
-    body = slash_command(text, team_id=TEAM, user_id=user, channel_id=channel,
-                         response_url=slack_api.response_url(TEAM, CHANNEL)).encode()
+    edge, session, slack_api, text: str, user: str, channel: str
+) -> None:
+    body = slash_command(
+        text,
+        team_id=TEAM,
+        user_id=user,
+        channel_id=channel,
+        response_url=slack_api.response_url(TEAM, CHANNEL),
+    ).encode()
     status = _signed_junk(edge, session, slack_api, body, FORM)
     assert status == 200
 
@@ -115,8 +133,11 @@ def test_any_text_after_the_command_from_a_non_admin_writes_nothing(
 def test_the_edge_answers_a_clean_4xx_to_the_classic_malformed_requests(edge, session) -> None:
     before = row_counts(session)
     cases = [
-        (b"", FORM, 400), (b"payload=", FORM, 400), (b"payload=%7B%7D", FORM, 400),
-        (b"payload=%5B1%5D", FORM, 400), (b"payload=null", FORM, 400),
+        (b"", FORM, 400),
+        (b"payload=", FORM, 400),
+        (b"payload=%7B%7D", FORM, 400),
+        (b"payload=%5B1%5D", FORM, 400),
+        (b"payload=null", FORM, 400),
         (b'{"type": "event_callback"', "application/json", 400),
         (b"\xff\xfe\x00garbage", FORM, 400),
         (b'payload={"type": "view_submission", "view": null}', FORM, 400),
@@ -128,17 +149,26 @@ def test_the_edge_answers_a_clean_4xx_to_the_classic_malformed_requests(edge, se
         (b"command=%FF%FE", FORM, 404),
     ]
     for body, content_type, expected in cases:
-        headers = {"Content-Type": content_type,
-                   **sign(body.decode("utf-8", "replace"), SIGNING_SECRET)}
+        headers = {
+            "Content-Type": content_type,
+            **sign(body.decode("utf-8", "replace"), SIGNING_SECRET),
+        }
         status, text = call_wsgi(edge, body, headers)
         assert (body, status) == (body, expected)
         assert_clean(text)
     assert changed(before, row_counts(session)) == {}
 
 
-@pytest.mark.parametrize("name", ["app_home_opened_event_callback.json", "block_actions.json",
-                                  "url_verification.json", "view_submission.json",
-                                  "view_submission_with_response_urls.json"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "app_home_opened_event_callback.json",
+        "block_actions.json",
+        "url_verification.json",
+        "view_submission.json",
+        "view_submission_with_response_urls.json",
+    ],
+)
 def test_real_slack_payloads_pass_the_shape_check(name: str) -> None:
     """The edge's shape rules must not refuse what Slack really sends (reference payloads)."""
     payload = json.loads((shared_dir() / "reference/slack-payloads" / name).read_text())

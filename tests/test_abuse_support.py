@@ -37,9 +37,23 @@ from tests.slack_requests import block_actions, button, event_callback, sign, sl
 ROOT = Path(__file__).resolve().parent.parent
 
 # What must never reach a user: a trace, an exception's module path, a driver's message, secrets.
-LEAKS = ("Traceback", 'File "/', "sqlalchemy", "psycopg", "slack_bolt", "slack_sdk.errors",
-         "IntegrityError", "OperationalError", "KeyError", "TypeError", "AttributeError",
-         "ValueError", "Internal Server Error", SIGNING_SECRET, BOT_TOKEN)
+LEAKS = (
+    "Traceback",
+    'File "/',
+    "sqlalchemy",
+    "psycopg",
+    "slack_bolt",
+    "slack_sdk.errors",
+    "IntegrityError",
+    "OperationalError",
+    "KeyError",
+    "TypeError",
+    "AttributeError",
+    "ValueError",
+    "Internal Server Error",
+    SIGNING_SECRET,
+    BOT_TOKEN,
+)
 
 
 def row_counts(session: Session) -> dict[str, int]:
@@ -53,13 +67,25 @@ def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, tuple[in
     return {name: (before[name], after[name]) for name in before if before[name] != after[name]}
 
 
-def call_wsgi(wsgi: Callable[..., Iterable[bytes]], body: bytes, headers: dict[str, str], *,
-              method: str = "POST", path: str = "/slack/events") -> tuple[int, str]:
+def call_wsgi(
+    wsgi: Callable[..., Iterable[bytes]],
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    method: str = "POST",
+    path: str = "/slack/events",
+) -> tuple[int, str]:
     """One request through a WSGI app, as gunicorn hands it over; (status, body text)."""
     environ: dict[str, Any] = {
-        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "3000", "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "3000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
         "CONTENT_LENGTH": str(len(body)),
     }
     for name, value in headers.items():
@@ -121,22 +147,37 @@ def _wait_for_health(base: str, process: subprocess.Popen, log: Path, seconds: f
 
 
 @contextlib.contextmanager
-def running_web(fake: FakeSlackAPI, database_url: str, workdir: Path,
-                **env: str) -> Iterator[tuple[str, Path]]:
+def running_web(
+    fake: FakeSlackAPI, database_url: str, workdir: Path, **env: str
+) -> Iterator[tuple[str, Path]]:
     """``python -m bot web`` against ``fake``; yields (base URL, log file). Never leaks secrets.
 
     The process gets only the settings given here (none of the developer's own).
     """
     port = free_port()
-    environ = {k: v for k, v in os.environ.items()
-               if not k.startswith(("SLACK_", "OPENAI_", "DATABASE_URL"))}
-    environ.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                   SLACK_API_BASE_URL=fake.base_url, PORT=str(port), PYTHONPATH=str(ROOT),
-                   DATABASE_URL=database_url, **env)
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "OPENAI_", "DATABASE_URL"))
+    }
+    environ.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_BASE_URL=fake.base_url,
+        PORT=str(port),
+        PYTHONPATH=str(ROOT),
+        DATABASE_URL=database_url,
+        **env,
+    )
     log = workdir / f"web-{port}.log"
     with log.open("w") as handle:
-        process = subprocess.Popen([sys.executable, "-m", "bot", "web"], env=environ,
-                                   cwd=workdir, stdout=handle, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "web"],
+            env=environ,
+            cwd=workdir,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_for_health(base, process, log, 30)
@@ -168,59 +209,133 @@ def wait_until(check: Callable[[], bool], seconds: float = 10, every: float = 0.
 FORM = "application/x-www-form-urlencoded"
 NON_ADMIN = USER  # a member of the workspace, not an admin (conftest's slack_settings)
 JUNK_USER = "U0NOBODY1"  # not in the workspace at all
-FUZZ = settings(max_examples=200, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 
-json_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-                      st.text(max_size=30))
+json_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=30)
+)
 json_value = st.recursive(
     json_leaf,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.text(max_size=12), inner, max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
     max_leaves=12,
 )
-slack_types = st.sampled_from([
-    "block_actions", "view_submission", "view_closed", "shortcut", "message_action",
-    "block_suggestion", "interactive_message", "dialog_submission", "workflow_step_edit",
-    "event_callback", "url_verification", "app_rate_limited", "", "block_actions ",
-])
+slack_types = st.sampled_from(
+    [
+        "block_actions",
+        "view_submission",
+        "view_closed",
+        "shortcut",
+        "message_action",
+        "block_suggestion",
+        "interactive_message",
+        "dialog_submission",
+        "workflow_step_edit",
+        "event_callback",
+        "url_verification",
+        "app_rate_limited",
+        "",
+        "block_actions ",
+    ]
+)
 # Places Bolt reads ids from; a junk value there must not crash anything. A string team id is
 # always TEAM: any other would be a new team, whose first-sight row is legitimate.
-team_shapes = st.one_of(st.just({"id": TEAM, "domain": "acme"}), st.just(TEAM), st.none(),
-                        st.integers(), st.lists(json_leaf, max_size=2),
-                        st.dictionaries(st.sampled_from(["domain", "name"]), json_leaf))
+team_shapes = st.one_of(
+    st.just({"id": TEAM, "domain": "acme"}),
+    st.just(TEAM),
+    st.none(),
+    st.integers(),
+    st.lists(json_leaf, max_size=2),
+    st.dictionaries(st.sampled_from(["domain", "name"]), json_leaf),
+)
 user_shapes = st.one_of(
-    st.builds(lambda uid: {"id": uid, "team_id": TEAM},
-              st.sampled_from([NON_ADMIN, JUNK_USER, "", "U" + "9" * 40])),
-    json_value)
+    st.builds(
+        lambda uid: {"id": uid, "team_id": TEAM},
+        st.sampled_from([NON_ADMIN, JUNK_USER, "", "U" + "9" * 40]),
+    ),
+    json_value,
+)
 
 
 @st.composite
 def junk_payloads(draw: st.DrawFn) -> dict[str, Any]:
     """A payload with a real Slack type (or a near miss) and junk in every other field."""
     payload: dict[str, Any] = {"type": draw(slack_types)}
-    payload.update(draw(st.dictionaries(
-        st.sampled_from(["actions", "view", "callback_id", "trigger_id", "response_url",
-                         "container", "channel", "message", "state", "submission", "value",
-                         "action_id", "block_id", "api_app_id", "token", "event", "challenge",
-                         "enterprise", "is_enterprise_install", "private_metadata"]),
-        json_value, max_size=6)))
+    payload.update(
+        draw(
+            st.dictionaries(
+                st.sampled_from(
+                    [
+                        "actions",
+                        "view",
+                        "callback_id",
+                        "trigger_id",
+                        "response_url",
+                        "container",
+                        "channel",
+                        "message",
+                        "state",
+                        "submission",
+                        "value",
+                        "action_id",
+                        "block_id",
+                        "api_app_id",
+                        "token",
+                        "event",
+                        "challenge",
+                        "enterprise",
+                        "is_enterprise_install",
+                        "private_metadata",
+                    ]
+                ),
+                json_value,
+                max_size=6,
+            )
+        )
+    )
     payload["team"] = draw(team_shapes)
     payload["user"] = draw(user_shapes)
     if draw(st.booleans()):
-        payload["authorizations"] = draw(st.one_of(
-            st.just([{"team_id": TEAM, "user_id": "U0BOT", "is_bot": True}]),
-            st.lists(json_value, max_size=2)))
+        payload["authorizations"] = draw(
+            st.one_of(
+                st.just([{"team_id": TEAM, "user_id": "U0BOT", "is_bot": True}]),
+                st.lists(json_value, max_size=2),
+            )
+        )
     return payload
 
 
 @st.composite
 def junk_forms(draw: st.DrawFn) -> str:
     """A form body with Slack's field names (and others), junk values; team_id is TEAM."""
-    keys = st.sampled_from(["command", "text", "team_id", "user_id", "channel_id", "payload",
-                            "ssl_check", "trigger_id", "response_url", "api_app_id", "token",
-                            "enterprise_id", "team_domain", "x"])
+    keys = st.sampled_from(
+        [
+            "command",
+            "text",
+            "team_id",
+            "user_id",
+            "channel_id",
+            "payload",
+            "ssl_check",
+            "trigger_id",
+            "response_url",
+            "api_app_id",
+            "token",
+            "enterprise_id",
+            "team_domain",
+            "x",
+        ]
+    )
     pairs = draw(st.lists(st.tuples(keys, st.text(max_size=60)), max_size=8))
     pairs = [(k, TEAM if k == "team_id" else v) for k, v in pairs]
     if draw(st.booleans()):  # aim at the real command with a junk subcommand and junk ids
@@ -235,26 +350,48 @@ raw_bodies = st.one_of(
     junk_payloads().map(lambda p: urlencode({"payload": json.dumps(p)}).encode()),
     json_value.map(lambda v: json.dumps(v).encode()),
 )
-content_types = st.sampled_from([FORM, "application/json", "text/plain", "", "multipart/form-data",
-                                 "application/json; charset=utf-8"])
+content_types = st.sampled_from(
+    [
+        FORM,
+        "application/json",
+        "text/plain",
+        "",
+        "multipart/form-data",
+        "application/json; charset=utf-8",
+    ]
+)
 
 
 def realistic_bodies() -> st.SearchStrategy[bytes]:
     """Requests Slack could really send: the ones a forger would most like to replay."""
-    return st.sampled_from([
-        slash_command("help", team_id=TEAM, user_id=USER, channel_id=CHANNEL),
-        slash_command("settings", team_id=TEAM, user_id=USER, channel_id=CHANNEL),
-        slash_command("decide Buy it", team_id=TEAM, user_id=USER, channel_id=CHANNEL),
-        block_actions([button("decisions.page.next", "2")], team_id=TEAM, user_id=USER,
-                      channel_id=CHANNEL),
-        event_callback({"type": "app_uninstalled"}, team_id=TEAM),
-    ]).map(str.encode)
+    return st.sampled_from(
+        [
+            slash_command("help", team_id=TEAM, user_id=USER, channel_id=CHANNEL),
+            slash_command("settings", team_id=TEAM, user_id=USER, channel_id=CHANNEL),
+            slash_command("decide Buy it", team_id=TEAM, user_id=USER, channel_id=CHANNEL),
+            block_actions(
+                [button("decisions.page.next", "2")], team_id=TEAM, user_id=USER, channel_id=CHANNEL
+            ),
+            event_callback({"type": "app_uninstalled"}, team_id=TEAM),
+        ]
+    ).map(str.encode)
 
 
 # --------------------------------------------------------------------------- signatures
 
-FORGERIES = ("missing", "no_signature", "no_timestamp", "wrong_secret", "stale", "future",
-             "odd_timestamp", "other_body", "v1", "truncated", "upper_case")
+FORGERIES = (
+    "missing",
+    "no_signature",
+    "no_timestamp",
+    "wrong_secret",
+    "stale",
+    "future",
+    "odd_timestamp",
+    "other_body",
+    "v1",
+    "truncated",
+    "upper_case",
+)
 
 
 def forged_headers(body: bytes, how: str, skew: int, odd: str) -> dict[str, str]:

@@ -42,13 +42,15 @@ def test_unknown_subcommand_gets_the_help_and_names_it(send) -> None:
 
 
 def test_help_follows_a_language_changed_elsewhere_within_the_cache_time(
-        send, session, services) -> None:
+    send, session, services
+) -> None:
     now = [1000.0]
     services.teams = TeamCache(TEAMS_CACHE_SECONDS, clock=lambda: now[0])
 
     def help_text() -> str:
-        return _ephemeral(send(slash_command("help", team_id=TEAM, user_id=USER,
-                                             channel_id=CHANNEL)))["text"]
+        return _ephemeral(
+            send(slash_command("help", team_id=TEAM, user_id=USER, channel_id=CHANNEL))
+        )["text"]
 
     assert "shows this help" in help_text()
     session.get(TeamSettings, TEAM).language = "fr"  # as another process would

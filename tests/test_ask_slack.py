@@ -19,8 +19,15 @@ LLM_TEXT = "Don't. Retrieval first, an evaluation set second, a fine-tune only i
 
 
 def _ask(send, slack_api, text: str):
-    return send(slash_command(text, team_id=TEAM, user_id=USER, channel_id=CHANNEL,
-                              response_url=slack_api.response_url(TEAM, CHANNEL)))
+    return send(
+        slash_command(
+            text,
+            team_id=TEAM,
+            user_id=USER,
+            channel_id=CHANNEL,
+            response_url=slack_api.response_url(TEAM, CHANNEL),
+        )
+    )
 
 
 def test_offline_answer_comes_in_the_ack(send, slack_api):
@@ -45,12 +52,14 @@ def test_empty_question_gets_the_usage_with_examples(send, slack_api):
 def test_ask_speaks_the_workspace_language(send, slack_api, session):
     team_settings(session, TEAM).language = "fr"
     session.commit()
-    text = json.loads(_ask(send, slack_api, "ask faut-il pré-entraîner notre propre modèle ?")
-                      .body)["text"]
+    text = json.loads(
+        _ask(send, slack_api, "ask faut-il pré-entraîner notre propre modèle ?").body
+    )["text"]
     assert text.startswith("> faut-il pré-entraîner notre propre modèle ?")
     assert "Pré-entraîner votre propre modèle de base, c'est une mission" in text
     assert json.loads(_ask(send, slack_api, "ask").body)["text"].startswith(
-        "Posez-moi n'importe quelle question")
+        "Posez-moi n'importe quelle question"
+    )
 
 
 def test_user_text_is_escaped(send, slack_api):
@@ -66,15 +75,15 @@ def llm_send(settings_factory, slack_api, slack_settings, services, openai_serve
     return make_send(settings_factory, slack_api, slack_settings, services, openai_server, 1.0)
 
 
-def test_the_llm_answers_after_a_thinking_ack(settings_factory, slack_api, slack_settings,
-                                              services, openai_server):
+def test_the_llm_answers_after_a_thinking_ack(
+    settings_factory, slack_api, slack_settings, services, openai_server
+):
     send = make_send(settings_factory, slack_api, slack_settings, services, openai_server, 5.0)
     openai_server.behave("slow", delay=2.0, content=LLM_TEXT)
     started = time.monotonic()
     body = json.loads(_ask(send, slack_api, f"ask {QUESTION}").body)
     assert time.monotonic() - started < 1.0
-    assert body == {"response_type": "ephemeral",
-                    "text": f"Thinking about it: _{QUESTION}_"}
+    assert body == {"response_type": "ephemeral", "text": f"Thinking about it: _{QUESTION}_"}
     [answer] = wait_for(lambda: slack_api.calls_to("response_url"))
     assert time.monotonic() - started >= 2.0
     assert answer.params["text"] == f"> {QUESTION}\n\n{LLM_TEXT}"
@@ -83,12 +92,20 @@ def test_the_llm_answers_after_a_thinking_ack(settings_factory, slack_api, slack
     assert request.body["messages"][1]["content"] == QUESTION
 
 
-@pytest.mark.parametrize(("mode", "options"), [
-    ("slow", {"delay": 4.0}), ("error_500", {}), ("rate_limited", {"retry_after": 30}),
-    ("garbage", {}), ("empty", {}),
-], ids=["slow", "500", "429", "garbage", "empty"])
-def test_llm_failures_fall_back_to_the_offline_answer(llm_send, slack_api, openai_server,
-                                                      mode, options):
+@pytest.mark.parametrize(
+    ("mode", "options"),
+    [
+        ("slow", {"delay": 4.0}),
+        ("error_500", {}),
+        ("rate_limited", {"retry_after": 30}),
+        ("garbage", {}),
+        ("empty", {}),
+    ],
+    ids=["slow", "500", "429", "garbage", "empty"],
+)
+def test_llm_failures_fall_back_to_the_offline_answer(
+    llm_send, slack_api, openai_server, mode, options
+):
     openai_server.behave(mode, **options)
     body = json.loads(_ask(llm_send, slack_api, f"ask {QUESTION}").body)
     assert body["text"].startswith("Thinking about it")

@@ -67,8 +67,10 @@ def test_text_marks_what_the_air_gap_rules_out_and_json_stays_the_contract() -> 
     code, out, err = run(["--answers", "-", "--format", "text"], answers)
     assert (code, err) == (0, "")
     scores, buy, wrap, blank, *_ = out.split("\n")
-    assert scores.startswith("Scores: Buy 0.00 (ruled out)  Wrap an existing model 0.00 "
-                             "(ruled out)  Fine-tune an open-weight model ")
+    assert scores.startswith(
+        "Scores: Buy 0.00 (ruled out)  Wrap an existing model 0.00 "
+        "(ruled out)  Fine-tune an open-weight model "
+    )
     assert scores.count("(ruled out)") == 2  # every bar cleared: build stays open
     assert buy == "*Buy* is ruled out: air-gapped means no external service, ever."
     assert wrap == "*Wrap* is ruled out: air-gapped means no external service, ever."
@@ -85,8 +87,10 @@ def test_text_says_which_build_bar_is_missed_in_french() -> None:
     scores, build, blank, *_ = out.split("\n")
     assert scores.endswith("Construire votre modèle de base 0.00 (exclu)")
     assert scores.count("(exclu)") == 1
-    assert build == ("*Construire* est exclu : pré-entraîner exige toutes les barres, "
-                     "et il vous manque un produit complet.")
+    assert build == (
+        "*Construire* est exclu : pré-entraîner exige toutes les barres, "
+        "et il vous manque un produit complet."
+    )
     assert blank == ""
 
 

@@ -59,15 +59,27 @@ def test_assess_opens_page_one_with_the_title_and_the_catalogs_wording(send, sla
     assert role["label"]["text"] == "What role does AI play in what you sell?"
     options = role["element"]["options"]
     assert [o["value"] for o in options] == [
-        "is_the_product", "differentiator", "supporting", "exploring"]
+        "is_the_product",
+        "differentiator",
+        "supporting",
+        "exploring",
+    ]
     assert options[0]["text"]["text"] == "It is the product"
     assert options[0]["description"]["text"] == "Customers pay for the model itself"
     assert "initial_option" not in role["element"]
     assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == [
-        "title", "q_ai_role", "q_motivation", "q_differentiation"]
+        "title",
+        "q_ai_role",
+        "q_motivation",
+        "q_differentiation",
+    ]
     assert "assessment.back" not in _texts(view["blocks"])  # nothing to go back to
     assert json.loads(view["private_metadata"]) == {
-        "t": "Support chatbot", "c": CHANNEL, "p": 0, "a": {}}
+        "t": "Support chatbot",
+        "c": CHANNEL,
+        "p": 0,
+        "a": {},
+    }
 
 
 def test_the_modal_has_the_engines_four_pages():
@@ -81,7 +93,10 @@ def test_next_back_and_a_missing_answer(send, slack_api, session):
     page2 = next_view(submit(send, view, page1, title="Support chatbot v2"))
     assert "*Step 2 of 4* · Your means" in _texts(page2["blocks"])
     assert [b["block_id"] for b in page2["blocks"] if b["type"] == "input"] == [
-        "q_budget", "q_compute", "q_talent"]
+        "q_budget",
+        "q_compute",
+        "q_talent",
+    ]
     assert _block(page2, "nav")["elements"][0]["action_id"] == "assessment.back"
     state = json.loads(page2["private_metadata"])
     assert state == {"t": "Support chatbot v2", "c": CHANNEL, "p": 1, "a": page1}
@@ -96,10 +111,26 @@ def test_next_back_and_a_missing_answer(send, slack_api, session):
     # Back from page 2 with the budget picked: page 1 comes back filled in, and the budget is
     # kept for when the user comes forward again.
     live = live_view(slack_api, page2)
-    send(block_actions([button("assessment.back", "1")], team_id=TEAM, user_id=USER,
-                       view={**live, "state": {"values": {"q_budget": {"answer": {
-                           "type": "radio_buttons",
-                           "selected_option": {"value": "1m_to_10m"}}}}}}))
+    send(
+        block_actions(
+            [button("assessment.back", "1")],
+            team_id=TEAM,
+            user_id=USER,
+            view={
+                **live,
+                "state": {
+                    "values": {
+                        "q_budget": {
+                            "answer": {
+                                "type": "radio_buttons",
+                                "selected_option": {"value": "1m_to_10m"},
+                            }
+                        }
+                    }
+                },
+            },
+        )
+    )
     [update] = slack_api.calls_to("views.update")
     assert update.params["view_id"] == live["id"] and update.params["hash"] == live["hash"]
     back = update.params["view"]
@@ -127,26 +158,36 @@ def test_metadata_stays_within_slacks_limit():
     worst = ModalState(title='"' * 500, channel_id="C" * 32, answers=HYPED, page=3)
     assert len(worst.dump()) <= 3000
     assert ModalState.load(worst.dump()).title == '"' * 150
-    forged = ModalState.load(json.dumps({"t": 3, "p": 99, "a": {"budget": "all", "x": "y",
-                                                                 "talent": "none"}}))
+    forged = ModalState.load(
+        json.dumps({"t": 3, "p": 99, "a": {"budget": "all", "x": "y", "talent": "none"}})
+    )
     assert forged == ModalState(title="3", channel_id="", answers={"talent": "none"}, page=0)
 
 
 # ------------------------------------------------------------------------- the result
 
 
-def test_the_last_page_stores_the_assessment_closes_and_posts_the_result(
-        send, slack_api, session):
+def test_the_last_page_stores_the_assessment_closes_and_posts_the_result(send, slack_api, session):
     response = run_modal(send, slack_api, HYPED)
     assert json.loads(response.body) == {"response_action": "clear"}
     [row] = _rows(session)
-    assert (row.team_id, row.channel_id, row.user_id, row.title, row.verdict,
-            row.engine_version) == (TEAM, CHANNEL, USER, "Support chatbot", "wrap", "1.1.0")
+    assert (
+        row.team_id,
+        row.channel_id,
+        row.user_id,
+        row.title,
+        row.verdict,
+        row.engine_version,
+    ) == (TEAM, CHANNEL, USER, "Support chatbot", "wrap", "1.1.0")
     assert row.answers == HYPED
     assert row.result["verdict"] == "wrap"
     assert [f["id"] for f in row.result["red_flags"]] == [
-        "investor_driven", "underfunded_build", "model_without_product", "commodity_wrapper",
-        "timeline_mismatch"]
+        "investor_driven",
+        "underfunded_build",
+        "model_without_product",
+        "commodity_wrapper",
+        "timeline_mismatch",
+    ]
     assert row.result["excluded"] == {"build": "build_bars_missed"}
     assert row.result["narrative"] == "offline"
 
@@ -170,13 +211,16 @@ def test_the_last_page_stores_the_assessment_closes_and_posts_the_result(
     assert "Build      ░░░░░░░░░░  0.00  ruled out" in chart
     context = " ".join(e.text for b in blocks if isinstance(b, ContextBlock) for e in b.elements)
     assert "Confidence 95%" in context and f"<@{USER}>" in context
-    assert ("*Build* is ruled out: pre-training takes every bar, and you miss a reason that "
-            "holds (a mission or a cash machine), over $100M, thousands of GPUs for years, a "
-            "team that has pretrained before, a complete product and a horizon of years."
-            ) in context
+    assert (
+        "*Build* is ruled out: pre-training takes every bar, and you miss a reason that "
+        "holds (a mission or a cash machine), over $100M, thousands of GPUs for years, a "
+        "team that has pretrained before, a complete product and a horizon of years."
+    ) in context
     # Red flags first, then the reasons with their principles, then next steps.
-    order = [next(i for i, s in enumerate(sections) if s.startswith(head))
-             for head in ("*Red flags first.*", "*Why.*", "*What to do now.*")]
+    order = [
+        next(i for i, s in enumerate(sections) if s.startswith(head))
+        for head in ("*Red flags first.*", "*Why.*", "*What to do now.*")
+    ]
     assert order == sorted(order)
     assert "• Investors, press or the trend want a model." in sections[order[0]]
     assert "_(Plug into the grid)_" in sections[order[1]]
@@ -184,16 +228,25 @@ def test_the_last_page_stores_the_assessment_closes_and_posts_the_result(
     assert sections[-1] == "_Your value is what you build on top, not the model underneath._"
     [actions] = [b for b in blocks if isinstance(b, ActionsBlock)]
     assert [(e.action_id, e.value) for e in actions.elements] == [
-        ("decision.from_assessment", str(row.id)), ("assessment.share", str(row.id)),
-        ("assessment.retake", str(row.id))]
+        ("decision.from_assessment", str(row.id)),
+        ("assessment.share", str(row.id)),
+        ("assessment.retake", str(row.id)),
+    ]
 
 
 def test_slack_and_the_terminal_give_the_same_verdict(send, slack_api, session):
     for answers in (HYPED, FRONTIER):
         run_modal(send, slack_api, answers)
         out, err = io.StringIO(), io.StringIO()
-        assert terminal(["--answers", "-", "--format", "json"], stdin=io.StringIO(
-            json.dumps(answers)), stdout=out, stderr=err) == 0
+        assert (
+            terminal(
+                ["--answers", "-", "--format", "json"],
+                stdin=io.StringIO(json.dumps(answers)),
+                stdout=out,
+                stderr=err,
+            )
+            == 0
+        )
         printed = json.loads(out.getvalue())
         row = _rows(session)[-1]
         assert row.verdict == printed["verdict"] == row.result["verdict"]
@@ -254,15 +307,21 @@ def test_retake_opens_the_modal_pre_filled(send, slack_api, session):
     view = slack_api.calls_to("views.open")[-1].params["view"]
     assert _block(view, "title")["element"]["initial_value"] == "Our own model"
     for question in PAGES[0]:
-        assert _block(view, f"q_{question}")["element"]["initial_option"]["value"] == \
-            FRONTIER[question]
+        assert (
+            _block(view, f"q_{question}")["element"]["initial_option"]["value"]
+            == FRONTIER[question]
+        )
     state = json.loads(view["private_metadata"])
     assert state["a"] == FRONTIER and state["p"] == 0 and state["c"] == CHANNEL
     # Straight through with the same answers: a second assessment, the same verdict.
     page = view
     for index, questions in enumerate(PAGES):
-        response = submit(send, page, {q: FRONTIER[q] for q in questions},
-                          title="Our own model" if index == 0 else None)
+        response = submit(
+            send,
+            page,
+            {q: FRONTIER[q] for q in questions},
+            title="Our own model" if index == 0 else None,
+        )
         if index < 3:
             page = next_view(response)
     assert [r.verdict for r in _rows(session)] == ["build", "build"]
@@ -270,9 +329,15 @@ def test_retake_opens_the_modal_pre_filled(send, slack_api, session):
 
 def test_another_teams_assessment_id_is_not_found(send, slack_api, session):
     slack_api.add_team(OTHER_TEAM, bot_token="xoxb-2222-other", name="Other")
-    theirs = Assessment(team_id=OTHER_TEAM, user_id=USER, title="Their secret plan",
-                        answers=FRONTIER, result={"verdict": "build"}, verdict="build",
-                        engine_version="1.1.0")
+    theirs = Assessment(
+        team_id=OTHER_TEAM,
+        user_id=USER,
+        title="Their secret plan",
+        answers=FRONTIER,
+        result={"verdict": "build"},
+        verdict="build",
+        engine_version="1.1.0",
+    )
     session.add(theirs)
     session.commit()
     for action in ("assessment.retake", "assessment.share"):
@@ -286,10 +351,25 @@ def test_another_teams_assessment_id_is_not_found(send, slack_api, session):
 
 
 def test_start_from_home_opens_an_empty_modal(send, slack_api):
-    home = {"id": "V0HOME0001", "type": "home", "blocks": [], "private_metadata": "",
-            "callback_id": "", "state": {"values": {}}, "hash": "1.a", "team_id": TEAM}
-    send(block_actions([button("assessment.start", "")], team_id=TEAM, user_id=USER,
-                       view=home, trigger_id=slack_api.new_trigger_id()))
+    home = {
+        "id": "V0HOME0001",
+        "type": "home",
+        "blocks": [],
+        "private_metadata": "",
+        "callback_id": "",
+        "state": {"values": {}},
+        "hash": "1.a",
+        "team_id": TEAM,
+    }
+    send(
+        block_actions(
+            [button("assessment.start", "")],
+            team_id=TEAM,
+            user_id=USER,
+            view=home,
+            trigger_id=slack_api.new_trigger_id(),
+        )
+    )
     view = slack_api.calls_to("views.open")[-1].params["view"]
     state = json.loads(view["private_metadata"])
     assert state == {"t": "", "c": "", "p": 0, "a": {}}
@@ -297,20 +377,39 @@ def test_start_from_home_opens_an_empty_modal(send, slack_api):
 
 
 def test_start_from_the_revisit_modal_is_pushed_with_the_prior_answers(send, slack_api):
-    client_view = live_view(slack_api, {"type": "modal", "title": {
-        "type": "plain_text", "text": "Revisit"}, "blocks": [{"type": "section", "text": {
-            "type": "mrkdwn", "text": "Revisit"}}]})
+    client_view = live_view(
+        slack_api,
+        {
+            "type": "modal",
+            "title": {"type": "plain_text", "text": "Revisit"},
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Revisit"}}],
+        },
+    )
     prior = json.dumps({"budget": "over_100m", "talent": "none", "colour": "blue"})
-    send(block_actions([button("assessment.start", prior)], team_id=TEAM, user_id=USER,
-                       view=client_view, trigger_id=slack_api.new_trigger_id()))
+    send(
+        block_actions(
+            [button("assessment.start", prior)],
+            team_id=TEAM,
+            user_id=USER,
+            view=client_view,
+            trigger_id=slack_api.new_trigger_id(),
+        )
+    )
     [push] = slack_api.calls_to("views.push")
     state = json.loads(push.params["view"]["private_metadata"])
     assert state["a"] == {"budget": "over_100m", "talent": "none"}  # unknown ids dropped
 
 
 def test_garbage_start_value_starts_afresh(send, slack_api):
-    send(block_actions([button("assessment.start", "{not json")], team_id=TEAM, user_id=USER,
-                       channel_id=CHANNEL, trigger_id=slack_api.new_trigger_id()))
+    send(
+        block_actions(
+            [button("assessment.start", "{not json")],
+            team_id=TEAM,
+            user_id=USER,
+            channel_id=CHANNEL,
+            trigger_id=slack_api.new_trigger_id(),
+        )
+    )
     view = slack_api.calls_to("views.open")[-1].params["view"]
     assert json.loads(view["private_metadata"])["a"] == {}
 
@@ -347,8 +446,14 @@ def test_a_stale_back_click_is_ignored(send, slack_api):
     view = open_modal(send, slack_api)
     page2 = next_view(submit(send, view, {q: HYPED[q] for q in PAGES[0]}))
     live = live_view(slack_api, page2)
-    response = send(block_actions([button("assessment.back", "1")], team_id=TEAM, user_id=USER,
-                                  view={**live, "hash": "1.stale"}))
+    response = send(
+        block_actions(
+            [button("assessment.back", "1")],
+            team_id=TEAM,
+            user_id=USER,
+            view={**live, "hash": "1.stale"},
+        )
+    )
     assert response.status == 200
     assert slack_api.calls_to("chat.postMessage") == []  # nobody is told of an error
     assert json.loads(slack_api.view(live["id"])["private_metadata"])["p"] == 1
@@ -368,8 +473,13 @@ def test_started_from_home_the_result_comes_by_dm(send, slack_api, session):
 def test_save_as_decision_opens_the_decide_modal_from_this_result(send, slack_api, session):
     run_modal(send, slack_api, HYPED)
     [post] = results_posted(slack_api)
-    save = next(e for b in post["blocks"] if b["type"] == "actions" for e in b["elements"]
-                if e["action_id"] == "decision.from_assessment")
+    save = next(
+        e
+        for b in post["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "decision.from_assessment"
+    )
     click(send, slack_api, "decision.from_assessment", save["value"])
     decide = slack_api.calls_to("views.open")[-1].params["view"]
     assert decide["callback_id"] == "decisions.save"
@@ -386,8 +496,9 @@ def test_a_rambling_llm_narrative_is_cut_to_what_slack_accepts():
 
     rambling = "\n\n".join(["word " * 500] * 12 + ["x" * 5000])  # 12 x 2,500 + 5,000 chars
     result = {**result_payload(score_answers(HYPED), "en", advice=rambling), "narrative": "llm"}
-    stored = StoredAssessment(7, TEAM, CHANNEL, USER, "T" * 150, HYPED, result, "wrap",
-                              "1.1.0", None)
+    stored = StoredAssessment(
+        7, TEAM, CHANNEL, USER, "T" * 150, HYPED, result, "wrap", "1.1.0", None
+    )
     blocks = [b.to_dict() for b in result_blocks(ResultCard.of(stored), "en", shareable=True)]
     assert validate_blocks(blocks) == []
     takes = [b for b in blocks if b["type"] == "section" and "word word" in b["text"]["text"]]

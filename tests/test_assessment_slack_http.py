@@ -23,17 +23,20 @@ LLM_DELAY = 2.0
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeSlackAPI,
-                                                                     FakeOpenAI]]:
+def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeSlackAPI, FakeOpenAI]]:
     openai = FakeOpenAI().start()
     with running_fake_slack_api() as fake:
         fake.add_team(TEAM, bot_token=BOT_TOKEN)
         fake.add_user(TEAM, USER)
         fake.add_channel(TEAM, CHANNEL)
         try:
-            with running_web(tmp_path_factory, fake, OPENAI_API_KEY=openai.api_key,
-                             OPENAI_BASE_URL=openai.base_url, OPENAI_TIMEOUT="10") as (
-                    base, stderr):
+            with running_web(
+                tmp_path_factory,
+                fake,
+                OPENAI_API_KEY=openai.api_key,
+                OPENAI_BASE_URL=openai.base_url,
+                OPENAI_TIMEOUT="10",
+            ) as (base, stderr):
                 yield base, fake, openai
         finally:
             openai.stop()
@@ -44,8 +47,13 @@ def test_ask_is_acked_before_the_llm_answers(web) -> None:
     base, fake, openai = web
     openai.behave("slow", delay=LLM_DELAY, content=LLM_TEXT)
     asked = len(openai.requests)
-    body = slash_command("ask should we pretrain?", team_id=TEAM, user_id=USER,
-                         channel_id=CHANNEL, response_url=fake.response_url(TEAM, CHANNEL))
+    body = slash_command(
+        "ask should we pretrain?",
+        team_id=TEAM,
+        user_id=USER,
+        channel_id=CHANNEL,
+        response_url=fake.response_url(TEAM, CHANNEL),
+    )
     started = time.monotonic()
     status, _, text = post_signed(f"{base}/slack/events", body, secret=SIGNING_SECRET)
     assert status == 200 and time.monotonic() - started < LLM_DELAY / 2
@@ -60,8 +68,13 @@ def test_the_last_page_is_acked_before_the_llm_writes(web) -> None:
     openai.behave("slow", delay=LLM_DELAY, content=LLM_TEXT)
     state = ModalState(title="Support bot", channel_id=CHANNEL, answers=HYPED, page=3)
     last = {q: HYPED[q] for q in ("product", "time_to_value")}
-    body = view_submission("assessment.page", radio_values(last), team_id=TEAM, user_id=USER,
-                           private_metadata=state.dump())
+    body = view_submission(
+        "assessment.page",
+        radio_values(last),
+        team_id=TEAM,
+        user_id=USER,
+        private_metadata=state.dump(),
+    )
     started = time.monotonic()
     status, _, text = post_signed(f"{base}/slack/events", body, secret=SIGNING_SECRET)
     assert status == 200 and time.monotonic() - started < LLM_DELAY / 2
@@ -78,8 +91,16 @@ def test_acks_do_not_wait_for_slow_slack_calls_of_other_requests(web) -> None:
     still comes back at once (Bolt's five default listener threads held the sixth back)."""
     base, fake, _ = web
     opened = len(fake.calls_to("views.open"))
-    bodies = [slash_command("assess", team_id=TEAM, user_id=USER, channel_id=CHANNEL,
-                            response_url=fake.response_url(TEAM, CHANNEL)) for _ in range(12)]
+    bodies = [
+        slash_command(
+            "assess",
+            team_id=TEAM,
+            user_id=USER,
+            channel_id=CHANNEL,
+            response_url=fake.response_url(TEAM, CHANNEL),
+        )
+        for _ in range(12)
+    ]
     fake.delay("views.open", 3.0, times=len(bodies))
 
     def ack_seconds(body: str) -> tuple[int, float]:
@@ -92,5 +113,4 @@ def test_acks_do_not_wait_for_slow_slack_calls_of_other_requests(web) -> None:
     assert [status for status, _ in results] == [200] * len(bodies)
     assert max(seconds for _, seconds in results) < 2.0, results
     # Every modal still opens, once Slack answers.
-    wait_for(lambda: len(fake.calls_to("views.open")) >= opened + len(bodies) or None,
-             seconds=15)
+    wait_for(lambda: len(fake.calls_to("views.open")) >= opened + len(bodies) or None, seconds=15)

@@ -23,15 +23,19 @@ LLM_TEXT = "*Wrap it.* Plug into the grid, ship the product. Tell your investors
 NOTICE = "The AI writer is unavailable; here is the offline advice."
 
 
-def make_send(settings_factory, slack_api, slack_settings, services, openai_server: FakeOpenAI,
-              timeout: float):
+def make_send(
+    settings_factory, slack_api, slack_settings, services, openai_server: FakeOpenAI, timeout: float
+):
     """The real app with the operator's LLM configured (``slack_settings`` registers the team)."""
     from bot.app import create_app
 
     services.settings = settings_factory(
-        SLACK_API_BASE_URL=slack_api.base_url, OPENAI_API_KEY=openai_server.api_key,
-        OPENAI_BASE_URL=openai_server.base_url, OPENAI_MODEL="operator-model",
-        OPENAI_TIMEOUT=timeout)
+        SLACK_API_BASE_URL=slack_api.base_url,
+        OPENAI_API_KEY=openai_server.api_key,
+        OPENAI_BASE_URL=openai_server.base_url,
+        OPENAI_MODEL="operator-model",
+        OPENAI_TIMEOUT=timeout,
+    )
     app = create_app(services.settings, services, process_before_response=True)
     return lambda body: dispatch(app, body, secret=SIGNING_SECRET)
 
@@ -51,8 +55,7 @@ def _result(slack_api) -> dict:
     return post
 
 
-def test_the_llm_writes_the_narrative_and_nothing_else(llm_send, slack_api, openai_server,
-                                                       session):
+def test_the_llm_writes_the_narrative_and_nothing_else(llm_send, slack_api, openai_server, session):
     openai_server.behave("normal", content=LLM_TEXT)
     response = run_modal(llm_send, slack_api, HYPED)
     assert json.loads(response.body) == {"response_action": "clear"}
@@ -95,10 +98,14 @@ FAILURES = [
 ]
 
 
-@pytest.mark.parametrize(("mode", "options"), FAILURES,
-                         ids=["slow", "500", "429", "garbage", "empty", "no-choices", "json"])
+@pytest.mark.parametrize(
+    ("mode", "options"),
+    FAILURES,
+    ids=["slow", "500", "429", "garbage", "empty", "no-choices", "json"],
+)
 def test_every_llm_failure_still_gives_advice_and_says_so(
-        llm_send, slack_api, openai_server, session, mode, options):
+    llm_send, slack_api, openai_server, session, mode, options
+):
     openai_server.behave(mode, **options)
     started = time.monotonic()
     response = run_modal(llm_send, slack_api, HYPED)
@@ -116,8 +123,9 @@ def test_every_llm_failure_still_gives_advice_and_says_so(
     assert len(openai_server.requests) == 1  # one attempt, no retry
 
 
-def test_the_ack_never_waits_for_the_llm(settings_factory, slack_api, slack_settings, services,
-                                         openai_server, session):
+def test_the_ack_never_waits_for_the_llm(
+    settings_factory, slack_api, slack_settings, services, openai_server, session
+):
     # The server takes 2.5 s and the client would wait 5: the answer is good, but late.
     send = make_send(settings_factory, slack_api, slack_settings, services, openai_server, 5.0)
     openai_server.behave("slow", delay=2.5, content=LLM_TEXT)
@@ -133,8 +141,9 @@ def test_the_ack_never_waits_for_the_llm(settings_factory, slack_api, slack_sett
     assert len(openai_server.requests) == 1
 
 
-def test_a_team_that_turned_the_llm_off_gets_offline_advice(llm_send, slack_api, openai_server,
-                                                            session):
+def test_a_team_that_turned_the_llm_off_gets_offline_advice(
+    llm_send, slack_api, openai_server, session
+):
     team_settings(session, TEAM).llm_enabled = False
     session.commit()
     run_modal(llm_send, slack_api, HYPED)
@@ -152,15 +161,21 @@ def test_the_teams_model_is_used(llm_send, slack_api, openai_server, session):
     assert [r.body["model"] for r in openai_server.requests] == ["team-model"]
 
 
-def test_a_slack_failure_after_the_llm_is_told_to_the_user(llm_send, slack_api, openai_server,
-                                                           session):
+def test_a_slack_failure_after_the_llm_is_told_to_the_user(
+    llm_send, slack_api, openai_server, session
+):
     team_settings(session, TEAM).result_visibility = "channel"
     session.commit()
     openai_server.behave("normal", content=LLM_TEXT)
     slack_api.fail("chat.postMessage", "internal_error")  # the result, posted in the background
     run_modal(llm_send, slack_api, HYPED)
-    told = wait_for(lambda: [c.params["text"] for c in slack_api.calls_to("chat.postEphemeral")
-                             if "Something went wrong" in c.params.get("text", "")])
+    told = wait_for(
+        lambda: [
+            c.params["text"]
+            for c in slack_api.calls_to("chat.postEphemeral")
+            if "Something went wrong" in c.params.get("text", "")
+        ]
+    )
     assert told[0].startswith("Something went wrong on our side (error id ")
     assert [c.params["channel"] for c in slack_api.calls_to("chat.postMessage")] == [CHANNEL]
 

@@ -60,9 +60,12 @@ def wait_for(probe: Callable[[], T], seconds: float = 8.0) -> T:
 def radio_values(answers: dict[str, str], title: str | None = None) -> dict[str, Any]:
     """A modal's ``state.values`` with these radio buttons picked (and the title typed)."""
     values: dict[str, Any] = {
-        f"q_{q}": {"answer": {"type": "radio_buttons",
-                              "selected_option": {"value": a, "text": {"type": "plain_text",
-                                                                       "text": a}}}}
+        f"q_{q}": {
+            "answer": {
+                "type": "radio_buttons",
+                "selected_option": {"value": a, "text": {"type": "plain_text", "text": a}},
+            }
+        }
         for q, a in answers.items()
     }
     if title is not None:
@@ -70,21 +73,41 @@ def radio_values(answers: dict[str, str], title: str | None = None) -> dict[str,
     return values
 
 
-def open_modal(send, slack_api: FakeSlackAPI, text: str = "assess Support chatbot",
-               user: str = USER, channel: str = CHANNEL) -> dict[str, Any]:
-    response = send(slash_command(text, team_id=TEAM, user_id=user, channel_id=channel,
-                                  trigger_id=slack_api.new_trigger_id(),
-                                  response_url=slack_api.response_url(TEAM, channel)))
+def open_modal(
+    send,
+    slack_api: FakeSlackAPI,
+    text: str = "assess Support chatbot",
+    user: str = USER,
+    channel: str = CHANNEL,
+) -> dict[str, Any]:
+    response = send(
+        slash_command(
+            text,
+            team_id=TEAM,
+            user_id=user,
+            channel_id=channel,
+            trigger_id=slack_api.new_trigger_id(),
+            response_url=slack_api.response_url(TEAM, channel),
+        )
+    )
     assert response.status == 200
     return slack_api.calls_to("views.open")[-1].params["view"]
 
 
-def submit(send, view: dict[str, Any], answers: dict[str, str], title: str | None = None,
-           user: str = USER):
+def submit(
+    send, view: dict[str, Any], answers: dict[str, str], title: str | None = None, user: str = USER
+):
     """Submit ``view`` (as the app built it) with ``answers`` picked; returns the response."""
-    return send(view_submission("assessment.page", radio_values(answers, title), team_id=TEAM,
-                                user_id=user, private_metadata=view["private_metadata"],
-                                blocks=view["blocks"]))
+    return send(
+        view_submission(
+            "assessment.page",
+            radio_values(answers, title),
+            team_id=TEAM,
+            user_id=user,
+            private_metadata=view["private_metadata"],
+            blocks=view["blocks"],
+        )
+    )
 
 
 def next_view(response) -> dict[str, Any]:
@@ -95,26 +118,55 @@ def next_view(response) -> dict[str, Any]:
     return body["view"]
 
 
-def run_modal(send, slack_api: FakeSlackAPI, answers: dict[str, str],
-              text: str = "assess Support chatbot", user: str = USER, channel: str = CHANNEL):
+def run_modal(
+    send,
+    slack_api: FakeSlackAPI,
+    answers: dict[str, str],
+    text: str = "assess Support chatbot",
+    user: str = USER,
+    channel: str = CHANNEL,
+):
     """Open the modal and answer every page; returns the final submission's response."""
     view = open_modal(send, slack_api, text, user, channel)
     for index, page in enumerate(PAGES):
-        response = submit(send, view, {q: answers[q] for q in page}, user=user,
-                          title=text.partition(" ")[2] if index == 0 else None)
+        response = submit(
+            send,
+            view,
+            {q: answers[q] for q in page},
+            user=user,
+            title=text.partition(" ")[2] if index == 0 else None,
+        )
         if index < len(PAGES) - 1:
             view = next_view(response)
     return response
 
 
-def click(send, slack_api: FakeSlackAPI, action_id: str, value: str, user: str = USER,
-          channel: str = CHANNEL, team: str = TEAM):
+def click(
+    send,
+    slack_api: FakeSlackAPI,
+    action_id: str,
+    value: str,
+    user: str = USER,
+    channel: str = CHANNEL,
+    team: str = TEAM,
+):
     url = slack_api.response_url(team, channel)
-    return send(block_actions([button(action_id, value)], team_id=team, user_id=user,
-                              channel_id=channel, response_url=url,
-                              trigger_id=slack_api.new_trigger_id(),
-                              container={"type": "message", "message_ts": "1700000000.000200",
-                                         "channel_id": channel, "is_ephemeral": True}))
+    return send(
+        block_actions(
+            [button(action_id, value)],
+            team_id=team,
+            user_id=user,
+            channel_id=channel,
+            response_url=url,
+            trigger_id=slack_api.new_trigger_id(),
+            container={
+                "type": "message",
+                "message_ts": "1700000000.000200",
+                "channel_id": channel,
+                "is_ephemeral": True,
+            },
+        )
+    )
 
 
 def live_view(slack_api: FakeSlackAPI, view: dict[str, Any]) -> dict[str, Any]:
@@ -122,12 +174,20 @@ def live_view(slack_api: FakeSlackAPI, view: dict[str, Any]) -> dict[str, Any]:
     modal, new content, new hash) and return it as Slack would send it back in a payload."""
     client = WebClient(token=BOT_TOKEN, base_url=slack_api.base_url)
     stored = client.views_open(trigger_id=slack_api.new_trigger_id(), view=view)["view"]
-    return submitted_view("assessment.page", {}, team_id=TEAM, view_id=stored["id"],
-                          private_metadata=stored["private_metadata"], blocks=stored["blocks"]) | {
-        "hash": stored["hash"]}
+    return submitted_view(
+        "assessment.page",
+        {},
+        team_id=TEAM,
+        view_id=stored["id"],
+        private_metadata=stored["private_metadata"],
+        blocks=stored["blocks"],
+    ) | {"hash": stored["hash"]}
 
 
 def results_posted(slack_api: FakeSlackAPI, method: str = "chat.postEphemeral") -> list[dict]:
     """Messages carrying a result (they have the Retake button)."""
-    return [c.params for c in slack_api.calls_to(method)
-            if "assessment.retake" in json.dumps(c.params.get("blocks") or [])]
+    return [
+        c.params
+        for c in slack_api.calls_to(method)
+        if "assessment.retake" in json.dumps(c.params.get("blocks") or [])
+    ]

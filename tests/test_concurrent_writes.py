@@ -35,8 +35,11 @@ ROUNDS = 6
 
 def _messages_to(fake: FakeSlackAPI, user: str) -> list[str]:
     dm = fake.dm_channel(TEAM, user)
-    return [str(call.params.get("text", "")) for call in fake.calls_to("chat.postMessage")
-            if call.params.get("channel") in (user, dm)]
+    return [
+        str(call.params.get("text", ""))
+        for call in fake.calls_to("chat.postMessage")
+        if call.params.get("channel") in (user, dm)
+    ]
 
 
 def all_at_once(work: dict[str, list[str]], send_one) -> list[int]:  # noqa: ANN001
@@ -79,12 +82,21 @@ def ready(real_app, slack_api):  # noqa: ANN001, ANN201
 
 def test_decisions_saved_at_the_same_moment_are_all_kept(real_app, slack_api) -> None:
     send, services, people = ready(real_app, slack_api)
-    titles = {user: [f"{user} decision {r}: buy the search API" for r in range(ROUNDS)]
-              for user in people}
-    work = {user: [view_submission("decisions.save",
-                                   decide_state(title=title, owner=user, review="2099-01-01"),
-                                   team_id=TEAM, user_id=user)
-                   for title in titles[user]] for user in people}
+    titles = {
+        user: [f"{user} decision {r}: buy the search API" for r in range(ROUNDS)] for user in people
+    }
+    work = {
+        user: [
+            view_submission(
+                "decisions.save",
+                decide_state(title=title, owner=user, review="2099-01-01"),
+                team_id=TEAM,
+                user_id=user,
+            )
+            for title in titles[user]
+        ]
+        for user in people
+    }
 
     statuses = all_at_once(work, send)
 
@@ -109,22 +121,34 @@ def test_other_changes_made_at_the_same_moment_are_all_kept(real_app, slack_api)
             decisions[user] = make_decision(session, user_id=user, title=f"{user}'s call").id
 
     def command(user: str, text: str) -> str:
-        return slash_command(text, team_id=TEAM, user_id=user, channel_id=CHANNEL,
-                             response_url=slack_api.response_url(TEAM, CHANNEL))
+        return slash_command(
+            text,
+            team_id=TEAM,
+            user_id=user,
+            channel_id=CHANNEL,
+            response_url=slack_api.response_url(TEAM, CHANNEL),
+        )
 
     def click(user: str, action: dict) -> str:
-        return block_actions([action], team_id=TEAM, user_id=user, channel_id=CHANNEL,
-                             response_url=slack_api.response_url(TEAM, CHANNEL))
+        return block_actions(
+            [action],
+            team_id=TEAM,
+            user_id=user,
+            channel_id=CHANNEL,
+            response_url=slack_api.response_url(TEAM, CHANNEL),
+        )
 
     def round_of(user: str) -> list[str]:
         """Each one reads, then writes; each changes something (the dates and statuses
         alternate), so each leaves one history entry on the decision."""
         value = str(decisions[user])
-        return [command(user, "digest subscribe"),
-                click(user, button("decisions.reminder.still_right", value)),
-                click(user, overflow(f"revisit:{value}")),
-                click(user, button("decisions.reminder.snooze", value)),
-                command(user, "digest unsubscribe")]
+        return [
+            command(user, "digest subscribe"),
+            click(user, button("decisions.reminder.still_right", value)),
+            click(user, overflow(f"revisit:{value}")),
+            click(user, button("decisions.reminder.snooze", value)),
+            command(user, "digest unsubscribe"),
+        ]
 
     work = {user: [body for _ in range(ROUNDS) for body in round_of(user)] for user in people}
     statuses = all_at_once(work, send)
@@ -134,45 +158,70 @@ def test_other_changes_made_at_the_same_moment_are_all_kept(real_app, slack_api)
     assert len(replies) == PEOPLE * ROUNDS * 5
     assert not [text for text in replies if "Something went wrong" in text]
     with session_scope(services.sessions) as session:
-        assert session.scalars(select(DigestRecipient.user_id)
-                               .where(DigestRecipient.team_id == TEAM)).all() == []
+        assert (
+            session.scalars(
+                select(DigestRecipient.user_id).where(DigestRecipient.team_id == TEAM)
+            ).all()
+            == []
+        )
         for user in people:
-            actions = session.scalars(select(DecisionEvent.action).where(
-                DecisionEvent.decision_id == decisions[user]).order_by(DecisionEvent.id)).all()
+            actions = session.scalars(
+                select(DecisionEvent.action)
+                .where(DecisionEvent.decision_id == decisions[user])
+                .order_by(DecisionEvent.id)
+            ).all()
             assert actions == ["created"] + ["confirmed", "revisiting", "snoozed"] * ROUNDS
 
 
 @pytest.mark.parametrize("real_app", ["sqlite"], indirect=True)  # SQLite's lock, looked at
 @pytest.mark.parametrize("change", ["still right", "edit"])
-def test_an_admins_slow_users_info_never_holds_the_database(real_app, slack_api,
-                                                            change: str) -> None:
+def test_an_admins_slow_users_info_never_holds_the_database(
+    real_app, slack_api, change: str
+) -> None:
     """An admin changing someone else's decision costs a ``users.info``: it is asked before
     the write transaction, so while Slack is slow to answer, others can still write."""
     app, services = real_app
-    assert dispatch(app, slash_command("help", team_id=TEAM, user_id=USER, channel_id=CHANNEL),
-                    secret=SIGNING_SECRET).status == 200
+    assert (
+        dispatch(
+            app,
+            slash_command("help", team_id=TEAM, user_id=USER, channel_id=CHANNEL),
+            secret=SIGNING_SECRET,
+        ).status
+        == 200
+    )
     with session_scope(services.sessions) as session:
         decision_id = make_decision(session, user_id=USER, title="Buy the search API").id
     if change == "edit":
-        body = view_submission("decisions.save", decide_state(title="Buy the search API, v2",
-                                                             owner=USER, review="2099-01-01"),
-                               team_id=TEAM, user_id=ADMIN,
-                               private_metadata=metadata(edit=decision_id))
+        body = view_submission(
+            "decisions.save",
+            decide_state(title="Buy the search API, v2", owner=USER, review="2099-01-01"),
+            team_id=TEAM,
+            user_id=ADMIN,
+            private_metadata=metadata(edit=decision_id),
+        )
     else:
-        body = block_actions([button("decisions.reminder.still_right", str(decision_id))],
-                             team_id=TEAM, user_id=ADMIN, channel_id=CHANNEL,
-                             response_url=slack_api.response_url(TEAM, CHANNEL))
+        body = block_actions(
+            [button("decisions.reminder.still_right", str(decision_id))],
+            team_id=TEAM,
+            user_id=ADMIN,
+            channel_id=CHANNEL,
+            response_url=slack_api.response_url(TEAM, CHANNEL),
+        )
     slack_api.delay("users.info", 1.5, times=None)
     done: list[int] = []
     clicking = threading.Thread(
-        target=lambda: done.append(dispatch(app, body, secret=SIGNING_SECRET).status))
+        target=lambda: done.append(dispatch(app, body, secret=SIGNING_SECRET).status)
+    )
     clicking.start()
     try:
-        assert wait_until(lambda: any(call.params.get("user") == ADMIN
-                                      for call in slack_api.calls_to("users.info")), seconds=10)
+        assert wait_until(
+            lambda: any(
+                call.params.get("user") == ADMIN for call in slack_api.calls_to("users.info")
+            ),
+            seconds=10,
+        )
         # Slack is now taking its time over the admin: the write lock must be free.
-        other = sqlite3.connect(services.engine.url.database, timeout=0.3,
-                                isolation_level=None)
+        other = sqlite3.connect(services.engine.url.database, timeout=0.3, isolation_level=None)
         try:
             other.execute("BEGIN IMMEDIATE")
             other.execute("ROLLBACK")
@@ -182,6 +231,9 @@ def test_an_admins_slow_users_info_never_holds_the_database(real_app, slack_api,
         clicking.join(timeout=30)
     assert done == [200]
     with session_scope(services.sessions) as session:
-        last = session.scalars(select(DecisionEvent).where(
-            DecisionEvent.decision_id == decision_id).order_by(DecisionEvent.id.desc())).first()
+        last = session.scalars(
+            select(DecisionEvent)
+            .where(DecisionEvent.decision_id == decision_id)
+            .order_by(DecisionEvent.id.desc())
+        ).first()
     assert (last.user_id, last.action) == (ADMIN, "edited" if change == "edit" else "confirmed")

@@ -39,15 +39,21 @@ def _draft(**changes) -> DecisionDraft:
         (_draft(title="é" * 151), PERSON, {"title": "decisions.error.title_too_long"}),
         (_draft(verdict="rent"), PERSON, {"verdict": "decisions.error.verdict_unknown"}),
         (_draft(status="maybe"), PERSON, {"status": "decisions.error.status_unknown"}),
-        (_draft(review_date=date(2026, 11, 30)), PERSON,
-         {"review_date": "decisions.error.review_in_past"}),
+        (
+            _draft(review_date=date(2026, 11, 30)),
+            PERSON,
+            {"review_date": "decisions.error.review_in_past"},
+        ),
         (_draft(review_date=TODAY), PERSON, {}),
         (_draft(), {"id": "U1", "is_bot": True}, {"owner": "decisions.error.owner_bot"}),
         (_draft(), {"id": "USLACKBOT"}, {"owner": "decisions.error.owner_bot"}),
         (_draft(), {"id": "U1", "deleted": True}, {"owner": "decisions.error.owner_deactivated"}),
         (_draft(), None, {"owner": "decisions.error.owner_unknown"}),
-        (_draft(rationale="x" * 3001, title=""), PERSON,
-         {"rationale": "decisions.error.text_too_long", "title": "decisions.error.title_empty"}),
+        (
+            _draft(rationale="x" * 3001, title=""),
+            PERSON,
+            {"rationale": "decisions.error.text_too_long", "title": "decisions.error.title_empty"},
+        ),
     ],
 )
 def test_draft_errors(draft, owner, expected) -> None:
@@ -94,8 +100,15 @@ def test_parse_id_refuses_the_rest(raw) -> None:
 
 
 def test_rationale_from_stored_reason_keys_or_texts() -> None:
-    from_keys = rationale_of({"reasons": [{"principle": "p", "key": "decisions.list.previous"},
-                                          {"principle": "q", "key": "no.such.key"}]}, "fr")
+    from_keys = rationale_of(
+        {
+            "reasons": [
+                {"principle": "p", "key": "decisions.list.previous"},
+                {"principle": "q", "key": "no.such.key"},
+            ]
+        },
+        "fr",
+    )
     assert from_keys == "• Précédent"
     assert rationale_of({"reasons": [{"text": "A"}, {"text": "B"}]}, "en") == "• A\n• B"
     assert rationale_of({}, "en") == ""
@@ -136,7 +149,9 @@ def test_pages_and_words_on_this_database(session) -> None:
     make_decision(session, title="Hosting", rationale="GPU costs in 2027")
     make_decision(session, team_id=OTHER_TEAM, title="Costs elsewhere")
     assert [d.title for d in list_page(session, TEAM, 1, "costs").items] == [
-        "Hosting", "Pricing of hosted models"]
+        "Hosting",
+        "Pricing of hosted models",
+    ]
     assert [d.title for d in list_page(session, TEAM, 1, "gpu COSTS").items] == ["Hosting"]
     assert list_page(session, TEAM, 2, "costs").items == []
     assert list_page(session, TEAM, 1, "%").items != []  # no terms: no filter, no wildcard
@@ -161,12 +176,12 @@ def test_postgresql_word_search_uses_the_gin_index(session) -> None:
 
 
 def test_export_neutralises_formulas_and_keeps_other_teams_out(session) -> None:
-    make_decision(session, title="=HYPERLINK(\"http://x\")", rationale="@SUM(A1)")
+    make_decision(session, title='=HYPERLINK("http://x")', rationale="@SUM(A1)")
     make_decision(session, team_id=OTHER_TEAM, title="theirs")
     exported = export_csv(session, TEAM)
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8"), newline="")))
     assert exported.rows == 1 and len(rows) == 2
     header, row = rows
     record = dict(zip(header, row, strict=True))
-    assert record["title"] == "'=HYPERLINK(\"http://x\")"
+    assert record["title"] == '\'=HYPERLINK("http://x")'
     assert record["rationale"] == "'@SUM(A1)"

@@ -45,18 +45,27 @@ def clock(services, slack_api) -> Clock:
 
 def _command(send, slack_api, text: str, user: str = USER):
     url = slack_api.response_url(TEAM, CHANNEL)
-    return send(slash_command(text, team_id=TEAM, user_id=user, channel_id=CHANNEL,
-                              response_url=url))
+    return send(
+        slash_command(text, team_id=TEAM, user_id=user, channel_id=CHANNEL, response_url=url)
+    )
 
 
 def _click(send, slack_api, action: dict, user: str = USER):
-    return send(block_actions([action], team_id=TEAM, user_id=user, channel_id=CHANNEL,
-                              response_url=slack_api.response_url(TEAM, CHANNEL)))
+    return send(
+        block_actions(
+            [action],
+            team_id=TEAM,
+            user_id=user,
+            channel_id=CHANNEL,
+            response_url=slack_api.response_url(TEAM, CHANNEL),
+        )
+    )
 
 
 def _submit(send, state: dict, meta: str = "", user: str = USER):
-    return send(view_submission("decisions.save", state, team_id=TEAM, user_id=user,
-                                private_metadata=meta))
+    return send(
+        view_submission("decisions.save", state, team_id=TEAM, user_id=user, private_metadata=meta)
+    )
 
 
 def _last_view(slack_api) -> dict:
@@ -83,13 +92,20 @@ def test_decide_opens_the_modal_with_the_title_and_a_default_review_date(send, s
 
 
 def test_saving_records_the_decision_confirms_in_the_channel_and_refreshes_home(
-        send, slack_api, session):
+    send, slack_api, session
+):
     response = _submit(send, decide_state(participants=(ADMIN,)), metadata(CHANNEL))
     assert response.status == 200 and response.body == ""
     [decision] = session.scalars(select(Decision).where(Decision.team_id == TEAM)).all()
-    assert (decision.title, decision.verdict, decision.owner_id, decision.status,
-            decision.review_date.isoformat(), decision.participants, decision.created_by) == (
-        "Buy a transcription API", "buy", USER, "decided", "2027-03-01", [ADMIN], USER)
+    assert (
+        decision.title,
+        decision.verdict,
+        decision.owner_id,
+        decision.status,
+        decision.review_date.isoformat(),
+        decision.participants,
+        decision.created_by,
+    ) == ("Buy a transcription API", "buy", USER, "decided", "2027-03-01", [ADMIN], USER)
     [post] = slack_api.calls_to("chat.postMessage")
     assert post.params["channel"] == CHANNEL
     assert "Buy a transcription API" in post.params["text"]
@@ -122,7 +138,8 @@ def test_confirmation_goes_by_dm_when_the_bot_is_not_in_the_channel(send, slack_
     ids=["empty", "blank", "151-chars", "past-date", "bot", "deactivated", "unknown", "verdict"],
 )
 def test_invalid_fields_are_reported_on_the_field_and_nothing_is_saved(
-        send, slack_api, session, state, block, says):
+    send, slack_api, session, state, block, says
+):
     slack_api.add_user(TEAM, "U0GONE001", deleted=True)
     response = _submit(send, state, metadata(CHANNEL))
     body = json.loads(response.body)
@@ -150,8 +167,11 @@ def test_the_review_date_is_checked_in_the_teams_time_zone(send, session):
 
 
 def _entries(blocks: list[dict]) -> list[str]:
-    return [b["text"]["text"].split("\n")[0] for b in blocks
-            if b.get("block_id", "").startswith("decision-")]
+    return [
+        b["text"]["text"].split("\n")[0]
+        for b in blocks
+        if b.get("block_id", "").startswith("decision-")
+    ]
 
 
 def _buttons(blocks: list[dict]) -> list[str]:
@@ -159,7 +179,8 @@ def _buttons(blocks: list[dict]) -> list[str]:
 
 
 def test_decisions_are_listed_newest_first_ten_a_page_with_next_and_previous(
-        send, slack_api, session):
+    send, slack_api, session
+):
     for n in range(23):
         make_decision(session, title=f"Decision {n:02d}", when=NOW + timedelta(minutes=n))
     _command(send, slack_api, "decisions")
@@ -184,8 +205,12 @@ def test_decisions_are_listed_newest_first_ten_a_page_with_next_and_previous(
 
 def test_words_filter_title_and_rationale_and_survive_paging(send, slack_api, session):
     make_decision(session, title="Buy GPU capacity for inference", when=NOW)
-    make_decision(session, title="Wrap a model", rationale="No GPU budget this year",
-                  when=NOW + timedelta(minutes=1))
+    make_decision(
+        session,
+        title="Wrap a model",
+        rationale="No GPU budget this year",
+        when=NOW + timedelta(minutes=1),
+    )
     make_decision(session, title="Fine-tune for legal search", when=NOW + timedelta(minutes=2))
     for n in range(11):
         make_decision(session, title=f"Vendor gpu review {n}", when=NOW + timedelta(hours=n + 1))
@@ -245,13 +270,14 @@ def test_edit_by_the_owner_keeps_before_and_after(send, slack_api, session):
     view = _last_view(slack_api)
     assert _block(view, "title")["element"]["initial_value"] == "Wrap GPT for support"
     assert json.loads(view["private_metadata"])["e"] == decision.id
-    state = decide_state(title="Buy a support suite", verdict="buy", rationale="",
-                         review=None)
+    state = decide_state(title="Buy a support suite", verdict="buy", rationale="", review=None)
     response = _submit(send, state, view["private_metadata"])
     assert response.body == ""
     session.expire_all()
-    assert (session.get(Decision, decision.id).title, session.get(Decision, decision.id).verdict
-            ) == ("Buy a support suite", "buy")
+    assert (
+        session.get(Decision, decision.id).title,
+        session.get(Decision, decision.id).verdict,
+    ) == ("Buy a support suite", "buy")
     edit = events_of(session, decision.id)[-1]
     assert (edit.action, edit.user_id) == ("edited", USER)
     assert edit.changes == {
@@ -260,13 +286,15 @@ def test_edit_by_the_owner_keeps_before_and_after(send, slack_api, session):
     }
 
 
-def test_edit_by_a_non_owner_is_refused_in_the_modal_and_changes_nothing(
-        send, slack_api, session):
+def test_edit_by_a_non_owner_is_refused_in_the_modal_and_changes_nothing(send, slack_api, session):
     decision = make_decision(session, title="Keep")
     _click(send, slack_api, overflow(f"edit:{decision.id}"), user=BYSTANDER)
     assert slack_api.calls_to("views.open") == []
-    body = json.loads(_submit(send, decide_state(title="Hijacked"), metadata(edit=decision.id),
-                              user=BYSTANDER).body)
+    body = json.loads(
+        _submit(
+            send, decide_state(title="Hijacked"), metadata(edit=decision.id), user=BYSTANDER
+        ).body
+    )
     assert "Only the owner" in body["errors"]["title"]
     session.expire_all()
     assert session.get(Decision, decision.id).title == "Keep"
@@ -278,16 +306,16 @@ def test_supersede_links_the_new_decision_and_retires_the_old(send, slack_api, s
     _click(send, slack_api, overflow(f"supersede:{old.id}"))
     view = _last_view(slack_api)
     assert "Build our own model" in json.dumps(view["blocks"][0])
-    _submit(send, decide_state(title="Wrap an open model", verdict="wrap"),
-            view["private_metadata"])
+    _submit(
+        send, decide_state(title="Wrap an open model", verdict="wrap"), view["private_metadata"]
+    )
     session.expire_all()
     new = session.scalar(select(Decision).where(Decision.title == "Wrap an open model"))
     old = session.get(Decision, old.id)
     assert (old.status, old.superseded_by_id) == ("superseded", new.id)
     retired = events_of(session, old.id)[-1]
     assert (retired.action, retired.changes["superseded_by_id"]["after"]) == ("superseded", new.id)
-    assert events_of(session, new.id)[0].changes["supersedes"] == {"before": None,
-                                                                  "after": old.id}
+    assert events_of(session, new.id)[0].changes["supersedes"] == {"before": None, "after": old.id}
     # Superseding it again is refused, and nothing more is created.
     _submit(send, decide_state(title="Third"), metadata(supersedes=old.id))
     assert count_decisions(session, TEAM) == 2
@@ -303,7 +331,8 @@ def test_save_as_decision_prefills_from_the_assessment(send, slack_api, session)
     assert _block(view, "title")["element"]["initial_value"] == "Support bot"
     assert _block(view, "verdict")["element"]["initial_option"]["value"] == "wrap"
     assert _block(view, "rationale")["element"]["initial_value"] == (
-        "• Plug into the grid.\n• Ship a product, not a model.")
+        "• Plug into the grid.\n• Ship a product, not a model."
+    )
     assert _block(view, "assessment")["element"]["initial_option"]["value"] == str(assessment.id)
     _submit(send, decide_state(assessment=str(assessment.id)), view["private_metadata"])
     session.expire_all()
@@ -320,8 +349,12 @@ def _uploaded(slack_api) -> tuple[str, bytes]:
 
 
 def test_export_sends_the_csv_by_dm_to_the_admin(send, slack_api, session):
-    first = make_decision(session, title='Buy "Whisper", then see', rationale="Line one\nline 2",
-                          review_date=NOW.date() + timedelta(days=30))
+    first = make_decision(
+        session,
+        title='Buy "Whisper", then see',
+        rationale="Line one\nline 2",
+        review_date=NOW.date() + timedelta(days=30),
+    )
     make_decision(session, title="Équipe: build", verdict="build", when=NOW + timedelta(hours=1))
     make_decision(session, team_id="T0999ZZZZ", title="Other team's secret")
     _click(send, slack_api, overflow(f"revisit:{first.id}"))
@@ -329,7 +362,10 @@ def test_export_sends_the_csv_by_dm_to_the_admin(send, slack_api, session):
 
     [get_url] = slack_api.calls_to("files.getUploadURLExternal")
     assert [c.method for c in slack_api.calls if c.method.startswith(("files.", "conv"))] == [
-        "conversations.open", "files.getUploadURLExternal", "files.completeUploadExternal"]
+        "conversations.open",
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+    ]
     channel, content = _uploaded(slack_api)
     assert channel == slack_api.dm_channel(TEAM, ADMIN)
     assert int(get_url.params["length"]) == len(content)
@@ -338,11 +374,13 @@ def test_export_sends_the_csv_by_dm_to_the_admin(send, slack_api, session):
     assert [r["title"] for r in rows] == ['Buy "Whisper", then see', "Équipe: build"]
     assert rows[0]["rationale"] == "Line one\nline 2"
     assert (rows[0]["status"], rows[0]["review_date"], rows[0]["created_at"]) == (
-        "revisiting", "2026-12-31", "2026-12-01T10:00:00Z")
+        "revisiting",
+        "2026-12-31",
+        "2026-12-01T10:00:00Z",
+    )
     history = rows[0]["history"].split(" | ")
     assert history[0] == f"2026-12-01T10:00:00Z {USER} created"
-    assert history[1] == (f"2026-12-01T10:00:00Z {USER} revisiting "
-                          "(status: decided -> revisiting)")
+    assert history[1] == (f"2026-12-01T10:00:00Z {USER} revisiting (status: decided -> revisiting)")
     assert "Other team's secret" not in content.decode()
     assert "in your DMs" in posted_texts(slack_api)[-1]
 
@@ -372,8 +410,12 @@ def test_home_shows_decisions_reviews_and_digest_schedule(send, slack_api, sessi
 
 def test_home_stays_within_block_kit_limits_with_many_decisions(send, slack_api, session):
     for n in range(150):
-        make_decision(session, title=f"D{n}", review_date=NOW.date() + timedelta(days=n % 40),
-                      when=NOW + timedelta(seconds=n))
+        make_decision(
+            session,
+            title=f"D{n}",
+            review_date=NOW.date() + timedelta(days=n % 40),
+            when=NOW + timedelta(seconds=n),
+        )
     send(app_home_opened(USER, TEAM))
     blocks = slack_api.home_view(TEAM, USER)["blocks"]
     assert len(blocks) <= 100
@@ -381,8 +423,14 @@ def test_home_stays_within_block_kit_limits_with_many_decisions(send, slack_api,
 
 
 def test_log_button_on_home_opens_the_modal_and_saving_confirms_by_dm(send, slack_api, session):
-    send(block_actions([button("decisions.log", "")], team_id=TEAM, user_id=USER,
-                       view={"id": "V0HOME0001", "type": "home"}))
+    send(
+        block_actions(
+            [button("decisions.log", "")],
+            team_id=TEAM,
+            user_id=USER,
+            view={"id": "V0HOME0001", "type": "home"},
+        )
+    )
     view = _last_view(slack_api)
     assert json.loads(view["private_metadata"])["c"] == ""
     _submit(send, decide_state(), view["private_metadata"])

@@ -36,7 +36,8 @@ def test_the_job_is_scheduled() -> None:
 
 
 def test_owner_is_reminded_on_the_day_once_and_not_again_after_a_restart(
-        services, slack_api, session, clock):
+    services, slack_api, session, clock
+):
     decision = make_decision(session, owner_id=ADMIN, review_date=DUE)
     assert send_review_reminders(services) == 0  # not yet
     clock.now = datetime(2026, 12, 4, 0, 5, tzinfo=NOW.tzinfo)
@@ -45,23 +46,32 @@ def test_owner_is_reminded_on_the_day_once_and_not_again_after_a_restart(
     assert dm["channel"] == slack_api.dm_channel(TEAM, ADMIN)
     assert [c.params["users"] for c in slack_api.calls_to("conversations.open")] == [ADMIN]
     actions = [e["action_id"] for e in dm["blocks"][1]["elements"]]
-    assert actions == ["decisions.reminder.still_right", "decisions.reminder.revisit",
-                       "decisions.reminder.snooze"]
+    assert actions == [
+        "decisions.reminder.still_right",
+        "decisions.reminder.revisit",
+        "decisions.reminder.snooze",
+    ]
     assert {e["value"] for e in dm["blocks"][1]["elements"]} == {str(decision.id)}
 
     assert send_review_reminders(services) == 0  # the next run
     clock.now += timedelta(days=2)
-    restarted = Services(settings=services.settings, engine=services.engine,
-                         sessions=services.sessions, clock=clock)
+    restarted = Services(
+        settings=services.settings, engine=services.engine, sessions=services.sessions, clock=clock
+    )
     assert send_review_reminders(restarted) == 0  # a new process, days later
     assert len(_dms(slack_api)) == 1
     row = session.scalar(select(ReviewReminder))
     assert (row.decision_id, row.review_date, row.sent_at is not None, row.error) == (
-        decision.id, DUE, True, None)
+        decision.id,
+        DUE,
+        True,
+        None,
+    )
 
 
 def test_overdue_reviews_are_caught_up_and_inactive_ones_skipped(
-        services, slack_api, session, clock):
+    services, slack_api, session, clock
+):
     make_decision(session, title="overdue", review_date=DUE)
     make_decision(session, title="reversed", review_date=DUE, status="reversed")
     make_decision(session, title="later", review_date=DUE + timedelta(days=10))
@@ -113,13 +123,18 @@ def test_a_failed_dm_is_recorded_and_not_retried(services, slack_api, session, c
 
 def _press(send, slack_api, action_id: str, decision_id: int, user: str = USER):
     channel = slack_api.dm_channel(TEAM, user)
-    return send(block_actions([button(action_id, str(decision_id))], team_id=TEAM,
-                              user_id=user, channel_id=channel,
-                              response_url=slack_api.response_url(TEAM, channel)))
+    return send(
+        block_actions(
+            [button(action_id, str(decision_id))],
+            team_id=TEAM,
+            user_id=user,
+            channel_id=channel,
+            response_url=slack_api.response_url(TEAM, channel),
+        )
+    )
 
 
-def test_still_right_sets_the_next_review_after_the_team_period(
-        send, slack_api, session, clock):
+def test_still_right_sets_the_next_review_after_the_team_period(send, slack_api, session, clock):
     decision = make_decision(session, review_date=DUE, status="revisiting")
     team_settings(session, TEAM).review_period_days = 60
     session.commit()
@@ -130,7 +145,9 @@ def test_still_right_sets_the_next_review_after_the_team_period(
     assert (saved.review_date, saved.status) == (date(2027, 2, 2), "decided")
     event = events_of(session, decision.id)[-1]
     assert (event.action, event.changes["review_date"]) == (
-        "confirmed", {"before": "2026-12-04", "after": "2027-02-02"})
+        "confirmed",
+        {"before": "2026-12-04", "after": "2027-02-02"},
+    )
     reply = slack_api.calls_to("response_url")[-1].params
     assert reply["replace_original"] is True and "2027-02-02" in reply["text"]
 
@@ -145,7 +162,8 @@ def test_snooze_moves_the_review_thirty_days(send, slack_api, session, clock):
 
 
 def test_revisit_marks_revisiting_and_opens_the_assessment_with_the_original_answers(
-        send, slack_api, session, clock):
+    send, slack_api, session, clock
+):
     answers = {"ai_role": "differentiator", "motivation": "economics", "talent": "none"}
     assessment = make_assessment(session, answers=answers)
     decision = make_decision(session, review_date=DUE, assessment_id=assessment.id)
@@ -153,15 +171,18 @@ def test_revisit_marks_revisiting_and_opens_the_assessment_with_the_original_ans
     session.expire_all()
     assert session.get(Decision, decision.id).status == "revisiting"
     assert events_of(session, decision.id)[-1].changes == {
-        "status": {"before": "decided", "after": "revisiting"}}
+        "status": {"before": "decided", "after": "revisiting"}
+    }
     view = slack_api.calls_to("views.open")[-1].params["view"]
     assert view["callback_id"] == "assessment.page"
     metadata = json.loads(view["private_metadata"])
     assert metadata["a"] == answers and metadata["p"] == 0
     # Page one asks ai_role and motivation: both come back selected.
-    selected = {block["block_id"]: block["element"]["initial_option"]["value"]
-                for block in view["blocks"]
-                if block.get("type") == "input" and "initial_option" in block.get("element", {})}
+    selected = {
+        block["block_id"]: block["element"]["initial_option"]["value"]
+        for block in view["blocks"]
+        if block.get("type") == "input" and "initial_option" in block.get("element", {})
+    }
     assert selected.get("q_ai_role") == "differentiator"
     assert selected.get("q_motivation") == "economics"
     reply = slack_api.calls_to("response_url")[-1].params  # the owner's own DM: replaced
@@ -177,8 +198,7 @@ def test_reminder_buttons_are_refused_to_someone_else(send, slack_api, session, 
     assert "Only the owner" in slack_api.calls_to("response_url")[-1].params["text"]
 
 
-def test_the_owner_can_snooze_while_slack_cannot_say_who_is_admin(
-        send, slack_api, session, clock):
+def test_the_owner_can_snooze_while_slack_cannot_say_who_is_admin(send, slack_api, session, clock):
     decision = make_decision(session, review_date=DUE)
     clock.now = datetime(2026, 12, 4, 9, 0, tzinfo=NOW.tzinfo)
     slack_api.fail("users.info", status=500, times=None)
@@ -189,7 +209,8 @@ def test_the_owner_can_snooze_while_slack_cannot_say_who_is_admin(
 
 
 def test_someone_else_is_refused_while_slack_cannot_say_who_is_admin(
-        send, slack_api, session, clock):
+    send, slack_api, session, clock
+):
     decision = make_decision(session, review_date=DUE)  # owned by USER; ADMIN is a Slack admin
     slack_api.fail("users.info", status=500, times=None)
     _press(send, slack_api, "decisions.reminder.snooze", decision.id, user=ADMIN)
@@ -207,13 +228,24 @@ def test_the_worker_finds_each_teams_own_bot_token_with_oauth(settings_factory, 
 
     url = f"sqlite:///{tmp_path / 'worker.db'}"
     upgrade_to_head(url)
-    settings = settings_factory(SLACK_BOT_TOKEN=None, SLACK_CLIENT_ID="111.222",
-                                SLACK_CLIENT_SECRET="s3cr3t", DATABASE_URL=url)
+    settings = settings_factory(
+        SLACK_BOT_TOKEN=None,
+        SLACK_CLIENT_ID="111.222",
+        SLACK_CLIENT_SECRET="s3cr3t",
+        DATABASE_URL=url,
+    )
     services = Services.from_settings(settings)  # a worker: no installation store yet
     try:
         SQLAlchemyInstallationStore(client_id="111.222", engine=services.engine).save(
-            Installation(app_id="A1", team_id=TEAM, user_id=USER, bot_token="xoxb-team-a",
-                         bot_id="B1", bot_user_id="U0BOT"))
+            Installation(
+                app_id="A1",
+                team_id=TEAM,
+                user_id=USER,
+                bot_token="xoxb-team-a",
+                bot_id="B1",
+                bot_user_id="U0BOT",
+            )
+        )
         assert team_client(services, TEAM).token == "xoxb-team-a"
         assert team_client(services, "T0NOTINST") is None
     finally:

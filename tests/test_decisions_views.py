@@ -28,8 +28,15 @@ LANGS = ["en", "fr"]
 
 
 def _summary(n: int, title: str | None = None) -> DecisionSummary:
-    return DecisionSummary(n, title or f"Decision <{n}> & co", "fine_tune", "revisiting",
-                           "U0123USER", TODAY + timedelta(days=n), NOW)
+    return DecisionSummary(
+        n,
+        title or f"Decision <{n}> & co",
+        "fine_tune",
+        "revisiting",
+        "U0123USER",
+        TODAY + timedelta(days=n),
+        NOW,
+    )
 
 
 def _dict(view) -> dict:
@@ -38,12 +45,26 @@ def _dict(view) -> dict:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_decide_modal_is_valid_and_reads_back_what_it_holds(lang) -> None:
-    draft = DecisionDraft(title="T" * 150, verdict="build", owner_id="U0123USER",
-                          rationale="r" * 3000, participants=("U1", "U2"), status="proposed",
-                          review_date=date(2027, 1, 2), assessment_id=7)
-    view = _dict(decide_modal(lang, draft, ModalContext("C1", supersedes_id=3),
-                              default_review=date(2027, 3, 1),
-                              assessments=[(7, "A" * 300), (8, "B")], supersedes_title="Old"))
+    draft = DecisionDraft(
+        title="T" * 150,
+        verdict="build",
+        owner_id="U0123USER",
+        rationale="r" * 3000,
+        participants=("U1", "U2"),
+        status="proposed",
+        review_date=date(2027, 1, 2),
+        assessment_id=7,
+    )
+    view = _dict(
+        decide_modal(
+            lang,
+            draft,
+            ModalContext("C1", supersedes_id=3),
+            default_review=date(2027, 3, 1),
+            assessments=[(7, "A" * 300), (8, "B")],
+            supersedes_title="Old",
+        )
+    )
     assert validate_view(view) == []
     assert len(view["title"]["text"]) <= 24
     assert ModalContext.load(view["private_metadata"]) == ModalContext("C1", None, 3)
@@ -53,11 +74,19 @@ def test_decide_modal_is_valid_and_reads_back_what_it_holds(lang) -> None:
 
 
 def test_state_is_read_back_into_a_draft() -> None:
-    draft = draft_from_state(decide_state(title="X", verdict="wrap", participants=("U9",),
-                                          assessment="12", review="2027-05-06"))
-    assert (draft.title, draft.verdict, draft.participants, draft.assessment_id,
-            draft.review_date, draft.parse_errors) == (
-        "X", "wrap", ("U9",), 12, date(2027, 5, 6), {})
+    draft = draft_from_state(
+        decide_state(
+            title="X", verdict="wrap", participants=("U9",), assessment="12", review="2027-05-06"
+        )
+    )
+    assert (
+        draft.title,
+        draft.verdict,
+        draft.participants,
+        draft.assessment_id,
+        draft.review_date,
+        draft.parse_errors,
+    ) == ("X", "wrap", ("U9",), 12, date(2027, 5, 6), {})
     broken = draft_from_state(decide_state(review="06/05/2027", status=None))
     assert broken.parse_errors == {"review_date": "decisions.error.review_date_invalid"}
     assert broken.status == "decided"
@@ -87,8 +116,9 @@ def test_reminder_is_valid(lang) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_home_is_valid_with_and_without_decisions(lang) -> None:
     digest = DigestSchedule(True, "daily", "09:00", "Europe/Paris", "C0DIGEST1")
-    full = HomeOverview([_summary(n) for n in range(8)], 5000,
-                        [_summary(n) for n in range(-2, 3)], digest, TODAY)
+    full = HomeOverview(
+        [_summary(n) for n in range(8)], 5000, [_summary(n) for n in range(-2, 3)], digest, TODAY
+    )
     empty = HomeOverview([], 0, [], DigestSchedule(False, "mon", "09:00", "UTC", None), TODAY)
     for overview in (full, empty, None):
         view = _dict(home_view(lang, overview))
@@ -109,10 +139,18 @@ def test_overdue_reviews_are_marked() -> None:
     ("days", "channel", "lang", "expected"),
     [
         ("daily", "C1", "en", "Every day at 09:00 (UTC), in <#C1> and by DM to managers."),
-        ("thu,mon", None, "en", "Mondays, Thursdays at 09:00 (UTC), by DM to managers "
-                                "(no channel set)."),
-        ("mon,thu", "C1", "fr", "Chaque lundi, jeudi à 09:00 (UTC), dans <#C1> et en message "
-                                "privé aux managers."),
+        (
+            "thu,mon",
+            None,
+            "en",
+            "Mondays, Thursdays at 09:00 (UTC), by DM to managers (no channel set).",
+        ),
+        (
+            "mon,thu",
+            "C1",
+            "fr",
+            "Chaque lundi, jeudi à 09:00 (UTC), dans <#C1> et en message privé aux managers.",
+        ),
     ],
 )
 def test_digest_schedule_wording(days, channel, lang, expected) -> None:

@@ -28,8 +28,9 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _in_threads(batched: Batched, items: list[str], hold: threading.Event,
-                entered: threading.Event) -> dict[str, object]:
+def _in_threads(
+    batched: Batched, items: list[str], hold: threading.Event, entered: threading.Event
+) -> dict[str, object]:
     """Call ``batched`` with each item from its own thread. The first item's batch is held
     (``hold``) until every other thread has had time to call, so those wait together."""
     answers: dict[str, object] = {}
@@ -58,6 +59,7 @@ def _insert_keys(hold: threading.Event, entered: threading.Event):
         hold.wait(10)
         session.execute(text("INSERT INTO keys VALUES (:k)"), [{"k": k} for k in items])
         return [k.upper() for k in items]
+
     return work
 
 
@@ -82,7 +84,13 @@ def test_a_bad_call_fails_alone_and_the_others_are_committed(engine, caplog):
     assert answers == {"a": "A", "b": "B", "c": "C", "d": "D", "e": "E"}
     with engine.connect() as conn:
         assert sorted(conn.scalars(text("SELECT k FROM keys"))) == [
-            "a", "b", "c", "d", "e", "taken"]
+            "a",
+            "b",
+            "c",
+            "d",
+            "e",
+            "taken",
+        ]
 
 
 def test_one_caller_alone_is_one_transaction(engine):

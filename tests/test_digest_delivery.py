@@ -44,17 +44,23 @@ def news(session, clock):
 
 
 def _titles(message: dict) -> list[str]:
-    return [b["text"]["text"].split("\n")[0] for b in message["blocks"]
-            if b.get("block_id", "").startswith("digest.item.")]
+    return [
+        b["text"]["text"].split("\n")[0]
+        for b in message["blocks"]
+        if b.get("block_id", "").startswith("digest.item.")
+    ]
 
 
 def test_the_jobs_are_scheduled() -> None:
     assert {j.id: j.minutes for j in JOBS if j.id.startswith("digest.")} == {
-        "digest.fetch_feeds": 30, "digest.deliver": 1}
+        "digest.fetch_feeds": 30,
+        "digest.deliver": 1,
+    }
 
 
 def test_channel_and_managers_get_it_once_each_at_their_own_nine(
-        services, slack_api, session, clock, news):
+    services, slack_api, session, clock, news
+):
     slack_api.add_user(TEAM, NEW_YORKER, tz="America/New_York")
     make_team(session, managers=[USER, NEW_YORKER])
     deliver_digests(services)  # 08:59 in Paris
@@ -76,15 +82,18 @@ def test_channel_and_managers_get_it_once_each_at_their_own_nine(
     assert deliver_digests(services).teams == []  # nothing due: the team is not even looked at
     assert [p["channel"] for p in posts(slack_api)] == [CHANNEL, USER, NEW_YORKER]
     assert _titles(posts(slack_api, NEW_YORKER)[0]) == _titles(channel_post)
-    assert rows(session) == {(PERIOD, f"channel:{CHANNEL}"): "sent",
-                             (PERIOD, f"user:{USER}"): "sent",
-                             (PERIOD, f"user:{NEW_YORKER}"): "sent"}
+    assert rows(session) == {
+        (PERIOD, f"channel:{CHANNEL}"): "sent",
+        (PERIOD, f"user:{USER}"): "sent",
+        (PERIOD, f"user:{NEW_YORKER}"): "sent",
+    }
     assert len(session.scalars(select(DigestSentItem)).all()) == 8
     assert len(slack_api.calls_to("users.info")) == 2  # cached, then not needed once sent
 
 
 def test_a_worker_down_at_nine_catches_up_within_grace_and_records_missed_after(
-        services, slack_api, session, clock, news):
+    services, slack_api, session, clock, news
+):
     slack_api.add_user(TEAM, NEW_YORKER, tz="America/New_York")
     make_team(session, managers=[NEW_YORKER])
     clock.now = datetime(2026, 3, 9, 14, 1, tzinfo=UTC)  # Paris 6 h 01 late, New York 1 h
@@ -99,7 +108,8 @@ def test_a_worker_down_at_nine_catches_up_within_grace_and_records_missed_after(
 
 
 def test_nothing_goes_out_before_the_first_fetch_then_it_catches_up(
-        services, slack_api, session, clock):
+    services, slack_api, session, clock
+):
     make_team(session)
     clock.advance(minutes=1)
     deliver_digests(services)
@@ -150,16 +160,27 @@ def test_claims_in_one_statement_answer_each_asker(session) -> None:
     waiting = delivery.claim(session, TEAM, PERIOD, "user:U2", now, "w")
     delivery.mark_failed(session, waiting, "ratelimited")
     session.commit()
-    wanted = [delivery.Wanted(TEAM, PERIOD, r) for r in
-              ("user:U3", "user:U1", "channel:C1", "user:U2", "user:U3")]
+    wanted = [
+        delivery.Wanted(TEAM, PERIOD, r)
+        for r in ("user:U3", "user:U1", "channel:C1", "user:U2", "user:U3")
+    ]
     answers = delivery.claim_all(session, wanted, now, "batch-worker")
     session.commit()
     # U3 is asked for twice in one batch: only the first asker may send it.
     assert [(a.recipient, a.attempts) if a else None for a in answers] == [
-        ("user:U3", 1), None, ("channel:C1", 1), ("user:U2", 2), None]
+        ("user:U3", 1),
+        None,
+        ("channel:C1", 1),
+        ("user:U2", 2),
+        None,
+    ]
     assert len({a.id for a in answers if a}) == 3
-    assert rows(session) == {(PERIOD, "user:U1"): "sent", (PERIOD, "user:U2"): "claimed",
-                             (PERIOD, "user:U3"): "claimed", (PERIOD, "channel:C1"): "claimed"}
+    assert rows(session) == {
+        (PERIOD, "user:U1"): "sent",
+        (PERIOD, "user:U2"): "claimed",
+        (PERIOD, "user:U3"): "claimed",
+        (PERIOD, "channel:C1"): "claimed",
+    }
     assert delivery.claim_all(session, wanted[:3], now, "another-worker") == [None] * 3
 
 
@@ -167,40 +188,68 @@ def test_outcomes_settled_together_each_get_their_status(session, caplog) -> Non
     now = MONDAY_9AM_PARIS
     store_news(session, now, numbered(3))
     items = sorted(session.scalars(select(NewsItem.id)))
-    channel, manager, busy, gone = delivery.claim_all(session, [
-        delivery.Wanted(TEAM, PERIOD, r)
-        for r in ("channel:C1", f"user:{USER}", "channel:C2", f"user:{ADMIN}")], now, "w")
+    channel, manager, busy, gone = delivery.claim_all(
+        session,
+        [
+            delivery.Wanted(TEAM, PERIOD, r)
+            for r in ("channel:C1", f"user:{USER}", "channel:C2", f"user:{ADMIN}")
+        ],
+        now,
+        "w",
+    )
     taken = delivery.claim(session, OTHER_TEAM, PERIOD, "channel:C3", now, "w")
     session.commit()
-    session.execute(update(DigestDelivery).where(DigestDelivery.id == taken.id)
-                    .values(claimed_by="someone-else"))  # its lease ran out mid-send
-    statuses = delivery.settle_all(session, [
-        delivery.Outcome(channel, None, tuple(items), now),
-        delivery.Outcome(manager, None, tuple(items[:2]), now),  # the same stories, once
-        delivery.Outcome(busy, "ratelimited"),
-        delivery.Outcome(gone, "account_inactive"),
-        delivery.Outcome(taken, None, tuple(items[:1]), now),
-    ])
+    session.execute(
+        update(DigestDelivery)
+        .where(DigestDelivery.id == taken.id)
+        .values(claimed_by="someone-else")
+    )  # its lease ran out mid-send
+    statuses = delivery.settle_all(
+        session,
+        [
+            delivery.Outcome(channel, None, tuple(items), now),
+            delivery.Outcome(manager, None, tuple(items[:2]), now),  # the same stories, once
+            delivery.Outcome(busy, "ratelimited"),
+            delivery.Outcome(gone, "account_inactive"),
+            delivery.Outcome(taken, None, tuple(items[:1]), now),
+        ],
+    )
     session.commit()
     assert statuses == ["sent", "sent", "retry", "failed", "sent"]
     assert [r.getMessage() for r in caplog.records if "taken over" in r.getMessage()] == [
-        f"delivery {taken.id} was taken over while this worker sent it"]
-    assert rows(session) == {(PERIOD, "channel:C1"): "sent", (PERIOD, f"user:{USER}"): "sent",
-                             (PERIOD, "channel:C2"): "retry", (PERIOD, f"user:{ADMIN}"): "failed"}
+        f"delivery {taken.id} was taken over while this worker sent it"
+    ]
+    assert rows(session) == {
+        (PERIOD, "channel:C1"): "sent",
+        (PERIOD, f"user:{USER}"): "sent",
+        (PERIOD, "channel:C2"): "retry",
+        (PERIOD, f"user:{ADMIN}"): "failed",
+    }
     # The message went out anyway, so its stories count as sent; the row is the other's.
     assert rows(session, OTHER_TEAM) == {(PERIOD, "channel:C3"): "claimed"}
-    assert sorted(session.execute(select(DigestSentItem.team_id, DigestSentItem.item_id))) == \
-        sorted([(TEAM, i) for i in items] + [(OTHER_TEAM, items[0])])
-    recorded = dict(session.execute(select(DigestDelivery.recipient, DigestDelivery.item_ids)
-                                    .where(DigestDelivery.team_id == TEAM)).all())
+    assert sorted(
+        session.execute(select(DigestSentItem.team_id, DigestSentItem.item_id))
+    ) == sorted([(TEAM, i) for i in items] + [(OTHER_TEAM, items[0])])
+    recorded = dict(
+        session.execute(
+            select(DigestDelivery.recipient, DigestDelivery.item_ids).where(
+                DigestDelivery.team_id == TEAM
+            )
+        ).all()
+    )
     assert recorded["channel:C1"] == items and recorded[f"user:{USER}"] == items[:2]
-    assert session.scalar(select(DigestDelivery.error).where(
-        DigestDelivery.recipient == f"user:{ADMIN}")) == "account_inactive"
+    assert (
+        session.scalar(
+            select(DigestDelivery.error).where(DigestDelivery.recipient == f"user:{ADMIN}")
+        )
+        == "account_inactive"
+    )
 
 
 @pytest.mark.parametrize("error", ["channel_not_found", "is_archived", "account_inactive"])
 def test_permanent_errors_are_recorded_shown_to_admins_and_not_retried(
-        services, slack_api, session, clock, news, error):
+    services, slack_api, session, clock, news, error
+):
     make_team(session)
     clock.advance(minutes=1)
     slack_api.fail("chat.postMessage", error)
@@ -221,15 +270,19 @@ def test_not_in_channel_and_people_who_left(services, slack_api, session, clock,
     clock.advance(minutes=1)
     deliver_digests(services)
     assert [p["channel"] for p in posts(slack_api)] == ["C0OUTSIDE", USER]
-    assert rows(session) == {(PERIOD, "channel:C0OUTSIDE"): "failed",
-                             (PERIOD, "user:U0GONE"): "failed", (PERIOD, f"user:{USER}"): "sent"}
+    assert rows(session) == {
+        (PERIOD, "channel:C0OUTSIDE"): "failed",
+        (PERIOD, "user:U0GONE"): "failed",
+        (PERIOD, f"user:{USER}"): "sent",
+    }
     errors = {p.recipient: p.error for p in delivery.recent_failures(session, TEAM)}
     assert errors == {"channel:C0OUTSIDE": "not_in_channel", "user:U0GONE": "account_inactive"}
     assert "Invite me" in failure_summary(delivery.recent_failures(session, TEAM), "en")
 
 
 def test_stories_already_sent_are_not_repeated_and_an_empty_day_says_so(
-        services, slack_api, session, clock):
+    services, slack_api, session, clock
+):
     make_team(session, items=3, days="daily")
     store_news(session, clock.now, numbered(4))
     clock.advance(minutes=1)
@@ -243,19 +296,23 @@ def test_stories_already_sent_are_not_repeated_and_an_empty_day_says_so(
     assert "Nothing new" in json.dumps(third["blocks"])
 
 
-def test_a_story_bearing_on_a_decision_offers_to_revisit_it(
-        services, slack_api, session, clock):
+def test_a_story_bearing_on_a_decision_offers_to_revisit_it(services, slack_api, session, clock):
     make_team(session, language="fr")
     decision = make_decision(session, title="Envelopper GPT pour le support", verdict="wrap")
-    store_news(session, clock.now, [Story("OpenAI cuts GPT-5 API prices by half",
-                                          "https://wire.example/p")])
+    store_news(
+        session,
+        clock.now,
+        [Story("OpenAI cuts GPT-5 API prices by half", "https://wire.example/p")],
+    )
     clock.advance(minutes=1)
     deliver_digests(services)
     [message] = posts(slack_api, CHANNEL)
     [line] = [b for b in message["blocks"] if b.get("block_id", "").startswith("digest.dec")]
     assert "« Envelopper GPT pour le support » (Envelopper)" in line["text"]["text"]
     assert (line["accessory"]["action_id"], line["accessory"]["value"]) == (
-        "decisions.reminder.revisit", str(decision.id))
+        "decisions.reminder.revisit",
+        str(decision.id),
+    )
     assert message["blocks"][0]["text"]["text"] == "Veille IA · 2026-03-09"
 
 
@@ -284,11 +341,16 @@ def test_a_daily_digest_across_the_spring_forward_night(services, slack_api, ses
     while clock.now < datetime(2026, 3, 31, tzinfo=UTC):
         deliver_digests(services)
         clock.advance(minutes=30 if clock.now.hour < 4 else 120)  # finely through the night
-    sent = session.execute(select(DigestDelivery.period, DigestDelivery.sent_at)
-                           .where(DigestDelivery.status == "sent")
-                           .order_by(DigestDelivery.period)).all()
+    sent = session.execute(
+        select(DigestDelivery.period, DigestDelivery.sent_at)
+        .where(DigestDelivery.status == "sent")
+        .order_by(DigestDelivery.period)
+    ).all()
     assert [(p, at.astimezone(UTC).strftime("%d %H:%M")) for p, at in sent] == [
-        ("2026-03-28", "28 01:30"), ("2026-03-29", "29 01:30"), ("2026-03-30", "30 00:30")]
+        ("2026-03-28", "28 01:30"),
+        ("2026-03-29", "29 01:30"),
+        ("2026-03-30", "30 00:30"),
+    ]
     assert len(posts(slack_api)) == 3
 
 
@@ -297,8 +359,9 @@ def test_a_daily_digest_across_the_spring_forward_night(services, slack_api, ses
 
 @pytest.fixture
 def llm_services(services, openai_server):
-    services.settings = services.settings.model_copy(update={
-        "OPENAI_API_KEY": openai_server.api_key, "OPENAI_BASE_URL": openai_server.base_url})
+    services.settings = services.settings.model_copy(
+        update={"OPENAI_API_KEY": openai_server.api_key, "OPENAI_BASE_URL": openai_server.base_url}
+    )
     return services
 
 
@@ -316,7 +379,8 @@ def test_one_llm_call_writes_every_why(llm_services, slack_api, session, clock, 
 
 @pytest.mark.parametrize("mode", ["garbage", "error_500"])
 def test_the_rules_write_the_why_when_the_llm_fails(
-        llm_services, slack_api, session, clock, openai_server, mode):
+    llm_services, slack_api, session, clock, openai_server, mode
+):
     make_team(session, items=1)
     store_news(session, clock.now, numbered(1))
     openai_server.behave(mode)
@@ -325,8 +389,9 @@ def test_the_rules_write_the_why_when_the_llm_fails(
     assert "Wrapping just got cheaper" in json.dumps(posts(slack_api)[0]["blocks"])
 
 
-def test_no_llm_call_when_the_team_turned_it_off(llm_services, slack_api, session, clock,
-                                                 openai_server, news):
+def test_no_llm_call_when_the_team_turned_it_off(
+    llm_services, slack_api, session, clock, openai_server, news
+):
     make_team(session, llm_enabled=False)
     clock.advance(minutes=1)
     deliver_digests(llm_services)
@@ -342,19 +407,35 @@ class _Installations:
     def __init__(self, tokens: dict[str, str]) -> None:
         self.tokens = tokens
 
-    def find_bot(self, *, enterprise_id: str | None, team_id: str | None,
-                 is_enterprise_install: bool | None = False) -> Bot | None:
+    def find_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
         token = self.tokens.get(team_id or "")
-        return Bot(app_id="A1", enterprise_id=None, team_id=team_id, bot_token=token,
-                   bot_id="B1", bot_user_id="U0BOT", installed_at=0.0) if token else None
+        return (
+            Bot(
+                app_id="A1",
+                enterprise_id=None,
+                team_id=team_id,
+                bot_token=token,
+                bot_id="B1",
+                bot_user_id="U0BOT",
+                installed_at=0.0,
+            )
+            if token
+            else None
+        )
 
 
-def test_with_oauth_each_team_is_sent_with_its_own_token(services, slack_api, session, clock,
-                                                          news):
+def test_with_oauth_each_team_is_sent_with_its_own_token(services, slack_api, session, clock, news):
     slack_api.add_team(OTHER_TEAM, bot_token="xoxb-other-team")
     slack_api.add_channel(OTHER_TEAM, "C0OTHER")
-    services.settings = services.settings.model_copy(update={
-        "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "SLACK_BOT_TOKEN": None})
+    services.settings = services.settings.model_copy(
+        update={"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "SLACK_BOT_TOKEN": None}
+    )
     services.installation_store = _Installations({OTHER_TEAM: "xoxb-other-team"})
     make_team(session, TEAM)  # not installed with OAuth: no token, nothing sent
     make_team(session, OTHER_TEAM, channel="C0OTHER")
@@ -370,17 +451,22 @@ def test_a_dead_claim_or_a_pending_retry_past_grace_becomes_missed(session) -> N
     dead = delivery.claim(session, TEAM, PERIOD, "channel:C1", now, "killed-worker")
     waiting = delivery.claim(session, TEAM, PERIOD, "user:U1", now, "w")
     delivery.mark_failed(session, waiting, "ratelimited")
-    delivery.mark_sent(session, delivery.claim(session, TEAM, PERIOD, "user:U2", now, "w"),
-                       now, [])
+    delivery.mark_sent(session, delivery.claim(session, TEAM, PERIOD, "user:U2", now, "w"), now, [])
     session.commit()
     later = now + timedelta(hours=7)
-    assert [delivery.record_missed(session, TEAM, PERIOD, r, later)
-            for r in ("channel:C1", "user:U1", "user:U2", "user:U3")] == [True, True, False, True]
+    assert [
+        delivery.record_missed(session, TEAM, PERIOD, r, later)
+        for r in ("channel:C1", "user:U1", "user:U2", "user:U3")
+    ] == [True, True, False, True]
     fresh = delivery.claim(session, TEAM, "2026-03-16", "channel:C1", later, "w")
     assert fresh is not None
     assert delivery.record_missed(session, TEAM, "2026-03-16", "channel:C1", later) is False
     session.commit()
-    assert rows(session) == {(PERIOD, "channel:C1"): "missed", (PERIOD, "user:U1"): "missed",
-                             (PERIOD, "user:U2"): "sent", (PERIOD, "user:U3"): "missed",
-                             ("2026-03-16", "channel:C1"): "claimed"}
+    assert rows(session) == {
+        (PERIOD, "channel:C1"): "missed",
+        (PERIOD, "user:U1"): "missed",
+        (PERIOD, "user:U2"): "sent",
+        (PERIOD, "user:U3"): "missed",
+        ("2026-03-16", "channel:C1"): "claimed",
+    }
     assert dead.worker == "killed-worker"

@@ -65,10 +65,16 @@ MONDAY_9 = Schedule.parse("mon", "09:00")
         (utc(2026, 3, 9, 12, 59), NEW_YORK, Occurrence("2026-03-02", utc(2026, 3, 2, 14, 0))),
         (utc(2026, 3, 9, 13, 0), NEW_YORK, Occurrence("2026-03-09", utc(2026, 3, 9, 13, 0))),
         # Sunday 23:30 UTC is already Monday 08:30 in Tokyo: not yet 09:00 there.
-        (utc(2026, 3, 8, 23, 30), ZoneInfo("Asia/Tokyo"),
-         Occurrence("2026-03-02", utc(2026, 3, 2, 0, 0))),
-        (utc(2026, 3, 9, 0, 0), ZoneInfo("Asia/Tokyo"),
-         Occurrence("2026-03-09", utc(2026, 3, 9, 0, 0))),
+        (
+            utc(2026, 3, 8, 23, 30),
+            ZoneInfo("Asia/Tokyo"),
+            Occurrence("2026-03-02", utc(2026, 3, 2, 0, 0)),
+        ),
+        (
+            utc(2026, 3, 9, 0, 0),
+            ZoneInfo("Asia/Tokyo"),
+            Occurrence("2026-03-09", utc(2026, 3, 9, 0, 0)),
+        ),
     ],
 )
 def test_the_latest_occurrence_is_read_in_the_recipients_zone(now, tz, expected) -> None:
@@ -78,7 +84,8 @@ def test_the_latest_occurrence_is_read_in_the_recipients_zone(now, tz, expected)
 def test_the_next_occurrence_is_strictly_after_now() -> None:
     schedule = Schedule.parse("mon,thu", "09:00")
     assert next_occurrence(schedule, utc(2026, 3, 9, 8, 0), PARIS) == Occurrence(
-        "2026-03-12", utc(2026, 3, 12, 8, 0))
+        "2026-03-12", utc(2026, 3, 12, 8, 0)
+    )
     assert next_occurrence(schedule, utc(2026, 3, 9, 7, 0), PARIS).period == "2026-03-09"
 
 
@@ -105,8 +112,13 @@ def test_the_latest_possible_moment_is_the_westmost_zones() -> None:
     assert latest_occurrence(MONDAY_9, last, ZoneInfo("Etc/GMT+12")).at == last
 
 
-def _deliveries(schedule: Schedule, tz: ZoneInfo, start: datetime, hours: int,
-                step: timedelta = timedelta(minutes=15)) -> list[tuple[str, datetime]]:
+def _deliveries(
+    schedule: Schedule,
+    tz: ZoneInfo,
+    start: datetime,
+    hours: int,
+    step: timedelta = timedelta(minutes=15),
+) -> list[tuple[str, datetime]]:
     """Run the scheduler's decision every ``step``: each period goes out once, when first due."""
     sent: dict[str, datetime] = {}
     now = start
@@ -123,34 +135,60 @@ def _deliveries(schedule: Schedule, tz: ZoneInfo, start: datetime, hours: int,
     [
         # New York springs forward on Sunday 8 March 2026 (02:00 EST -> 03:00 EDT): 02:30 does
         # not exist that night; the digest goes at 03:30 EDT (07:30 UTC), not skipped.
-        (NEW_YORK, utc(2026, 3, 7, 0, 0), [("2026-03-07", utc(2026, 3, 7, 7, 30)),
-                                           ("2026-03-08", utc(2026, 3, 8, 7, 30)),
-                                           ("2026-03-09", utc(2026, 3, 9, 6, 30))]),
+        (
+            NEW_YORK,
+            utc(2026, 3, 7, 0, 0),
+            [
+                ("2026-03-07", utc(2026, 3, 7, 7, 30)),
+                ("2026-03-08", utc(2026, 3, 8, 7, 30)),
+                ("2026-03-09", utc(2026, 3, 9, 6, 30)),
+            ],
+        ),
         # It falls back on Sunday 1 November 2026 (02:00 EDT -> 01:00 EST): 02:30 is EST.
-        (NEW_YORK, utc(2026, 10, 31, 0, 0), [("2026-10-31", utc(2026, 10, 31, 6, 30)),
-                                             ("2026-11-01", utc(2026, 11, 1, 7, 30)),
-                                             ("2026-11-02", utc(2026, 11, 2, 7, 30))]),
+        (
+            NEW_YORK,
+            utc(2026, 10, 31, 0, 0),
+            [
+                ("2026-10-31", utc(2026, 10, 31, 6, 30)),
+                ("2026-11-01", utc(2026, 11, 1, 7, 30)),
+                ("2026-11-02", utc(2026, 11, 2, 7, 30)),
+            ],
+        ),
         # Paris springs forward on Sunday 29 March 2026 (02:00 CET -> 03:00 CEST).
-        (PARIS, utc(2026, 3, 28, 0, 0), [("2026-03-28", utc(2026, 3, 28, 1, 30)),
-                                         ("2026-03-29", utc(2026, 3, 29, 1, 30)),
-                                         ("2026-03-30", utc(2026, 3, 30, 0, 30))]),
+        (
+            PARIS,
+            utc(2026, 3, 28, 0, 0),
+            [
+                ("2026-03-28", utc(2026, 3, 28, 1, 30)),
+                ("2026-03-29", utc(2026, 3, 29, 1, 30)),
+                ("2026-03-30", utc(2026, 3, 30, 0, 30)),
+            ],
+        ),
         # ...and falls back on Sunday 25 October 2026 (03:00 CEST -> 02:00 CET).
-        (PARIS, utc(2026, 10, 24, 0, 0), [("2026-10-24", utc(2026, 10, 24, 0, 30)),
-                                          ("2026-10-25", utc(2026, 10, 25, 0, 30)),
-                                          ("2026-10-26", utc(2026, 10, 26, 1, 30))]),
+        (
+            PARIS,
+            utc(2026, 10, 24, 0, 0),
+            [
+                ("2026-10-24", utc(2026, 10, 24, 0, 30)),
+                ("2026-10-25", utc(2026, 10, 25, 0, 30)),
+                ("2026-10-26", utc(2026, 10, 26, 1, 30)),
+            ],
+        ),
     ],
 )
 def test_a_daily_digest_in_the_dst_night_is_never_skipped_nor_doubled(tz, start, expected):
     assert _deliveries(Schedule.parse("daily", "02:30"), tz, start, hours=72) == expected
 
 
-@pytest.mark.parametrize(("tz", "start"), [(NEW_YORK, utc(2026, 10, 31, 0, 0)),
-                                            (PARIS, utc(2026, 10, 24, 0, 0))])
+@pytest.mark.parametrize(
+    ("tz", "start"), [(NEW_YORK, utc(2026, 10, 31, 0, 0)), (PARIS, utc(2026, 10, 24, 0, 0))]
+)
 def test_a_wall_time_that_happens_twice_is_sent_at_the_first(tz, start) -> None:
     # 01:30 in New York / 02:30 in Paris happen twice on the fall-back night.
     at = "01:30" if tz is NEW_YORK else "02:30"
     [(_, first), (period, sent), (_, third)] = _deliveries(
-        Schedule.parse("daily", at), tz, start, hours=72, step=timedelta(minutes=5))
+        Schedule.parse("daily", at), tz, start, hours=72, step=timedelta(minutes=5)
+    )
     assert sent.astimezone(tz).fold == 0
     assert sent.astimezone(tz).strftime("%H:%M") == at
     assert third - sent == timedelta(hours=25)  # the long day

@@ -24,13 +24,16 @@ from tests.test_digest_support import Clock, Story, make_team, posts, store_news
 @pytest.fixture
 def fetching(services, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch):
     """Services allowed to read the local feed server, built-in feeds pointed at it."""
-    services.settings = services.settings.model_copy(
-        update={"FEEDS_ALLOW_PRIVATE_ADDRESSES": True})
+    services.settings = services.settings.model_copy(update={"FEEDS_ALLOW_PRIVATE_ADDRESSES": True})
     services.clock = Clock(feed_server.now)
-    monkeypatch.setattr(store, "DEFAULT_FEEDS", (
-        FeedSource("Main Wire", feed_server.url("/rss2.xml")),
-        FeedSource("Atom Weekly", feed_server.url("/atom.xml")),
-    ))
+    monkeypatch.setattr(
+        store,
+        "DEFAULT_FEEDS",
+        (
+            FeedSource("Main Wire", feed_server.url("/rss2.xml")),
+            FeedSource("Atom Weekly", feed_server.url("/atom.xml")),
+        ),
+    )
     monkeypatch.setattr(jobs, "FETCH_TIMEOUT", 0.5)
     return services
 
@@ -40,23 +43,35 @@ def _feed(session, url: str) -> Feed:
 
 
 def test_each_distinct_feed_is_fetched_once_however_many_teams_read_it(
-        fetching, feed_server, session):
+    fetching, feed_server, session
+):
     same = [feed_server.url(p) for p in ("/same-a.xml", "/same-b.xml", "/same-c.xml")]
     make_team(session, TEAM, feeds=same)
     make_team(session, OTHER_TEAM, feeds=[*same, feed_server.url("/rdf.xml")])
     report = jobs.fetch_feeds(fetching)
     assert report.fetched == 6 and report.failed == 0
-    assert dict(feed_server.hits) == {"/rss2.xml": 1, "/atom.xml": 1, "/same-a.xml": 1,
-                                      "/same-b.xml": 1, "/same-c.xml": 1, "/rdf.xml": 1}
+    assert dict(feed_server.hits) == {
+        "/rss2.xml": 1,
+        "/atom.xml": 1,
+        "/same-a.xml": 1,
+        "/same-b.xml": 1,
+        "/same-c.xml": 1,
+        "/rdf.xml": 1,
+    }
     # Alpha and Beta link the same article (tracking parameters, case, port, fragment aside):
     # one item with two sources. Gamma's own link is another item, merged at compose time.
-    magistral = session.scalars(select(NewsItem).where(NewsItem.title.like("%Magistral%"))
-                                .order_by(NewsItem.id)).all()
+    magistral = session.scalars(
+        select(NewsItem).where(NewsItem.title.like("%Magistral%")).order_by(NewsItem.id)
+    ).all()
     assert [m.canonical_url for m in magistral] == [
-        "https://mistral.example/news/magistral", "https://gamma.example/2025/mistral-magistral"]
-    sources = session.scalars(select(NewsItemSource.source_name)
-                              .where(NewsItemSource.item_id == magistral[0].id)
-                              .order_by(NewsItemSource.source_name)).all()
+        "https://mistral.example/news/magistral",
+        "https://gamma.example/2025/mistral-magistral",
+    ]
+    sources = session.scalars(
+        select(NewsItemSource.source_name)
+        .where(NewsItemSource.item_id == magistral[0].id)
+        .order_by(NewsItemSource.source_name)
+    ).all()
     assert sources == ["Alpha", "Beta"]
     assert {m.topic for m in magistral} == {"open_weights"}
     main = _feed(session, feed_server.url("/rss2.xml"))
@@ -83,9 +98,14 @@ def test_an_unchanged_feed_costs_one_304(fetching, feed_server, session):
 
 
 def test_a_broken_feed_is_recorded_backed_off_and_never_stops_the_others(
-        fetching, feed_server, session):
-    broken = {"/error500": "http_status", "/page.html": "not_a_feed", "/hang.xml": "timeout",
-              "/not-xml.xml": "parse"}
+    fetching, feed_server, session
+):
+    broken = {
+        "/error500": "http_status",
+        "/page.html": "not_a_feed",
+        "/hang.xml": "timeout",
+        "/not-xml.xml": "parse",
+    }
     make_team(session, TEAM, feeds=[feed_server.url(p) for p in broken])
     clock = fetching.clock
     start = clock.now
@@ -113,14 +133,20 @@ def test_a_broken_feed_is_recorded_backed_off_and_never_stops_the_others(
 
 def test_backoff_doubles_up_to_a_day() -> None:
     assert [backoff(n) for n in (1, 2, 3, 6, 7, 40)] == [
-        timedelta(minutes=30), timedelta(hours=1), timedelta(hours=2), timedelta(hours=16),
-        timedelta(hours=24), timedelta(hours=24)]
+        timedelta(minutes=30),
+        timedelta(hours=1),
+        timedelta(hours=2),
+        timedelta(hours=16),
+        timedelta(hours=24),
+        timedelta(hours=24),
+    ]
 
 
 def test_uninstalled_teams_feeds_are_not_fetched(fetching, feed_server, session):
     make_team(session, TEAM, feeds=[feed_server.url("/rdf.xml")])
-    make_team(session, OTHER_TEAM, feeds=[feed_server.url("/atom.xml"),
-                                          feed_server.url("/latin1.xml")])
+    make_team(
+        session, OTHER_TEAM, feeds=[feed_server.url("/atom.xml"), feed_server.url("/latin1.xml")]
+    )
     session.get(Workspace, OTHER_TEAM).uninstalled_at = fetching.clock.now
     session.commit()
     urls = {f.url for f in feeds_due(session, fetching.clock.now)}
@@ -141,25 +167,38 @@ def test_old_items_are_pruned_with_their_sources(session) -> None:
 def test_an_overlong_link_is_skipped_not_truncated(session) -> None:
     clock = Clock()
     long_url = "https://o.example/" + "a" * 2100
-    assert store_news(session, clock.now, [Story("Too long", long_url),
-                                           Story("Fine", "https://o.example/ok")]) == 1
+    assert (
+        store_news(
+            session, clock.now, [Story("Too long", long_url), Story("Fine", "https://o.example/ok")]
+        )
+        == 1
+    )
 
 
 def test_a_team_that_did_nothing_but_pick_a_channel_gets_a_useful_digest(
-        fetching, feed_server, session, slack_api):
+    fetching, feed_server, session, slack_api
+):
     now = fetching.clock.now
     nine = (now - timedelta(minutes=1)).astimezone(ZoneInfo("Europe/Paris"))
-    make_team(session, days="daily", at=nine.strftime("%H:%M"), managers=[ADMIN],
-              installed_at=now - timedelta(days=1),
-              feeds=[feed_server.url(p) for p in ("/same-a.xml", "/same-b.xml", "/same-c.xml")])
+    make_team(
+        session,
+        days="daily",
+        at=nine.strftime("%H:%M"),
+        managers=[ADMIN],
+        installed_at=now - timedelta(days=1),
+        feeds=[feed_server.url(p) for p in ("/same-a.xml", "/same-b.xml", "/same-c.xml")],
+    )
     wrap = make_decision(session, title="Wrap GPT-4o for support triage", verdict="wrap")
     jobs.fetch_feeds(fetching)
     deliver_digests(fetching)
     deliver_digests(fetching)
     [message] = posts(slack_api, CHANNEL)
     assert posts(slack_api, ADMIN)[0]["blocks"][2:-1] == message["blocks"][2:-1]
-    sections = [b["text"]["text"] for b in message["blocks"]
-                if b.get("block_id", "").startswith("digest.item.")]
+    sections = [
+        b["text"]["text"]
+        for b in message["blocks"]
+        if b.get("block_id", "").startswith("digest.item.")
+    ]
     [magistral] = [s for s in sections if "Magistral" in s]
     assert "Open weights · Alpha, Beta, Gamma · " in magistral
     assert "Fine-tuning an open-weight model just got stronger" in magistral

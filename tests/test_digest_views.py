@@ -15,10 +15,17 @@ DECISIONS = tuple(DecisionRef(str(n), f"Decision {n}", "wrap") for n in range(1,
 
 
 def _item(n: int, **changes: object) -> DigestItem:
-    values: dict = {"title": f"Story {n}", "url": f"https://news.example/{n}",
-                    "sources": ("Wire",), "published": NOW, "topic": "pricing_apis",
-                    "why": "Wrapping just got cheaper.", "decisions": (), "key": f"u:{n}",
-                    "keys": frozenset({f"u:{n}"})}
+    values: dict = {
+        "title": f"Story {n}",
+        "url": f"https://news.example/{n}",
+        "sources": ("Wire",),
+        "published": NOW,
+        "topic": "pricing_apis",
+        "why": "Wrapping just got cheaper.",
+        "decisions": (),
+        "key": f"u:{n}",
+        "keys": frozenset({f"u:{n}"}),
+    }
     values.update(changes)
     return DigestItem(**values)
 
@@ -29,24 +36,30 @@ def _dicts(blocks) -> list[dict]:
 
 def test_twenty_stories_each_bearing_on_three_decisions_fit_in_fifty_valid_blocks() -> None:
     digest = Digest(NOW, "en", tuple(_item(n, decisions=DECISIONS) for n in range(1, 21)))
-    blocks = _dicts(digest_blocks(digest, "en", "2026-03-09", footer="Footer",
-                                  notes=["A note"]))
+    blocks = _dicts(digest_blocks(digest, "en", "2026-03-09", footer="Footer", notes=["A note"]))
     assert validate_blocks(blocks, surface="message") == []
     assert len(blocks) == 1 + 1 + 1 + 20 + 3 + 1  # header, note, intro, stories, 3 lines, footer
     lines = [b for b in blocks if b.get("block_id", "").startswith("digest.decision.")]
     # Each decision once, under the first (best-ranked) story that bears on it, two at most.
-    assert [b["block_id"] for b in lines] == ["digest.decision.1", "digest.decision.2",
-                                             "digest.decision.3"]
+    assert [b["block_id"] for b in lines] == [
+        "digest.decision.1",
+        "digest.decision.2",
+        "digest.decision.3",
+    ]
     assert [blocks.index(b) for b in lines] == [4, 5, 7]
-    assert lines[0]["accessory"] == {"type": "button", "action_id": "decisions.reminder.revisit",
-                                     "value": "1", "text": {"type": "plain_text",
-                                                            "text": "Revisit", "emoji": True}}
+    assert lines[0]["accessory"] == {
+        "type": "button",
+        "action_id": "decisions.reminder.revisit",
+        "value": "1",
+        "text": {"type": "plain_text", "text": "Revisit", "emoji": True},
+    }
 
 
 def test_decision_lines_stop_where_the_block_budget_ends() -> None:
     many = tuple(DecisionRef(str(n), f"D{n}", "wrap") for n in range(100))
-    digest = Digest(NOW, "en", tuple(_item(n, decisions=many[2 * n: 2 * n + 2])
-                                     for n in range(20)))
+    digest = Digest(
+        NOW, "en", tuple(_item(n, decisions=many[2 * n : 2 * n + 2]) for n in range(20))
+    )
     blocks = _dicts(digest_blocks(digest, "en", "2026-03-09", footer="F"))
     assert len(blocks) == 50
     assert blocks[-1]["type"] == "context"  # the footer kept
@@ -54,20 +67,31 @@ def test_decision_lines_stop_where_the_block_budget_ends() -> None:
 
 
 def test_feed_text_cannot_ping_or_forge_a_link() -> None:
-    item = _item(1, title="<!channel> AT&T <https://evil.example|click here>",
-                 url="https://news.example/a|b>c", sources=("<@U123>", "Wire"),
-                 why="Cheaper <!here>.")
+    item = _item(
+        1,
+        title="<!channel> AT&T <https://evil.example|click here>",
+        url="https://news.example/a|b>c",
+        sources=("<@U123>", "Wire"),
+        why="Cheaper <!here>.",
+    )
     text = item_text(item, "en")
-    assert text.startswith("*<https://news.example/a%7Cb&gt;c|&lt;!channel&gt; AT&amp;T "
-                           "&lt;https://evil.example|click here&gt;>*\n")
+    assert text.startswith(
+        "*<https://news.example/a%7Cb&gt;c|&lt;!channel&gt; AT&amp;T "
+        "&lt;https://evil.example|click here&gt;>*\n"
+    )
     assert "Cheaper &lt;!here&gt;." in text
     assert "&lt;@U123&gt;, Wire" in text
     assert "<!" not in text and "<@" not in text
 
 
 def test_long_links_and_titles_stay_within_slack_limits() -> None:
-    item = _item(1, title="T" * 300, url="https://news.example/" + "x" * 1990,
-                 sources=tuple(f"Outlet {n} " + "n" * 190 for n in range(12)), why="W" * 280)
+    item = _item(
+        1,
+        title="T" * 300,
+        url="https://news.example/" + "x" * 1990,
+        sources=tuple(f"Outlet {n} " + "n" * 190 for n in range(12)),
+        why="W" * 280,
+    )
     blocks = _dicts(digest_blocks(Digest(NOW, "en", (item,)), "en", "2026-03-09"))
     assert validate_blocks(blocks, surface="message") == []
     assert len(blocks[2]["text"]["text"]) <= 3000
@@ -89,8 +113,8 @@ def test_an_empty_digest_says_nothing_new_in_both_languages() -> None:
 def test_the_notification_text_names_the_first_story() -> None:
     digest = Digest(NOW, "fr", (_item(1, title="A & B"), _item(2)))
     assert digest_text(digest, "fr", "2026-03-09") == (
-        "Veille IA du 2026-03-09 : 2 nouvelles pour vos décisions construire-ou-acheter. "
-        "A &amp; B")
+        "Veille IA du 2026-03-09 : 2 nouvelles pour vos décisions construire-ou-acheter. A &amp; B"
+    )
 
 
 def test_admins_read_delivery_problems_in_words() -> None:

@@ -92,18 +92,28 @@ def test_two_workers_racing_send_each_digest_once(database_url, slack_settings, 
     assert _by_channel(slack_api) == {CHANNEL: 1, "C0SECOND": 1, USER: 2, ADMIN: 1}
     assert sum(r.total("sent") for r in reports) == 5
     with session_scope(workers[0].sessions) as session:
-        assert set(rows(session, TEAM).values()) == set(rows(session, OTHER_TEAM).values()) == {
-            "sent"}
+        assert (
+            set(rows(session, TEAM).values()) == set(rows(session, OTHER_TEAM).values()) == {"sent"}
+        )
     for worker in workers:
         worker.engine.dispose()
 
 
 def _spawn(url: str, slack_api, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.test_digest_support", url, slack_api.base_url,
-         (MONDAY_9AM_PARIS + timedelta(minutes=1)).isoformat()],
-        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "tests.test_digest_support",
+            url,
+            slack_api.base_url,
+            (MONDAY_9AM_PARIS + timedelta(minutes=1)).isoformat(),
+        ],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _kill_when(process: subprocess.Popen, ready, timeout: float = 30) -> None:
@@ -118,7 +128,8 @@ def _kill_when(process: subprocess.Popen, ready, timeout: float = 30) -> None:
 
 @both_databases
 def test_a_worker_killed_mid_send_is_taken_over_after_the_lease(
-        database_url, slack_settings, slack_api):
+    database_url, slack_settings, slack_api
+):
     survivor = _worker(slack_settings, database_url)
     with session_scope(survivor.sessions) as session:
         make_team(session, managers=[ADMIN, USER])
@@ -128,8 +139,10 @@ def test_a_worker_killed_mid_send_is_taken_over_after_the_lease(
     worker = _spawn(database_url, slack_api)
     _kill_when(worker, lambda: len(slack_api.calls_to("chat.postMessage")) == 2)
     with session_scope(survivor.sessions) as session:
-        assert rows(session) == {("2026-03-09", f"channel:{CHANNEL}"): "sent",
-                                 ("2026-03-09", f"user:{ADMIN}"): "claimed"}
+        assert rows(session) == {
+            ("2026-03-09", f"channel:{CHANNEL}"): "sent",
+            ("2026-03-09", f"user:{ADMIN}"): "claimed",
+        }
 
     survivor.clock.advance(minutes=5)  # within the lease: the claim is left alone
     deliver_digests(survivor)
@@ -147,15 +160,22 @@ def test_a_worker_killed_mid_send_is_taken_over_after_the_lease(
 
 @pytest.mark.parametrize("database_url", [DATABASES[0]], indirect=True)
 def test_a_worker_killed_after_its_claim_and_before_the_send_is_completed_once(
-        database_url, slack_settings, slack_api, openai_server):
+    database_url, slack_settings, slack_api, openai_server
+):
     survivor = _worker(slack_settings, database_url)
     with session_scope(survivor.sessions) as session:
         make_team(session)
         store_news(session, MONDAY_9AM_PARIS, numbered(3))
     openai_server.behave("slow", delay=60)  # the LLM call sits between the claim and the send
-    worker = _spawn(database_url, slack_api, {"OPENAI_API_KEY": openai_server.api_key,
-                                              "OPENAI_BASE_URL": openai_server.base_url,
-                                              "OPENAI_TIMEOUT": "90"})
+    worker = _spawn(
+        database_url,
+        slack_api,
+        {
+            "OPENAI_API_KEY": openai_server.api_key,
+            "OPENAI_BASE_URL": openai_server.base_url,
+            "OPENAI_TIMEOUT": "90",
+        },
+    )
     _kill_when(worker, lambda: len(openai_server.requests) == 1)
     assert slack_api.calls_to("chat.postMessage") == []
     survivor.clock.advance(minutes=11)
@@ -167,7 +187,8 @@ def test_a_worker_killed_after_its_claim_and_before_the_send_is_completed_once(
 
 @pytest.mark.parametrize("database_url", [DATABASES[0]], indirect=True)
 def test_teams_go_in_parallel_so_a_run_lasts_about_its_slowest_team(
-        database_url, slack_settings, slack_api):
+    database_url, slack_settings, slack_api
+):
     teams = [f"T0PARALL{n}" for n in range(4)]
     services = _worker(slack_settings, database_url)
     with session_scope(services.sessions) as session:
@@ -191,8 +212,7 @@ def test_teams_go_in_parallel_so_a_run_lasts_about_its_slowest_team(
 
 
 @pytest.mark.parametrize("database_url", [DATABASES[0]], indirect=True)
-def test_the_concurrency_setting_caps_the_teams_in_flight(database_url, slack_settings,
-                                                           slack_api):
+def test_the_concurrency_setting_caps_the_teams_in_flight(database_url, slack_settings, slack_api):
     settings = slack_settings.model_copy(update={"DIGEST_DELIVERY_CONCURRENCY": 2})
     services = _worker(settings, database_url)
     with session_scope(services.sessions) as session:
@@ -222,8 +242,9 @@ def test_the_concurrency_setting_is_checked(value: str) -> None:
 def test_many_threads_of_two_workers_claim_each_delivery_once(database_url, slack_settings):
     """Claims go to the database in batches, in key order: two workers racing from many
     threads over the same deliveries, in opposite orders, still win each exactly once."""
-    workers = [DeliveryRun(_worker(slack_settings, database_url), MONDAY_9AM_PARIS)
-               for _ in range(2)]
+    workers = [
+        DeliveryRun(_worker(slack_settings, database_url), MONDAY_9AM_PARIS) for _ in range(2)
+    ]
     wanted = [Wanted(f"T0RACE{n % 5}", "2026-03-09", f"user:U{n:03d}") for n in range(60)]
     won: list[tuple[str, int]] = []
     start = threading.Barrier(32)
@@ -234,9 +255,13 @@ def test_many_threads_of_two_workers_claim_each_delivery_once(database_url, slac
             if (claim := run.claims(key)) is not None:
                 won.append((run.worker, claim.id))
 
-    threads = [threading.Thread(target=claim_all, args=(
-        workers[n % 2], wanted[n // 2::16] if n % 2 else wanted[::-1][n // 2::16]))
-        for n in range(32)]
+    threads = [
+        threading.Thread(
+            target=claim_all,
+            args=(workers[n % 2], wanted[n // 2 :: 16] if n % 2 else wanted[::-1][n // 2 :: 16]),
+        )
+        for n in range(32)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -215,8 +215,11 @@ def test_a_gated_verdict_never_outscores_the_verdict_at_the_extremes() -> None:
     assert result.scores == {"buy": 0.0, "wrap": 0.0, "fine_tune": 0.0, "build": 0.0}
     # The closing of buy is an explained contribution: 0.25 prior + 1.45 of rules - 1.00 air
     # gap = 0.70, cut by the gate back to 0.
-    gate = [c for c in result.contributions if c.verdict == "buy" and c.points < 0
-            and c.rule == "air_gapped_no_external_api"]
+    gate = [
+        c
+        for c in result.contributions
+        if c.verdict == "buy" and c.points < 0 and c.rule == "air_gapped_no_external_api"
+    ]
     assert [round(c.points, 2) for c in gate] == [-1.0, -0.7]
 
     # A lab that clears every bar but conviction: build's points are high, but it is shown at 0.

@@ -33,27 +33,33 @@ def _posted_text(slack_api) -> str:
     ("error", "expected"),
     [
         (NotFound(), "That item doesn't exist, or it belongs to another workspace."),
-        (SlackApiError("x", {"ok": False, "error": "not_in_channel"}),
-         "I'm not in that channel yet."),
+        (
+            SlackApiError("x", {"ok": False, "error": "not_in_channel"}),
+            "I'm not in that channel yet.",
+        ),
     ],
 )
 def test_known_errors_become_a_sentence(app, services, send, slack_api, error, expected) -> None:
     services.subcommands.add("boom", _fail_with(error), "help.help")
     url = slack_api.response_url(TEAM, CHANNEL)
-    response = send(slash_command("boom", team_id=TEAM, user_id=USER, channel_id=CHANNEL,
-                                  response_url=url))
+    response = send(
+        slash_command("boom", team_id=TEAM, user_id=USER, channel_id=CHANNEL, response_url=url)
+    )
     assert response.status == 200
     assert _posted_text(slack_api).startswith(expected)
 
 
-def test_unknown_errors_give_an_id_that_the_log_also_has(app, services, send, slack_api,
-                                                         caplog) -> None:
-    services.subcommands.add("boom", _fail_with(RuntimeError("db exploded: secret detail")),
-                             "help.help")
+def test_unknown_errors_give_an_id_that_the_log_also_has(
+    app, services, send, slack_api, caplog
+) -> None:
+    services.subcommands.add(
+        "boom", _fail_with(RuntimeError("db exploded: secret detail")), "help.help"
+    )
     url = slack_api.response_url(TEAM, CHANNEL)
     with caplog.at_level(logging.ERROR):
-        send(slash_command("boom", team_id=TEAM, user_id=USER, channel_id=CHANNEL,
-                           response_url=url))
+        send(
+            slash_command("boom", team_id=TEAM, user_id=USER, channel_id=CHANNEL, response_url=url)
+        )
     text = _posted_text(slack_api)
     error_id = re.search(r"error id ([0-9a-f]{8})", text).group(1)
     assert "secret detail" not in text and "Traceback" not in text

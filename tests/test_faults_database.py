@@ -31,8 +31,9 @@ def real_app(request: pytest.FixtureRequest, slack_settings, tmp_path):  # noqa:
     from bot.app import create_app
 
     engine = make_engine(url)
-    services = Services(settings=slack_settings, engine=engine,
-                        sessions=make_session_factory(engine))
+    services = Services(
+        settings=slack_settings, engine=engine, sessions=make_session_factory(engine)
+    )
     yield create_app(slack_settings, services, process_before_response=True), services
     engine.dispose()
 
@@ -58,9 +59,11 @@ def failing_once_a_decision_is_committed(services: Services) -> Iterator[list[st
             failed.append(statement)
             raise OperationalError(statement, {}, ConnectionError("server closed the connection"))
 
-    hooks = [(services.sessions, "before_flush", before_flush),
-             (services.sessions, "after_commit", after_commit),
-             (services.engine, "before_cursor_execute", before)]
+    hooks = [
+        (services.sessions, "before_flush", before_flush),
+        (services.sessions, "after_commit", after_commit),
+        (services.engine, "before_cursor_execute", before),
+    ]
     for target, name, fn in hooks:
         event.listen(target, name, fn)
     try:
@@ -71,16 +74,20 @@ def failing_once_a_decision_is_committed(services: Services) -> Iterator[list[st
 
 
 def test_a_saved_decision_is_confirmed_even_if_the_database_fails_just_after(
-        real_app, slack_api) -> None:
+    real_app, slack_api
+) -> None:
     app, services = real_app
 
     def send(body: str):  # noqa: ANN202
         return dispatch(app, body, secret=SIGNING_SECRET)
 
     assert send(slash_command("help", team_id=TEAM, user_id=USER, channel_id=CHANNEL)).status == 200
-    body = view_submission("decisions.save", decide_state(title="Wrap a hosted model",
-                                                         owner=USER, review="2099-01-01"),
-                           team_id=TEAM, user_id=USER)
+    body = view_submission(
+        "decisions.save",
+        decide_state(title="Wrap a hosted model", owner=USER, review="2099-01-01"),
+        team_id=TEAM,
+        user_id=USER,
+    )
     with failing_once_a_decision_is_committed(services) as failed:
         response = send(body)
     assert response.status == 200

@@ -38,8 +38,9 @@ FAULTS = [
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeSlackAPI,
-                                                                     FakeOpenAI]]:
+def served(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, FakeSlackAPI, FakeOpenAI]]:
     workdir = tmp_path_factory.mktemp("faults-llm")
     llm = FakeOpenAI().start()
     try:
@@ -48,9 +49,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Fake
             fake.add_channel(TEAM, CHANNEL)
             for user in USERS:
                 fake.add_user(TEAM, user)
-            with running_web(fake, f"sqlite:///{Path(workdir) / 'web.db'}", workdir,
-                             OPENAI_API_KEY=llm.api_key, OPENAI_BASE_URL=llm.base_url,
-                             OPENAI_TIMEOUT="1") as (base, _log):
+            with running_web(
+                fake,
+                f"sqlite:///{Path(workdir) / 'web.db'}",
+                workdir,
+                OPENAI_API_KEY=llm.api_key,
+                OPENAI_BASE_URL=llm.base_url,
+                OPENAI_TIMEOUT="1",
+            ) as (base, _log):
                 yield base, fake, llm
     finally:
         llm.stop()
@@ -62,8 +68,9 @@ def _answers(fake: FakeSlackAPI, marker: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("mode", "options"), FAULTS, ids=[mode for mode, _ in FAULTS])
-def test_every_asker_gets_offline_advice_when_the_llm_fails(served, mode: str,
-                                                            options: dict) -> None:
+def test_every_asker_gets_offline_advice_when_the_llm_fails(
+    served, mode: str, options: dict
+) -> None:
     base, fake, llm = served
     llm.behave(mode, **options)
     asked_before = len(llm.requests)
@@ -71,9 +78,13 @@ def test_every_asker_gets_offline_advice_when_the_llm_fails(served, mode: str,
 
     def ask(user: str) -> None:
         marker = f"case-{mode}-{user}"
-        body = slash_command(f"ask should we fine-tune a model for {marker}?", team_id=TEAM,
-                             user_id=user, channel_id=CHANNEL,
-                             response_url=fake.response_url(TEAM, CHANNEL))
+        body = slash_command(
+            f"ask should we fine-tune a model for {marker}?",
+            team_id=TEAM,
+            user_id=user,
+            channel_id=CHANNEL,
+            response_url=fake.response_url(TEAM, CHANNEL),
+        )
         started = time.monotonic()
         status, _, text = post_signed(f"{base}/slack/events", body, secret=SIGNING_SECRET)
         acks[marker] = (status, time.monotonic() - started, text)
@@ -88,7 +99,8 @@ def test_every_asker_gets_offline_advice_when_the_llm_fails(served, mode: str,
         assert seconds < 3.0, (marker, seconds)  # acked before the LLM was even asked
         assert_clean(text)
     assert wait_until(lambda: all(_answers(fake, m) for m in acks), seconds=20), {
-        m: _answers(fake, m) for m in acks}
+        m: _answers(fake, m) for m in acks
+    }
     assert len(llm.requests) - asked_before == len(USERS)  # the LLM was tried for each
     for marker in acks:
         [answer] = _answers(fake, marker)
@@ -102,9 +114,13 @@ def test_a_working_llm_still_answers_after_the_faults(served) -> None:
     """The app recovers by itself: the faults above left nothing behind."""
     base, fake, llm = served
     llm.behave("normal", content="Plug into the grid, then ship.")
-    body = slash_command("ask do we need our own model? case-recovered", team_id=TEAM,
-                         user_id=USERS[0], channel_id=CHANNEL,
-                         response_url=fake.response_url(TEAM, CHANNEL))
+    body = slash_command(
+        "ask do we need our own model? case-recovered",
+        team_id=TEAM,
+        user_id=USERS[0],
+        channel_id=CHANNEL,
+        response_url=fake.response_url(TEAM, CHANNEL),
+    )
     status, _, _ = post_signed(f"{base}/slack/events", body, secret=SIGNING_SECRET)
     assert status == 200
     assert wait_until(lambda: _answers(fake, "case-recovered"), seconds=10)

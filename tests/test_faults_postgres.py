@@ -31,8 +31,10 @@ from tests.slack_requests import dispatch, post_signed, view_submission
 from tests.test_abuse_support import running_web, wait_until
 from tests.test_decisions_support import decide_state
 
-pytestmark = [pytest.mark.postgres,
-              pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set (PostgreSQL)")]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set (PostgreSQL)"),
+]
 
 REVIEW = "2099-01-01"
 
@@ -53,26 +55,34 @@ class Database:
         with self.admin.connect() as conn:
             # The targets are chosen first (MATERIALIZED), so that nothing but the app's own
             # backends can ever be signalled, whatever order the planner picks.
-            pids = list(conn.execute(text(
-                "WITH targets AS MATERIALIZED (SELECT pid FROM pg_stat_activity "
-                "WHERE application_name = :name AND pid <> pg_backend_pid()) "
-                "SELECT pid FROM targets WHERE pg_terminate_backend(pid)"),
-                {"name": self.application_name}).scalars())
+            pids = list(
+                conn.execute(
+                    text(
+                        "WITH targets AS MATERIALIZED (SELECT pid FROM pg_stat_activity "
+                        "WHERE application_name = :name AND pid <> pg_backend_pid()) "
+                        "SELECT pid FROM targets WHERE pg_terminate_backend(pid)"
+                    ),
+                    {"name": self.application_name},
+                ).scalars()
+            )
         if until_gone and pids:
             assert wait_until(lambda: not self._alive(pids), seconds=10, every=0.005)
         return len(pids)
 
     def _alive(self, pids: list[int]) -> list[int]:
         with self.admin.connect() as conn:
-            return list(conn.execute(text(
-                "SELECT pid FROM pg_stat_activity WHERE pid = ANY(:pids)"), {"pids": pids})
-                .scalars())
+            return list(
+                conn.execute(
+                    text("SELECT pid FROM pg_stat_activity WHERE pid = ANY(:pids)"), {"pids": pids}
+                ).scalars()
+            )
 
     def app_connections(self) -> int:
         with self.admin.connect() as conn:
-            return conn.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"),
-                {"name": self.application_name}).scalar_one()
+            return conn.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"),
+                {"name": self.application_name},
+            ).scalar_one()
 
     def titles(self) -> set[str]:
         with Session(self.admin) as session:
@@ -82,8 +92,14 @@ class Database:
     def created_events(self) -> int:
         with Session(self.admin) as session:
             session.execute(text(f'SET search_path TO "{self.schema}"'))
-            return session.scalar(select(func.count()).select_from(DecisionEvent)
-                                  .where(DecisionEvent.action == "created")) or 0
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(DecisionEvent)
+                    .where(DecisionEvent.action == "created")
+                )
+                or 0
+            )
 
 
 @pytest.fixture
@@ -108,14 +124,21 @@ def _users(fake: FakeSlackAPI, count: int) -> list[str]:
 
 
 def _save_body(user: str, title: str) -> str:
-    return view_submission("decisions.save", decide_state(title=title, owner=user, review=REVIEW),
-                           team_id=TEAM, user_id=user)
+    return view_submission(
+        "decisions.save",
+        decide_state(title=title, owner=user, review=REVIEW),
+        team_id=TEAM,
+        user_id=user,
+    )
 
 
 def _messages_to(fake: FakeSlackAPI, user: str) -> list[str]:
     dm = fake.dm_channel(TEAM, user)
-    return [str(call.params.get("text", "")) for call in fake.calls_to("chat.postMessage")
-            if call.params.get("channel") in (user, dm)]
+    return [
+        str(call.params.get("text", ""))
+        for call in fake.calls_to("chat.postMessage")
+        if call.params.get("channel") in (user, dm)
+    ]
 
 
 def _outcomes(fake: FakeSlackAPI, saved: set[str], wanted: dict[str, str]) -> dict[str, str]:
@@ -140,14 +163,14 @@ def pg_app(database: Database, slack_settings, slack_api):
     from bot.app import create_app
 
     engine = make_engine(database.url)
-    services = Services(settings=slack_settings, engine=engine,
-                        sessions=make_session_factory(engine))
+    services = Services(
+        settings=slack_settings, engine=engine, sessions=make_session_factory(engine)
+    )
     yield create_app(slack_settings, services, process_before_response=True), services
     engine.dispose()
 
 
-def test_every_write_after_a_drop_succeeds_without_a_restart(database, pg_app,
-                                                             slack_api) -> None:
+def test_every_write_after_a_drop_succeeds_without_a_restart(database, pg_app, slack_api) -> None:
     app, services = pg_app
     [user] = _users(slack_api, 1)
     dropped = 0
@@ -160,8 +183,9 @@ def test_every_write_after_a_drop_succeeds_without_a_restart(database, pg_app,
         assert database_answers(services.engine)  # the health check reconnects at once
     assert dropped >= 8
     assert database.titles() == {f"Cycle {n}: buy the transcription API" for n in range(8)}
-    assert all(title in " ".join(_messages_to(slack_api, user))
-               for title in database.titles())  # each one confirmed, no error in between
+    assert all(
+        title in " ".join(_messages_to(slack_api, user)) for title in database.titles()
+    )  # each one confirmed, no error in between
     assert len(_messages_to(slack_api, user)) == 8
 
 
@@ -172,8 +196,9 @@ class Storm:
     outcomes: dict[str, str]
 
 
-def storm(app, database: Database, slack_api: FakeSlackAPI, users: list[str],
-          every: int | None) -> Storm:
+def storm(
+    app, database: Database, slack_api: FakeSlackAPI, users: list[str], every: int | None
+) -> Storm:
     """Four writers save one decision per user while the app's connections are cut.
 
     ``every``: cut once each time that many more saves have finished (each cut lands while
@@ -188,8 +213,9 @@ def storm(app, database: Database, slack_api: FakeSlackAPI, users: list[str],
     def writer(items: list[tuple[str, str]]) -> None:
         for title, user in items:
             try:
-                statuses.append(dispatch(app, _save_body(user, title),
-                                         secret=SIGNING_SECRET).status)
+                statuses.append(
+                    dispatch(app, _save_body(user, title), secret=SIGNING_SECRET).status
+                )
             except Exception:  # noqa: BLE001 - what escapes Bolt is a 5xx; keep writing
                 statuses.append(599)
 
@@ -241,7 +267,8 @@ def _finished(fake: FakeSlackAPI, user: str, title: str) -> bool:
 
 
 def test_the_web_process_recovers_by_itself_when_its_connections_drop(
-        database, tmp_path: Path) -> None:
+    database, tmp_path: Path
+) -> None:
     """A third of the saves come just after all the app's connections were cut (and the
     backends are gone, as after a restart): each one is saved and confirmed, nothing else."""
     with running_fake_slack_api() as fake:
@@ -256,8 +283,9 @@ def test_the_web_process_recovers_by_itself_when_its_connections_drop(
                 wanted[title] = user
                 if n % 3 == 1:
                     dropped += database.drop_app_connections(until_gone=True)
-                status, _, _ = post_signed(f"{base}/slack/events", _save_body(user, title),
-                                           secret=SIGNING_SECRET)
+                status, _, _ = post_signed(
+                    f"{base}/slack/events", _save_body(user, title), secret=SIGNING_SECRET
+                )
                 assert status == 200
                 # Production acks first and confirms after: the drop waits for that to end.
                 assert wait_until(lambda u=user, t=title: _finished(fake, u, t), seconds=10)

@@ -43,19 +43,29 @@ def wait_for_health(url: str, process: subprocess.Popen, seconds: float = 30) ->
 
 
 @contextlib.contextmanager
-def running_web(tmp_path_factory: pytest.TempPathFactory, fake: FakeSlackAPI,
-                **extra_env: str) -> Iterator[tuple[str, list[str]]]:
+def running_web(
+    tmp_path_factory: pytest.TempPathFactory, fake: FakeSlackAPI, **extra_env: str
+) -> Iterator[tuple[str, list[str]]]:
     """``python -m bot web`` against the fakes; yields its base URL and, after exit, stderr."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_"))}
     env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_BASE_URL=fake.base_url, PORT=str(port), PYTHONPATH=str(ROOT),
-        DATABASE_URL=f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}", **extra_env,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_BASE_URL=fake.base_url,
+        PORT=str(port),
+        PYTHONPATH=str(ROOT),
+        DATABASE_URL=f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}",
+        **extra_env,
     )
-    process = subprocess.Popen([sys.executable, "-m", "bot", "web"], env=env,
-                               cwd=tmp_path_factory.mktemp("cwd"), text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "web"],
+        env=env,
+        cwd=tmp_path_factory.mktemp("cwd"),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     stderr: list[str] = []
     try:
         base = f"http://127.0.0.1:{port}"
@@ -98,8 +108,9 @@ def test_bad_signatures_get_401(web, case: str) -> None:
     if case == "forged":
         status, _, text = post_signed(f"{base}/slack/events", body, secret="wrong")
     elif case == "stale":
-        status, _, text = post_signed(f"{base}/slack/events", body, secret=SIGNING_SECRET,
-                                      timestamp=int(time.time()) - 301)
+        status, _, text = post_signed(
+            f"{base}/slack/events", body, secret=SIGNING_SECRET, timestamp=int(time.time()) - 301
+        )
     else:
         request = urllib.request.Request(f"{base}/slack/events", body.encode(), method="POST")
         try:
@@ -124,8 +135,9 @@ def test_bad_signatures_get_401(web, case: str) -> None:
 )
 def test_malformed_signed_bodies_get_400(web, body: str, content_type: str) -> None:
     base, _ = web
-    status, _, text = post_signed(f"{base}/slack/events", body, secret=SIGNING_SECRET,
-                                  content_type=content_type)
+    status, _, text = post_signed(
+        f"{base}/slack/events", body, secret=SIGNING_SECRET, content_type=content_type
+    )
     assert status == 400
     assert "Traceback" not in text
 
@@ -142,8 +154,9 @@ def test_health_and_unknown_paths(web) -> None:
 def test_url_verification_challenge_is_answered(web) -> None:
     base, _ = web
     body = json.dumps({"token": "x", "challenge": "abc123", "type": "url_verification"})
-    status, _, text = post_signed(f"{base}/slack/events", body, secret=SIGNING_SECRET,
-                                  content_type="application/json")
+    status, _, text = post_signed(
+        f"{base}/slack/events", body, secret=SIGNING_SECRET, content_type="application/json"
+    )
     assert status == 200
     assert "abc123" in text
 
@@ -152,8 +165,9 @@ def test_oversized_body_is_refused(web) -> None:
     base, _ = web
     body = "command=/buildvsbuy&text=" + "a" * 1_100_000
     headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body, SIGNING_SECRET)}
-    request = urllib.request.Request(f"{base}/slack/events", body.encode(), headers=headers,
-                                     method="POST")
+    request = urllib.request.Request(
+        f"{base}/slack/events", body.encode(), headers=headers, method="POST"
+    )
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=10)
     assert caught.value.code == 413

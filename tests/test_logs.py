@@ -11,8 +11,13 @@ from bot.logs import RedactingFormatter, redact
 
 @pytest.mark.parametrize(
     "secret",
-    ["xoxb-1234-5678-abcdefABCDEF", "xoxp-1-2-3-abc", "xapp-1-A111-222-abcdef",
-     "sk-proj-abcdefgh12345678", "Bearer xoxb-9-9-zz"],
+    [
+        "xoxb-1234-5678-abcdefABCDEF",
+        "xoxp-1-2-3-abc",
+        "xapp-1-A111-222-abcdef",
+        "sk-proj-abcdefgh12345678",
+        "Bearer xoxb-9-9-zz",
+    ],
 )
 def test_tokens_are_masked(secret: str) -> None:
     masked = redact(f"calling with {secret} now")
@@ -22,8 +27,9 @@ def test_tokens_are_masked(secret: str) -> None:
 
 
 def test_formatter_masks_arguments_and_exceptions() -> None:
-    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "token=%s", ("xoxb-1-2-secret",),
-                               None)
+    record = logging.LogRecord(
+        "x", logging.ERROR, __file__, 1, "token=%s", ("xoxb-1-2-secret",), None
+    )
     try:
         raise RuntimeError("boom with xapp-1-secret-value")
     except RuntimeError:

@@ -35,7 +35,10 @@ from bot.news.canonical import canonical_url, is_tracking_param, web_url
         ("https://example.com/a?igshid=abc&msclkid=d", "https://example.com/a"),
         ("https://example.com/a?UTM_Source=X&keep=1", "https://example.com/a?keep=1"),
         # parameters that merely look similar are kept
-        ("https://example.com/a?reference=1&utmost=2", "https://example.com/a?reference=1&utmost=2"),
+        (
+            "https://example.com/a?reference=1&utmost=2",
+            "https://example.com/a?reference=1&utmost=2",
+        ),
         # values are kept byte for byte (no re-encoding)
         ("https://example.com/s?q=a%20b+c&utm_source=x", "https://example.com/s?q=a%20b+c"),
         # blank pieces vanish; a key without a value stays
@@ -84,8 +87,15 @@ def test_web_url_keeps_only_http_links(raw: str | None, expected: str | None) ->
 
 @pytest.mark.parametrize(
     ("name", "tracking"),
-    [("utm_source", True), ("utm_whatever", True), ("fbclid", True), ("ref", True),
-     ("id", False), ("page", False), ("referrer", False)],
+    [
+        ("utm_source", True),
+        ("utm_whatever", True),
+        ("fbclid", True),
+        ("ref", True),
+        ("id", False),
+        ("page", False),
+        ("referrer", False),
+    ],
 )
 def test_is_tracking_param(name: str, tracking: bool) -> None:
     assert is_tracking_param(name) is tracking

@@ -21,9 +21,15 @@ NOW = datetime(2025, 6, 12, 12, 0, tzinfo=UTC)
 
 
 def story(key: str, title: str, hours_ago: float = 1, sources: int = 1) -> Story:
-    return Story(key, frozenset({key, f"alias-{key}"}), title, f"https://x.example/{key}",
-                 f"Summary of {key}.", NOW - timedelta(hours=hours_ago),
-                 tuple(f"Outlet {i}" for i in range(sources)))
+    return Story(
+        key,
+        frozenset({key, f"alias-{key}"}),
+        title,
+        f"https://x.example/{key}",
+        f"Summary of {key}.",
+        NOW - timedelta(hours=hours_ago),
+        tuple(f"Outlet {i}" for i in range(sources)),
+    )
 
 
 STORIES = [
@@ -74,8 +80,7 @@ def test_the_language_changes_the_sentences_not_the_choice() -> None:
 def test_rank_once_then_per_team_matches_compose_digest() -> None:
     ranked = rank_once(STORIES, NOW)
     for sent in (set(), {"price"}, {"alias-llama", "act"}):
-        one_shot = compose_digest(STORIES, now=NOW, limit=2, already_sent=sent,
-                                  decisions=DECISIONS)
+        one_shot = compose_digest(STORIES, now=NOW, limit=2, already_sent=sent, decisions=DECISIONS)
         shared = compose_for_team(ranked, limit=2, already_sent=sent, decisions=DECISIONS)
         assert one_shot == shared
 
@@ -115,9 +120,17 @@ def _feeds(rng: random.Random, feeds: int = 20, per_feed: int = 50) -> list[Entr
             title = rng.choice(_TEMPLATES).format(
                 co=rng.choice(_COMPANIES), model=rng.choice(_MODELS), n=n
             )
-            entries.append(Entry(title, f"https://feed{f}.example/{i}", f"g{i}", "",
-                                 NOW - timedelta(hours=rng.uniform(0, 24 * 10)), f"Feed {f}",
-                                 f"https://feed{f}.example/rss"))
+            entries.append(
+                Entry(
+                    title,
+                    f"https://feed{f}.example/{i}",
+                    f"g{i}",
+                    "",
+                    NOW - timedelta(hours=rng.uniform(0, 24 * 10)),
+                    f"Feed {f}",
+                    f"https://feed{f}.example/rss",
+                )
+            )
     return entries
 
 
@@ -132,11 +145,21 @@ def test_a_thousand_teams_from_twenty_feeds_of_fifty_items_in_under_five_seconds
     sent_before = []
     for team in range(1000):
         sent = set(rng.sample(all_keys, rng.randint(0, 60)))
-        decisions = [DecisionRef(f"{team}-{d}", f"Decision {d}",
-                                 rng.choice(["buy", "wrap", "fine_tune", "build"]))
-                     for d in range(rng.randint(0, 5))]
-        digests.append(compose_for_team(ranked, limit=8, already_sent=sent, decisions=decisions,
-                                        lang=rng.choice(["en", "fr"])))
+        decisions = [
+            DecisionRef(
+                f"{team}-{d}", f"Decision {d}", rng.choice(["buy", "wrap", "fine_tune", "build"])
+            )
+            for d in range(rng.randint(0, 5))
+        ]
+        digests.append(
+            compose_for_team(
+                ranked,
+                limit=8,
+                already_sent=sent,
+                decisions=decisions,
+                lang=rng.choice(["en", "fr"]),
+            )
+        )
         sent_before.append(sent)
     elapsed = time.perf_counter() - started
     assert len(entries) == 1000 and len(digests) == 1000

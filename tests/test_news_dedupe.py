@@ -54,35 +54,43 @@ def test_the_same_story_in_three_served_feeds_is_one_story_with_three_sources(
 
 
 def test_same_canonical_url_joins_whatever_the_titles() -> None:
-    stories = cluster_stories([
-        entry("OpenAI ships a thing", "https://a.example/x", source="A"),
-        entry("Completely different words", "https://a.example/x", source="B"),
-    ])
+    stories = cluster_stories(
+        [
+            entry("OpenAI ships a thing", "https://a.example/x", source="A"),
+            entry("Completely different words", "https://a.example/x", source="B"),
+        ]
+    )
     assert len(stories) == 1
     assert stories[0].sources == ("A", "B")
 
 
 def test_same_uri_guid_joins_across_feeds() -> None:
-    stories = cluster_stories([
-        entry("Alpha title here", "https://a.example/1", guid="urn:uuid:42", source="A"),
-        entry("Beta words there", "https://b.example/2", guid="urn:uuid:42", source="B"),
-    ])
+    stories = cluster_stories(
+        [
+            entry("Alpha title here", "https://a.example/1", guid="urn:uuid:42", source="A"),
+            entry("Beta words there", "https://b.example/2", guid="urn:uuid:42", source="B"),
+        ]
+    )
     assert len(stories) == 1
 
 
 def test_a_short_guid_is_only_unique_within_its_feed() -> None:
-    stories = cluster_stories([
-        entry("Alpha title here", "https://a.example/1", guid="1", source="A"),
-        entry("Beta words there", "https://b.example/2", guid="1", source="B"),
-    ])
+    stories = cluster_stories(
+        [
+            entry("Alpha title here", "https://a.example/1", guid="1", source="A"),
+            entry("Beta words there", "https://b.example/2", guid="1", source="B"),
+        ]
+    )
     assert len(stories) == 2
 
 
 def test_the_same_guid_twice_in_one_feed_is_one_story() -> None:
-    stories = cluster_stories([
-        entry("First spelling", None, guid="7", source="A"),
-        entry("Second spelling", None, guid="7", source="A"),
-    ])
+    stories = cluster_stories(
+        [
+            entry("First spelling", None, guid="7", source="A"),
+            entry("Second spelling", None, guid="7", source="A"),
+        ]
+    )
     assert len(stories) == 1
 
 
@@ -95,18 +103,23 @@ def test_the_same_guid_twice_in_one_feed_is_one_story() -> None:
         # {openai releases gpt 5 today} vs {openai releases gpt 4 today}: 4/6
         ("OpenAI releases GPT-5 today", "OpenAI releases GPT-4 today", False),
         # {google launches gemini 2 5 pro everyone} vs + {developers}: 7/8 = 0.875
-        ("Google launches Gemini 2.5 Pro to everyone",
-         "Google launches Gemini 2.5 Pro to everyone and developers", True),
+        (
+            "Google launches Gemini 2.5 Pro to everyone",
+            "Google launches Gemini 2.5 Pro to everyone and developers",
+            True,
+        ),
         # {meta releases llama 4 scout maverick} vs {meta releases llama 4}: 4/6
         ("Meta releases Llama 4 Scout and Maverick", "Meta releases Llama 4", False),
         ("Import AI 401", "Import AI 402", False),
     ],
 )
 def test_near_identical_titles(a: str, b: str, same: bool) -> None:
-    stories = cluster_stories([
-        entry(a, "https://a.example/1", source="A"),
-        entry(b, "https://b.example/2", source="B"),
-    ])
+    stories = cluster_stories(
+        [
+            entry(a, "https://a.example/1", source="A"),
+            entry(b, "https://b.example/2", source="B"),
+        ]
+    )
     assert (len(stories) == 1) is same
 
 
@@ -117,36 +130,51 @@ def test_title_words_and_jaccard_by_hand() -> None:
 
 
 def test_a_recurring_title_a_week_apart_is_two_stories() -> None:
-    stories = cluster_stories([
-        entry("This week in AI: agents everywhere", "https://a.example/w1", hours_ago=1),
-        entry("This week in AI: agents everywhere", "https://a.example/w2", hours_ago=24 * 7),
-    ])
+    stories = cluster_stories(
+        [
+            entry("This week in AI: agents everywhere", "https://a.example/w1", hours_ago=1),
+            entry("This week in AI: agents everywhere", "https://a.example/w2", hours_ago=24 * 7),
+        ]
+    )
     assert len(stories) == 2
 
 
 def test_undated_entries_can_join_by_title() -> None:
-    stories = cluster_stories([
-        entry("Nvidia unveils Blackwell Ultra GPUs", "https://a.example/1", hours_ago=None),
-        entry("Nvidia unveils Blackwell Ultra GPUs", "https://b.example/2", source="B"),
-    ])
+    stories = cluster_stories(
+        [
+            entry("Nvidia unveils Blackwell Ultra GPUs", "https://a.example/1", hours_ago=None),
+            entry("Nvidia unveils Blackwell Ultra GPUs", "https://b.example/2", source="B"),
+        ]
+    )
     assert len(stories) == 1
     assert stories[0].published == NOW - timedelta(hours=1)
 
 
 def test_best_title_prefers_a_complete_one_then_the_majority() -> None:
-    stories = cluster_stories([
-        entry("Anthropic raises $13 billion at a $183 billion…", "https://x.example/a", source="A",
-              hours_ago=5),
-        entry("Anthropic raises $13 billion at a $183 billion valuation", "https://x.example/a",
-              source="B", hours_ago=4),
-    ])
+    stories = cluster_stories(
+        [
+            entry(
+                "Anthropic raises $13 billion at a $183 billion…",
+                "https://x.example/a",
+                source="A",
+                hours_ago=5,
+            ),
+            entry(
+                "Anthropic raises $13 billion at a $183 billion valuation",
+                "https://x.example/a",
+                source="B",
+                hours_ago=4,
+            ),
+        ]
+    )
     assert stories[0].title == "Anthropic raises $13 billion at a $183 billion valuation"
 
 
 def test_story_keys_cover_every_member_and_the_key_is_the_leads_url() -> None:
     a = entry("Same story told once", "https://a.example/1", source="A", hours_ago=3)
-    b = entry("Same story told once", "https://b.example/2", source="B", guid="urn:x:1",
-              hours_ago=2)
+    b = entry(
+        "Same story told once", "https://b.example/2", source="B", guid="urn:x:1", hours_ago=2
+    )
     (story,) = cluster_stories([b, a])
     assert story.key == entry_keys(a)[0]  # the earliest report leads
     assert story.keys == frozenset(entry_keys(a) + entry_keys(b))
@@ -162,11 +190,13 @@ def test_keys_are_stable_and_short() -> None:
 
 
 def test_stories_come_out_in_order_of_first_appearance() -> None:
-    stories = cluster_stories([
-        entry("First unique headline about chips", "https://a.example/1"),
-        entry("Second unique headline about laws", "https://a.example/2"),
-        entry("First unique headline about chips", "https://b.example/9", source="B"),
-    ])
+    stories = cluster_stories(
+        [
+            entry("First unique headline about chips", "https://a.example/1"),
+            entry("Second unique headline about laws", "https://a.example/2"),
+            entry("First unique headline about chips", "https://b.example/9", source="B"),
+        ]
+    )
     assert [s.title for s in stories] == [
         "First unique headline about chips",
         "Second unique headline about laws",
@@ -183,11 +213,18 @@ def _synthetic(n: int, seed: int = 7) -> list[Entry]:
         if i % 10 == 0 and entries:  # one in ten is a reprint of an earlier story
             base = rng.choice(entries)
             age = (NOW - base.published).total_seconds() / 3600 if base.published else None
-            entries.append(entry(base.title, f"https://copy.example/{i}", source=f"S{i % 20}",
-                                 hours_ago=age))
+            entries.append(
+                entry(base.title, f"https://copy.example/{i}", source=f"S{i % 20}", hours_ago=age)
+            )
             continue
-        entries.append(entry(" ".join(words), f"https://s{i % 20}.example/{i}",
-                             source=f"S{i % 20}", hours_ago=rng.uniform(0, 100)))
+        entries.append(
+            entry(
+                " ".join(words),
+                f"https://s{i % 20}.example/{i}",
+                source=f"S{i % 20}",
+                hours_ago=rng.uniform(0, 100),
+            )
+        )
     return entries
 
 
@@ -206,8 +243,10 @@ def test_a_thousand_entries_cluster_in_well_under_100_ms() -> None:
 def test_prefix_filtering_finds_what_comparing_every_pair_finds() -> None:
     rng = random.Random(3)
     vocabulary = [f"w{i}" for i in range(40)]  # small: many near-duplicates
-    entries = [entry(" ".join(rng.sample(vocabulary, rng.randint(3, 8))), f"https://x/{i}",
-                     hours_ago=None) for i in range(300)]
+    entries = [
+        entry(" ".join(rng.sample(vocabulary, rng.randint(3, 8))), f"https://x/{i}", hours_ago=None)
+        for i in range(300)
+    ]
     stories = cluster_stories(entries)
     # Brute force: union every pair at Jaccard >= 0.8.
     parent = list(range(len(entries)))

@@ -35,7 +35,7 @@ def test_ok_returns_body_validators_and_type(feed_server: FeedServer) -> None:
 
 def test_sends_feed_friendly_headers(feed_server: FeedServer) -> None:
     _fetch(feed_server, "/rss2.xml")
-    (path, headers), = feed_server.requests
+    ((path, headers),) = feed_server.requests
     assert path == "/rss2.xml"
     assert "gzip" in headers["Accept-Encoding"]
     assert "application/rss+xml" in headers["Accept"]
@@ -192,8 +192,10 @@ def test_fetch_all_a_hanging_feed_does_not_hold_up_the_others(feed_server: FeedS
     started = time.monotonic()
     results = fetch_all([feed_server.url(p) for p in paths], allow_private=True, timeout=0.8)
     elapsed = time.monotonic() - started
-    status = {p: (results[feed_server.url(p)].status, results[feed_server.url(p)].error_code)
-              for p in paths}
+    status = {
+        p: (results[feed_server.url(p)].status, results[feed_server.url(p)].error_code)
+        for p in paths
+    }
     assert status == {
         "/hang.xml": ("error", "timeout"),
         "/trickle.xml": ("error", "timeout"),

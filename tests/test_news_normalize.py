@@ -119,8 +119,16 @@ def test_source_name_given_by_the_caller_wins() -> None:
 
 def test_a_date_up_to_a_day_ahead_is_kept() -> None:
     soon = NOW + timedelta(hours=20)
-    body = rss2("F", [{"title": "Tomorrow in Tokyo", "link": "https://x.example/t",
-                       "pubDate": soon.strftime("%a, %d %b %Y %H:%M:%S +0000")}]).encode()
+    body = rss2(
+        "F",
+        [
+            {
+                "title": "Tomorrow in Tokyo",
+                "link": "https://x.example/t",
+                "pubDate": soon.strftime("%a, %d %b %Y %H:%M:%S +0000"),
+            }
+        ],
+    ).encode()
     assert parse_feed(body, "https://x.example/feed", now=NOW).entries[0].published == soon
 
 
@@ -204,4 +212,6 @@ def test_truncate_words(text: str, limit: int, cut: str) -> None:
 
 
 def test_mrkdwn_escape() -> None:
-    assert mrkdwn_escape("<!channel> & <https://x|y>") == "&lt;!channel&gt; &amp; &lt;https://x|y&gt;"
+    assert (
+        mrkdwn_escape("<!channel> & <https://x|y>") == "&lt;!channel&gt; &amp; &lt;https://x|y&gt;"
+    )

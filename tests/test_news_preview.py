@@ -26,8 +26,15 @@ def _args(server: FeedServer, *paths: str) -> list[str]:
 
 @pytest.mark.usefixtures("allow_private")
 def test_json_output(feed_server: FeedServer, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main([*_args(feed_server, "/same-a.xml", "/same-b.xml", "/same-c.xml", "/rss2.xml"),
-                 "--format", "json", "--limit", "3"])
+    code = main(
+        [
+            *_args(feed_server, "/same-a.xml", "/same-b.xml", "/same-c.xml", "/rss2.xml"),
+            "--format",
+            "json",
+            "--limit",
+            "3",
+        ]
+    )
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
     data = json.loads(out)
@@ -45,8 +52,10 @@ def test_json_output(feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
     assert first["why"] == t("news.why.open_weights.default", "en")
     assert first["published"] == (feed_server.now - timedelta(hours=5)).isoformat()
     second = data["items"][1]
-    assert (second["title"], second["topic"]) == ("OpenAI cuts GPT-4o prices by 50%",
-                                                  "pricing_apis")
+    assert (second["title"], second["topic"]) == (
+        "OpenAI cuts GPT-4o prices by 50%",
+        "pricing_apis",
+    )
     assert second["sources"] == ["Main AI News"]
 
 
@@ -69,16 +78,25 @@ def test_text_output_in_french(feed_server: FeedServer, capsys: pytest.CaptureFi
 def test_failing_feeds_are_reported_on_stderr_and_the_rest_still_print(
     feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main([*_args(feed_server, "/rss2.xml", "/error500", "/page.html", "/hang.xml",
-                        "/not-xml.xml"),
-                 "--format", "json", "--timeout", "0.5"])
+    code = main(
+        [
+            *_args(
+                feed_server, "/rss2.xml", "/error500", "/page.html", "/hang.xml", "/not-xml.xml"
+            ),
+            "--format",
+            "json",
+            "--timeout",
+            "0.5",
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0
     assert len(json.loads(out)["items"]) == 3  # the three stories of /rss2.xml
     lines = err.splitlines()
     assert len(lines) == 4
     assert lines[0] == f"feed skipped: {feed_server.url('/error500')}: " + t(
-        "news.fetch_error.http_status", "en", detail="HTTP 500")
+        "news.fetch_error.http_status", "en", detail="HTTP 500"
+    )
     assert lines[1].startswith(f"feed skipped: {feed_server.url('/page.html')}: not a feed")
     assert lines[2].startswith(f"feed skipped: {feed_server.url('/hang.xml')}: too slow")
     assert lines[3].startswith(f"feed skipped: {feed_server.url('/not-xml.xml')}: not a readable")
@@ -109,7 +127,9 @@ def test_private_addresses_are_refused_without_the_setting(
 
 @pytest.mark.parametrize("value", ["false", "", "no"])
 def test_only_a_true_setting_allows_private_addresses(
-    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch, value: str,
+    feed_server: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    value: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv(ALLOW, value)
@@ -158,5 +178,6 @@ def test_the_cli_entry_point_routes_to_the_preview(
     out, _ = capsys.readouterr()
     assert code == 0
     assert [i["topic"] for i in json.loads(out)["items"]] == [
-        "compute_infrastructure", "policy_regulation"
+        "compute_infrastructure",
+        "policy_regulation",
     ]

@@ -23,8 +23,9 @@ def story(
 ) -> Story:
     published = None if hours_ago is None else NOW - timedelta(hours=hours_ago)
     names = tuple(f"S{i}" for i in range(sources))
-    return Story(key, frozenset((key, *extra_keys)), title, f"https://x.example/{key}", "",
-                 published, names)
+    return Story(
+        key, frozenset((key, *extra_keys)), title, f"https://x.example/{key}", "", published, names
+    )
 
 
 @pytest.mark.parametrize(

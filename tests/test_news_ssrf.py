@@ -59,8 +59,16 @@ def test_reserved_and_documentation_ranges_are_refused(address: str) -> None:
 
 @pytest.mark.parametrize(
     "address",
-    ["8.8.8.8", "1.1.1.1", "172.32.0.1", "172.15.255.255", "192.169.0.1", "93.184.215.14",
-     "2606:4700:4700::1111", "::ffff:8.8.8.8"],
+    [
+        "8.8.8.8",
+        "1.1.1.1",
+        "172.32.0.1",
+        "172.15.255.255",
+        "192.169.0.1",
+        "93.184.215.14",
+        "2606:4700:4700::1111",
+        "::ffff:8.8.8.8",
+    ],
 )
 def test_public_addresses_are_allowed(address: str) -> None:
     assert blocked_reason(address) is None

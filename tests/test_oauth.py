@@ -32,9 +32,13 @@ def oauth(settings_factory, slack_api, tmp_path: Path):
         slack_api.add_user(team, installer, tz="America/New_York")
         slack_api.add_channel(team, "C0GENERAL")
         slack_api.add_oauth_code(f"code-{team}", team_id=team, user_id=installer)
-    settings = settings_factory(SLACK_BOT_TOKEN=None, SLACK_CLIENT_ID=CLIENT_ID,
-                                SLACK_CLIENT_SECRET=CLIENT_SECRET,
-                                SLACK_API_BASE_URL=slack_api.base_url, DATABASE_URL=url)
+    settings = settings_factory(
+        SLACK_BOT_TOKEN=None,
+        SLACK_CLIENT_ID=CLIENT_ID,
+        SLACK_CLIENT_SECRET=CLIENT_SECRET,
+        SLACK_API_BASE_URL=slack_api.base_url,
+        DATABASE_URL=url,
+    )
     services = Services.from_settings(settings)
     app = create_app(settings, services, process_before_response=True)
     yield app, services
@@ -50,9 +54,13 @@ def install(app, team: str) -> int:
     query = parse_qs(urlsplit(link.replace("&amp;", "&")).query)
     assert query["client_id"] == [CLIENT_ID]
     assert set(query["scope"][0].split(",")) == set(BOT_SCOPES)
-    done = app.oauth_flow.handle_callback(BoltRequest(
-        body="", query=f"code=code-{team}&state={state}",
-        headers={"cookie": f"slack-app-oauth-state={state}"}))
+    done = app.oauth_flow.handle_callback(
+        BoltRequest(
+            body="",
+            query=f"code=code-{team}&state={state}",
+            headers={"cookie": f"slack-app-oauth-state={state}"},
+        )
+    )
     return done.status
 
 
@@ -69,24 +77,33 @@ def test_install_stores_the_token_and_the_installer(oauth) -> None:
     with session_scope(services.sessions) as session:
         workspace = session.get(Workspace, TEAM_A)
         assert (workspace.installer_user_id, workspace.installer_tz) == (
-            "U0AINSTAL", "America/New_York")
+            "U0AINSTAL",
+            "America/New_York",
+        )
 
 
 def test_each_workspace_is_answered_with_its_own_token(oauth, slack_api) -> None:
     app, _ = oauth
     install(app, TEAM_A)
     install(app, TEAM_B)
-    response = dispatch(app, slash_command("help", team_id=TEAM_B, user_id="U0BINSTAL",
-                                           channel_id="C0GENERAL"), secret=SIGNING_SECRET)
+    response = dispatch(
+        app,
+        slash_command("help", team_id=TEAM_B, user_id="U0BINSTAL", channel_id="C0GENERAL"),
+        secret=SIGNING_SECRET,
+    )
     assert response.status == 200
     assert "/buildvsbuy help" in response.body
 
 
 def test_a_replayed_or_forged_state_is_refused(oauth) -> None:
     app, services = oauth
-    done = app.oauth_flow.handle_callback(BoltRequest(
-        body="", query=f"code=code-{TEAM_A}&state=made-up",
-        headers={"cookie": "slack-app-oauth-state=made-up"}))
+    done = app.oauth_flow.handle_callback(
+        BoltRequest(
+            body="",
+            query=f"code=code-{TEAM_A}&state=made-up",
+            headers={"cookie": "slack-app-oauth-state=made-up"},
+        )
+    )
     assert done.status == 401
     assert _count(services, INSTALLATIONS_TABLE, TEAM_A) == 0
 

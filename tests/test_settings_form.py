@@ -43,10 +43,20 @@ def test_a_valid_form_becomes_the_settings() -> None:
     result = _validate(VALID)
     assert result.errors == {}
     assert result.config == TeamConfig(
-        digest_enabled=True, digest_channel_id="C0123CHAN", digest_days="mon,thu",
-        digest_time="07:30", timezone="America/New_York", digest_items=12,
-        managers=("U0AAAAAAA", "U0BBBBBBB"), language="fr", llm_enabled=True, llm_model=None,
-        result_visibility="channel", review_period_days=30, admins=("U0CCCCCCC",))
+        digest_enabled=True,
+        digest_channel_id="C0123CHAN",
+        digest_days="mon,thu",
+        digest_time="07:30",
+        timezone="America/New_York",
+        digest_items=12,
+        managers=("U0AAAAAAA", "U0BBBBBBB"),
+        language="fr",
+        llm_enabled=True,
+        llm_model=None,
+        result_visibility="channel",
+        review_period_days=30,
+        admins=("U0CCCCCCC",),
+    )
     assert result.feeds == f.FeedChange(None, frozenset())
 
 
@@ -125,12 +135,21 @@ def test_a_team_cannot_add_past_the_feed_limit_unless_it_removes_one() -> None:
 def test_read_state_understands_every_widget_the_modal_uses() -> None:
     option = {"text": {"type": "plain_text", "text": "x"}}
     values = {
-        f.DIGEST_ENABLED: {f.DIGEST_ENABLED: {"type": "radio_buttons",
-                                              "selected_option": {**option, "value": "off"}}},
-        f.DIGEST_CHANNEL: {f.DIGEST_CHANNEL: {"type": "conversations_select",
-                                              "selected_conversation": "C0123CHAN"}},
-        f.DIGEST_DAYS: {f.DIGEST_DAYS: {"type": "checkboxes", "selected_options": [
-            {**option, "value": "tue"}, {**option, "value": "fri"}]}},
+        f.DIGEST_ENABLED: {
+            f.DIGEST_ENABLED: {
+                "type": "radio_buttons",
+                "selected_option": {**option, "value": "off"},
+            }
+        },
+        f.DIGEST_CHANNEL: {
+            f.DIGEST_CHANNEL: {"type": "conversations_select", "selected_conversation": "C0123CHAN"}
+        },
+        f.DIGEST_DAYS: {
+            f.DIGEST_DAYS: {
+                "type": "checkboxes",
+                "selected_options": [{**option, "value": "tue"}, {**option, "value": "fri"}],
+            }
+        },
         f.DIGEST_TIME: {f.DIGEST_TIME: {"type": "timepicker", "selected_time": "18:45"}},
         f.DIGEST_ITEMS: {f.DIGEST_ITEMS: {"type": "number_input", "value": "5"}},
         f.MANAGERS: {f.MANAGERS: {"type": "multi_users_select", "selected_users": ["U0AAAAAAA"]}},
@@ -139,9 +158,14 @@ def test_read_state_understands_every_widget_the_modal_uses() -> None:
         "stray": {"other_action": {"type": "plain_text_input", "value": "ignored"}},
     }
     assert read_state(values) == {
-        f.DIGEST_ENABLED: "off", f.DIGEST_CHANNEL: "C0123CHAN", f.DIGEST_DAYS: ["tue", "fri"],
-        f.DIGEST_TIME: "18:45", f.DIGEST_ITEMS: "5", f.MANAGERS: ["U0AAAAAAA"],
-        f.FEED_ADD: None, f.LANGUAGE: None,
+        f.DIGEST_ENABLED: "off",
+        f.DIGEST_CHANNEL: "C0123CHAN",
+        f.DIGEST_DAYS: ["tue", "fri"],
+        f.DIGEST_TIME: "18:45",
+        f.DIGEST_ITEMS: "5",
+        f.MANAGERS: ["U0AAAAAAA"],
+        f.FEED_ADD: None,
+        f.LANGUAGE: None,
     }
 
 
@@ -178,8 +202,9 @@ def test_a_good_feed_is_read_and_titled(feeds: FeedServer) -> None:
         ("/error500", "the server answered with an error (HTTP 500)"),
     ],
 )
-def test_a_feed_that_cannot_be_used_is_refused_with_the_reason(feeds: FeedServer, path: str,
-                                                               reason: str) -> None:
+def test_a_feed_that_cannot_be_used_is_refused_with_the_reason(
+    feeds: FeedServer, path: str, reason: str
+) -> None:
     checked = check_new_feed(feeds.url(path), "en", allow_private=True)
     assert checked.error is not None
     assert checked.error.message("en").startswith(f"I can't use this feed: {reason}")
@@ -193,9 +218,11 @@ def test_private_addresses_are_refused_unless_the_operator_allows_them(feeds) ->
 def test_a_feed_already_there_or_built_in_is_refused_without_fetching() -> None:
     mine = ["https://news.example/feed.xml"]
     assert known_feed_error("HTTPS://NEWS.example/feed.xml?utm_source=x", mine).key == (
-        "settings.error.feed_duplicate")
+        "settings.error.feed_duplicate"
+    )
     assert known_feed_error("https://huggingface.co/blog/feed.xml", mine).key == (
-        "settings.error.feed_builtin")
+        "settings.error.feed_builtin"
+    )
     assert known_feed_error("https://other.example/rss", mine) is None
 
 
@@ -234,15 +261,21 @@ def test_checks_run_side_by_side_and_a_straggler_is_cut_off() -> None:
     elapsed = time.monotonic() - started
     release.set()
     assert {k: e.key for k, e in errors.items()} == {
-        "a": "settings.error.too_slow", "b": "settings.error.channel_not_in"}
+        "a": "settings.error.too_slow",
+        "b": "settings.error.channel_not_in",
+    }
     assert elapsed < 1.0
 
 
 @pytest.mark.parametrize(
     "values",
-    [None, [], {"language": ["not", "a", "dict"]},
-     {"managers": {"managers": {"type": "multi_users_select", "selected_users": 7}}},
-     {"digest_days": {"digest_days": {"type": "checkboxes", "selected_options": "mon"}}}],
+    [
+        None,
+        [],
+        {"language": ["not", "a", "dict"]},
+        {"managers": {"managers": {"type": "multi_users_select", "selected_users": 7}}},
+        {"digest_days": {"digest_days": {"type": "checkboxes", "selected_options": "mon"}}},
+    ],
 )
 def test_forged_state_shapes_become_field_errors_not_crashes(values: object) -> None:
     result = _validate(read_state(values))

@@ -40,12 +40,26 @@ def test_the_settings_modal_is_in_french(send, slack_api, session, services) -> 
     send(slash_command("settings", team_id=TEAM, user_id=ADMIN, channel_id=CHANNEL))
     view = slack_api.calls_to("views.open")[-1].params["view"]
     assert (view["title"]["text"], view["submit"]["text"], view["close"]["text"]) == (
-        "Réglages", "Enregistrer", "Annuler")
+        "Réglages",
+        "Enregistrer",
+        "Annuler",
+    )
     texts = _texts(view)
-    for french in ("Digest d'actualités", "Heure locale", "Fuseau horaire", "Lundi", "Dimanche",
-                   "Ajouter un flux", "Langue", "Les résultats d'évaluation vont",
-                   "Dans le canal", "Délai de réexamen par défaut (jours)", "Tout supprimer…",
-                   "Derniers changements", "Aucun changement pour l'instant."):
+    for french in (
+        "Digest d'actualités",
+        "Heure locale",
+        "Fuseau horaire",
+        "Lundi",
+        "Dimanche",
+        "Ajouter un flux",
+        "Langue",
+        "Les résultats d'évaluation vont",
+        "Dans le canal",
+        "Délai de réexamen par défaut (jours)",
+        "Tout supprimer…",
+        "Derniers changements",
+        "Aucun changement pour l'instant.",
+    ):
         assert french in texts, french
     english = set(catalog("en").values()) - set(catalog("fr").values())
     leaked = [text for text in texts if text in english]
@@ -57,12 +71,19 @@ def test_failed_digests_are_reported_in_french(send, slack_api, session, service
     fail_delivery(session, TEAM, CHANNEL, "channel_not_found")
     send(slash_command("settings", team_id=TEAM, user_id=ADMIN, channel_id=CHANNEL))
     view = slack_api.calls_to("views.open")[-1].params["view"]
-    [problems] = [b["text"]["text"] for b in view["blocks"]
-                  if b.get("block_id") == "settings.delivery_problems"]
-    assert problems.startswith("*Envois ratés récemment* (visible des admins) :\n"
-                               f"• 2026-03-09 · <#{CHANNEL}> · pas envoyé : ")
-    assert problems.endswith("Je ne trouve pas ce canal. Il est peut-être privé ou supprimé : "
-                             "choisissez-en un autre ou invitez-moi d'abord.")
+    [problems] = [
+        b["text"]["text"]
+        for b in view["blocks"]
+        if b.get("block_id") == "settings.delivery_problems"
+    ]
+    assert problems.startswith(
+        "*Envois ratés récemment* (visible des admins) :\n"
+        f"• 2026-03-09 · <#{CHANNEL}> · pas envoyé : "
+    )
+    assert problems.endswith(
+        "Je ne trouve pas ce canal. Il est peut-être privé ou supprimé : "
+        "choisissez-en un autre ou invitez-moi d'abord."
+    )
 
 
 def test_field_errors_are_in_french(send, slack_api, session, services) -> None:
@@ -76,19 +97,31 @@ def test_field_errors_are_in_french(send, slack_api, session, services) -> None:
 
 def test_the_help_is_in_french_and_lists_settings_for_admins(send, session, services) -> None:
     _set_french(send, session, services)
-    reply = json.loads(send(slash_command("help", team_id=TEAM, user_id=USER,
-                                          channel_id=CHANNEL)).body)
+    reply = json.loads(
+        send(slash_command("help", team_id=TEAM, user_id=USER, channel_id=CHANNEL)).body
+    )
     line = next(x for x in reply["text"].splitlines() if "/buildvsbuy settings" in x)
-    assert line == ("• `/buildvsbuy settings` ouvre les réglages : digest, flux, langue, "
-                    "rédacteur IA, administrateurs _(administrateurs)_")
+    assert line == (
+        "• `/buildvsbuy settings` ouvre les réglages : digest, flux, langue, "
+        "rédacteur IA, administrateurs _(administrateurs)_"
+    )
     assert "affiche cette aide" in reply["text"]
 
 
 def test_an_assessment_result_reads_in_french() -> None:
-    answers = {"ai_role": "supporting", "motivation": "none", "budget": "under_100k",
-               "compute": "none", "talent": "software_engineers", "data": "none",
-               "time_to_value": "weeks", "deployment": "any_cloud", "differentiation": "yes",
-               "product": "full_product", "usage_volume": "low"}
+    answers = {
+        "ai_role": "supporting",
+        "motivation": "none",
+        "budget": "under_100k",
+        "compute": "none",
+        "talent": "software_engineers",
+        "data": "none",
+        "time_to_value": "weeks",
+        "deployment": "any_cloud",
+        "differentiation": "yes",
+        "product": "full_product",
+        "usage_volume": "low",
+    }
     text = narrative(score_answers(answers), "fr")
     assert text.startswith("*Acheter.*") or text.startswith("*Envelopper un modèle existant.*")
     assert "Confiance : " in text and "*Pourquoi.*" in text
@@ -107,8 +140,11 @@ def test_the_delete_confirmation_is_in_french() -> None:
 def test_the_modal_fits_slack_in_both_languages_with_many_feeds() -> None:
     feeds = [TeamFeedRef(i, f"https://feeds.example/{i}/" + "x" * 120, None) for i in range(20)]
     for lang in ("en", "fr"):
-        view = settings_view(SettingsScreen(config=TeamConfig(), lang=lang, feeds=feeds,
-                                            builtin_feeds=14, llm_default_model="m")).to_dict()
+        view = settings_view(
+            SettingsScreen(
+                config=TeamConfig(), lang=lang, feeds=feeds, builtin_feeds=14, llm_default_model="m"
+            )
+        ).to_dict()
         assert validate_view(view) == []
         removal = next(b for b in view["blocks"] if b.get("block_id") == "feed_remove")
         assert removal["element"]["type"] == "multi_static_select"  # more than 10 feeds

@@ -72,28 +72,48 @@ def seed_shared(session: Session) -> tuple[int, int]:
 def seed_team(session: Session, team_id: str, feed_id: int, item_id: int) -> None:
     """One row (or more) of ``team_id`` in every table that has a team_id."""
     ensure_workspace(session, team_id, installer_user_id=ADMIN)
-    assessment = Assessment(team_id=team_id, user_id=USER, title="Support bot", answers={},
-                            result={}, verdict="wrap", engine_version="1")
+    assessment = Assessment(
+        team_id=team_id,
+        user_id=USER,
+        title="Support bot",
+        answers={},
+        result={},
+        verdict="wrap",
+        engine_version="1",
+    )
     session.add(assessment)
     session.flush()
-    decision = Decision(team_id=team_id, title="Wrap GPT", verdict="wrap", owner_id=USER,
-                        created_by=USER, assessment_id=assessment.id)
+    decision = Decision(
+        team_id=team_id,
+        title="Wrap GPT",
+        verdict="wrap",
+        owner_id=USER,
+        created_by=USER,
+        assessment_id=assessment.id,
+    )
     session.add(decision)
     session.flush()
-    session.add_all([
-        TeamAdmin(team_id=team_id, user_id=USER, added_by=ADMIN),
-        DigestRecipient(team_id=team_id, user_id=USER, role="manager"),
-        AuditEntry(team_id=team_id, user_id=ADMIN, action="settings.update", changes={}),
-        DecisionEvent(team_id=team_id, decision_id=decision.id, user_id=USER, action="created"),
-        ReviewReminder(team_id=team_id, decision_id=decision.id, review_date=date(2026, 6, 1)),
-        TeamFeed(team_id=team_id, feed_id=feed_id, added_by=ADMIN),
-        DigestDelivery(team_id=team_id, period="2026-W10", recipient=f"channel:{CHANNEL}"),
-        DigestSentItem(team_id=team_id, item_id=item_id),
-        ProcessedEvent(event_id=f"Ev{team_id}", team_id=team_id),
-    ])
+    session.add_all(
+        [
+            TeamAdmin(team_id=team_id, user_id=USER, added_by=ADMIN),
+            DigestRecipient(team_id=team_id, user_id=USER, role="manager"),
+            AuditEntry(team_id=team_id, user_id=ADMIN, action="settings.update", changes={}),
+            DecisionEvent(team_id=team_id, decision_id=decision.id, user_id=USER, action="created"),
+            ReviewReminder(team_id=team_id, decision_id=decision.id, review_date=date(2026, 6, 1)),
+            TeamFeed(team_id=team_id, feed_id=feed_id, added_by=ADMIN),
+            DigestDelivery(team_id=team_id, period="2026-W10", recipient=f"channel:{CHANNEL}"),
+            DigestSentItem(team_id=team_id, item_id=item_id),
+            ProcessedEvent(event_id=f"Ev{team_id}", team_id=team_id),
+        ]
+    )
     session.flush()
-    common = {"client_id": "1111.2222", "app_id": "A0APP0001", "team_id": team_id,
-              "bot_token": f"xoxb-{team_id}", "installed_at": NOW}
+    common = {
+        "client_id": "1111.2222",
+        "app_id": "A0APP0001",
+        "team_id": team_id,
+        "bot_token": f"xoxb-{team_id}",
+        "installed_at": NOW,
+    }
     session.execute(insert(INSTALLATIONS_TABLE).values(user_id=ADMIN, **common))
     session.execute(insert(BOTS_TABLE).values(**common))
     session.flush()
@@ -103,15 +123,18 @@ def counts(session: Session, team_id: str) -> dict[str, int]:
     """Rows of ``team_id`` per table, counted here independently of the code under test."""
     tables = Base.metadata.tables
     return {
-        name: session.scalar(select(func.count()).select_from(tables[name])
-                             .where(tables[name].c.team_id == team_id))
+        name: session.scalar(
+            select(func.count()).select_from(tables[name]).where(tables[name].c.team_id == team_id)
+        )
         for name in sorted(team_tables())
     }
 
 
 def shared_counts(session: Session) -> tuple[int, int]:
-    return (session.scalar(select(func.count()).select_from(Feed)),
-            session.scalar(select(func.count()).select_from(NewsItem)))
+    return (
+        session.scalar(select(func.count()).select_from(Feed)),
+        session.scalar(select(func.count()).select_from(NewsItem)),
+    )
 
 
 @pytest.fixture
@@ -144,8 +167,11 @@ def test_a_purged_team_starts_again_with_default_settings(session, two_teams) ->
     session.commit()
     workspace = ensure_workspace(session, TEAM)
     session.commit()
-    assert (workspace.installer_user_id, workspace.settings.language,
-            workspace.settings.digest_items) == (None, "en", 8)
+    assert (
+        workspace.installer_user_id,
+        workspace.settings.language,
+        workspace.settings.digest_items,
+    ) == (None, "en", 8)
 
 
 # ----------------------------------------------------------------------- from Slack
@@ -157,27 +183,48 @@ def _open_settings(send, slack_api) -> dict:
 
 
 def _click_delete(send, view: dict, user: str):
-    settings_view = submitted_view("settings", {}, team_id=TEAM,
-                                   private_metadata=view["private_metadata"])
-    return send(block_actions([button(DELETE_ACTION, "delete", block_id="danger")],
-                              team_id=TEAM, user_id=user, view=settings_view))
+    settings_view = submitted_view(
+        "settings", {}, team_id=TEAM, private_metadata=view["private_metadata"]
+    )
+    return send(
+        block_actions(
+            [button(DELETE_ACTION, "delete", block_id="danger")],
+            team_id=TEAM,
+            user_id=user,
+            view=settings_view,
+        )
+    )
 
 
 def _confirm(send, view: dict, user: str):
-    return send(view_submission("settings.purge", {}, team_id=TEAM, user_id=user,
-                                private_metadata=view["private_metadata"]))
+    return send(
+        view_submission(
+            "settings.purge",
+            {},
+            team_id=TEAM,
+            user_id=user,
+            private_metadata=view["private_metadata"],
+        )
+    )
 
 
-def test_an_admin_deletes_all_data_after_seeing_what_will_go(send, slack_api, session,
-                                                             two_teams) -> None:
+def test_an_admin_deletes_all_data_after_seeing_what_will_go(
+    send, slack_api, session, two_teams
+) -> None:
     view = _open_settings(send, slack_api)
     assert _click_delete(send, view, ADMIN).status == 200
     [push] = slack_api.calls_to("views.push")
     confirmation = push.params["view"]
     assert validate_view(confirmation) == []
     listed = json.dumps(confirmation, ensure_ascii=False)
-    for line in ("• Assessments: 1", "• Decisions: 1", "• App admins: 1", "• Bot tokens: 1",
-                 "• Settings: 1", "reinstall it"):
+    for line in (
+        "• Assessments: 1",
+        "• Decisions: 1",
+        "• App admins: 1",
+        "• Bot tokens: 1",
+        "• Settings: 1",
+        "reinstall it",
+    ):
         assert line in listed
 
     response = _confirm(send, confirmation, ADMIN)
@@ -195,8 +242,9 @@ def test_an_admin_deletes_all_data_after_seeing_what_will_go(send, slack_api, se
     assert session.get(TeamSettings, TEAM).digest_days == "mon"
 
 
-def test_a_forged_delete_click_from_a_non_admin_deletes_nothing(send, slack_api, session,
-                                                                two_teams) -> None:
+def test_a_forged_delete_click_from_a_non_admin_deletes_nothing(
+    send, slack_api, session, two_teams
+) -> None:
     stranger = "U0STRANGR"  # the seeded team lists USER as an app admin
     slack_api.add_user(TEAM, stranger)
     view = _open_settings(send, slack_api)
@@ -208,8 +256,9 @@ def test_a_forged_delete_click_from_a_non_admin_deletes_nothing(send, slack_api,
     assert counts(session, TEAM) == two_teams[TEAM]
 
 
-def test_a_forged_confirmation_from_a_non_admin_deletes_nothing(send, slack_api, session,
-                                                                two_teams) -> None:
+def test_a_forged_confirmation_from_a_non_admin_deletes_nothing(
+    send, slack_api, session, two_teams
+) -> None:
     stranger = "U0STRANGR"  # the seeded team lists USER as an app admin
     slack_api.add_user(TEAM, stranger)
     response = _confirm(send, {"private_metadata": ""}, stranger)
@@ -295,23 +344,32 @@ def _install(app, slack_api) -> None:
     slack_api.add_oauth_code("code-1", team_id=TEAM, user_id=INSTALLER)
     started = app.oauth_flow.handle_installation(BoltRequest(body="", query="", headers={}))
     state = SimpleCookie(started.headers["set-cookie"][0])["slack-app-oauth-state"].value
-    done = app.oauth_flow.handle_callback(BoltRequest(
-        body="", query=f"code=code-1&state={state}",
-        headers={"cookie": f"slack-app-oauth-state={state}"}))
+    done = app.oauth_flow.handle_callback(
+        BoltRequest(
+            body="",
+            query=f"code=code-1&state={state}",
+            headers={"cookie": f"slack-app-oauth-state={state}"},
+        )
+    )
     assert done.status == 200
 
 
 def test_uninstall_drops_the_tokens_and_a_reinstall_after_a_purge_starts_clean(
-        settings_factory, slack_api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings_factory, slack_api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = f"sqlite:///{tmp_path / 'oauth.db'}"
     upgrade_to_head(url)
     monkeypatch.setenv("DATABASE_URL", url)
     slack_api.set_oauth_client(CLIENT_ID, CLIENT_SECRET)
     slack_api.add_team(TEAM, bot_token="xoxb-team-token")
     slack_api.add_user(TEAM, INSTALLER, tz="America/New_York")
-    settings = settings_factory(SLACK_BOT_TOKEN=None, SLACK_CLIENT_ID=CLIENT_ID,
-                                SLACK_CLIENT_SECRET=CLIENT_SECRET, DATABASE_URL=url,
-                                SLACK_API_BASE_URL=slack_api.base_url)
+    settings = settings_factory(
+        SLACK_BOT_TOKEN=None,
+        SLACK_CLIENT_ID=CLIENT_ID,
+        SLACK_CLIENT_SECRET=CLIENT_SECRET,
+        DATABASE_URL=url,
+        SLACK_API_BASE_URL=slack_api.base_url,
+    )
     services = Services.from_settings(settings)
     app = create_app(settings, services, process_before_response=True)
     try:
@@ -330,7 +388,9 @@ def test_uninstall_drops_the_tokens_and_a_reinstall_after_a_purge_starts_clean(
         with session_scope(services.sessions) as session:
             workspace = session.get(Workspace, TEAM)
             assert (workspace.installer_user_id, workspace.installer_tz) == (
-                INSTALLER, "America/New_York")
+                INSTALLER,
+                "America/New_York",
+            )
             assert (workspace.settings.language, workspace.settings.digest_days) == ("en", "mon")
             assert session.scalars(select(TeamAdmin)).all() == []
             assert counts(session, TEAM)["slack_bots"] == 1

@@ -98,15 +98,21 @@ def state_from(view: dict[str, Any], **edits: Any) -> dict[str, Any]:
             continue
         element = b["element"]
         value = edits.pop(b["block_id"], _initial(element))
-        values[b["block_id"]] = {element["action_id"]: {"type": element["type"],
-                                                        **_payload(element["type"], value)}}
+        values[b["block_id"]] = {
+            element["action_id"]: {"type": element["type"], **_payload(element["type"], value)}
+        }
     assert not edits, f"no such fields in the modal: {sorted(edits)}"
     return values
 
 
 def submit(send, view: dict[str, Any], user: str = ADMIN, **edits: Any):
-    body = view_submission("settings", state_from(view, **edits), team_id=TEAM, user_id=user,
-                           private_metadata=view.get("private_metadata", ""))
+    body = view_submission(
+        "settings",
+        state_from(view, **edits),
+        team_id=TEAM,
+        user_id=user,
+        private_metadata=view.get("private_metadata", ""),
+    )
     return send(body)
 
 
@@ -118,8 +124,9 @@ def errors_of(response) -> dict[str, str]:
 
 
 def audit_count(session) -> int:
-    return session.scalar(select(func.count()).select_from(AuditEntry)
-                          .where(AuditEntry.team_id == TEAM))
+    return session.scalar(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.team_id == TEAM)
+    )
 
 
 def ephemerals(slack_api) -> list[str]:
@@ -151,16 +158,18 @@ def test_a_non_admin_is_told_whom_to_ask_and_gets_no_modal(send, slack_api, sess
     session.add(TeamAdmin(team_id=TEAM, user_id="U0LISTED1"))
     session.commit()
     url = slack_api.response_url(TEAM, CHANNEL)
-    send(slash_command("settings", team_id=TEAM, user_id=USER, channel_id=CHANNEL,
-                       response_url=url))
+    send(
+        slash_command("settings", team_id=TEAM, user_id=USER, channel_id=CHANNEL, response_url=url)
+    )
     assert slack_api.calls_to("views.open") == []
     [reply] = slack_api.calls_to("response_url")
     assert reply.params["text"] == "Only an admin can do that. Ask <@U0LISTED1>."
 
 
 @pytest.mark.parametrize("how", ["app_admin_list", "installer"])
-def test_the_app_admin_list_and_the_installer_count_as_admins(send, slack_api, session,
-                                                               how: str) -> None:
+def test_the_app_admin_list_and_the_installer_count_as_admins(
+    send, slack_api, session, how: str
+) -> None:
     send(slash_command("help", team_id=TEAM, user_id=USER, channel_id=CHANNEL))
     if how == "installer":
         session.get(Workspace, TEAM).installer_user_id = USER
@@ -190,17 +199,34 @@ def test_a_forged_submission_from_a_non_admin_changes_nothing(send, slack_api, s
 
 def test_admin_edits_saves_and_it_takes_effect_at_once(send, slack_api, session) -> None:
     view = open_modal(send, slack_api)
-    response = submit(send, view, language="fr", digest_time="07:45", digest_days=["fri", "tue"],
-                      timezone="asia/tokyo", digest_items="5", managers=[USER],
-                      admins=[USER], result_visibility="channel", review_period="30")
+    response = submit(
+        send,
+        view,
+        language="fr",
+        digest_time="07:45",
+        digest_days=["fri", "tue"],
+        timezone="asia/tokyo",
+        digest_items="5",
+        managers=[USER],
+        admins=[USER],
+        result_visibility="channel",
+        review_period="30",
+    )
     assert (response.status, response.body) == (200, "")
     session.expire_all()
     row = session.get(TeamSettings, TEAM)
-    assert (row.language, row.digest_time, row.digest_days, row.timezone, row.digest_items,
-            row.result_visibility, row.review_period_days) == (
-        "fr", "07:45", "tue,fri", "Asia/Tokyo", 5, "channel", 30)
-    assert session.scalars(select(DigestRecipient.user_id)
-                           .where(DigestRecipient.role == "manager")).all() == [USER]
+    assert (
+        row.language,
+        row.digest_time,
+        row.digest_days,
+        row.timezone,
+        row.digest_items,
+        row.result_visibility,
+        row.review_period_days,
+    ) == ("fr", "07:45", "tue,fri", "Asia/Tokyo", 5, "channel", 30)
+    assert session.scalars(
+        select(DigestRecipient.user_id).where(DigestRecipient.role == "manager")
+    ).all() == [USER]
     assert session.scalars(select(TeamAdmin.user_id)).all() == [USER]
     [line] = ephemerals(slack_api)
     assert line.startswith("Réglages enregistrés. *Jours* : Lundi → Mardi, Vendredi ; ")
@@ -214,8 +240,9 @@ def test_admin_edits_saves_and_it_takes_effect_at_once(send, slack_api, session)
     open_modal(send, slack_api, user=USER)
 
 
-def test_the_audit_entry_has_who_when_and_each_field_before_and_after(send, slack_api, session,
-                                                                      services) -> None:
+def test_the_audit_entry_has_who_when_and_each_field_before_and_after(
+    send, slack_api, session, services
+) -> None:
     view = open_modal(send, slack_api)
     submit(send, view, digest_time="08:00", digest_enabled="off", managers=[USER])
     entry = session.scalars(select(AuditEntry).where(AuditEntry.team_id == TEAM)).one()
@@ -250,8 +277,7 @@ def test_saving_without_a_change_says_so_and_audits_nothing(send, slack_api, ses
 
 def test_the_confirmation_falls_back_to_a_dm_where_the_bot_cannot_post(send, slack_api) -> None:
     slack_api.add_channel(TEAM, "C0ELSEWHR", bot_member=False)
-    response = send(slash_command("settings", team_id=TEAM, user_id=ADMIN,
-                                  channel_id="C0ELSEWHR"))
+    response = send(slash_command("settings", team_id=TEAM, user_id=ADMIN, channel_id="C0ELSEWHR"))
     assert response.status == 200
     view = slack_api.calls_to("views.open")[-1].params["view"]
     submit(send, view, digest_items="4")
@@ -266,14 +292,19 @@ def test_the_confirmation_falls_back_to_a_dm_where_the_bot_cannot_post(send, sla
 def fail_delivery(session, team_id: str, channel: str, error: str) -> None:
     """A digest to ``channel`` that Slack refused for good, as the worker records it."""
     ensure_workspace(session, team_id)
-    won = delivery.claim(session, team_id, "2026-03-09", delivery.channel_recipient(channel),
-                         datetime(2026, 3, 9, 8, 0, tzinfo=UTC), "worker")
+    won = delivery.claim(
+        session,
+        team_id,
+        "2026-03-09",
+        delivery.channel_recipient(channel),
+        datetime(2026, 3, 9, 8, 0, tzinfo=UTC),
+        "worker",
+    )
     delivery.mark_failed(session, won, error)
     session.commit()
 
 
-def test_admins_see_their_teams_failed_digests_beside_the_channel(send, slack_api,
-                                                                  session) -> None:
+def test_admins_see_their_teams_failed_digests_beside_the_channel(send, slack_api, session) -> None:
     fail_delivery(session, TEAM, CHANNEL, "not_in_channel")
     fail_delivery(session, OTHER_TEAM, "C0THEIRS1", "channel_not_found")
     view = open_modal(send, slack_api)
@@ -282,7 +313,8 @@ def test_admins_see_their_teams_failed_digests_beside_the_channel(send, slack_ap
     assert block(view, PROBLEMS_BLOCK)["text"]["text"] == (
         "*Recent delivery problems* (admins see this):\n"
         f"• 2026-03-09 · <#{CHANNEL}> · not sent: I'm not in that channel yet. "
-        "Invite me with `/invite @Build-vs-Buy Advisor`, then try again.")
+        "Invite me with `/invite @Build-vs-Buy Advisor`, then try again."
+    )
     assert "C0THEIRS1" not in json.dumps(view)
     assert validate_view(view) == []
 
@@ -301,22 +333,33 @@ def test_without_failures_of_its_own_a_team_sees_none(send, slack_api, session) 
     ("edits", "expected"),
     [
         ({"digest_time": "24:00"}, {"digest_time": "Use 24-hour HH:MM, like 09:00."}),
-        ({"timezone": "Mars/Olympus"}, {"timezone": "Unknown time zone. Use an IANA name such "
-                                                    "as Europe/Paris or America/New_York."}),
+        (
+            {"timezone": "Mars/Olympus"},
+            {
+                "timezone": "Unknown time zone. Use an IANA name such "
+                "as Europe/Paris or America/New_York."
+            },
+        ),
         ({"digest_items": "0"}, {"digest_items": "Enter a whole number between 1 and 20."}),
-        ({"review_period": "9999"},
-         {"review_period": "Enter a whole number between 1 and 730."}),
+        ({"review_period": "9999"}, {"review_period": "Enter a whole number between 1 and 730."}),
         ({"digest_days": []}, {"digest_days": "Pick at least one day."}),
-        ({"language": "de", "digest_items": "99"},
-         {"language": "Pick one of the options.",
-          "digest_items": "Enter a whole number between 1 and 20."}),
+        (
+            {"language": "de", "digest_items": "99"},
+            {
+                "language": "Pick one of the options.",
+                "digest_items": "Enter a whole number between 1 and 20.",
+            },
+        ),
         ({"feed_add": "ftp://example.com/rss"}, {"feed_add": "Enter an http or https URL."}),
-        ({"feed_add": "https://huggingface.co/blog/feed.xml"},
-         {"feed_add": "Every team already gets this feed."}),
+        (
+            {"feed_add": "https://huggingface.co/blog/feed.xml"},
+            {"feed_add": "Every team already gets this feed."},
+        ),
     ],
 )
-def test_each_error_shows_on_its_field_and_nothing_is_saved(send, slack_api, session, edits,
-                                                            expected) -> None:
+def test_each_error_shows_on_its_field_and_nothing_is_saved(
+    send, slack_api, session, edits, expected
+) -> None:
     view = open_modal(send, slack_api)
     response = submit(send, view, managers=[USER], **edits)
     assert errors_of(response) == expected
@@ -328,15 +371,24 @@ def test_each_error_shows_on_its_field_and_nothing_is_saved(send, slack_api, ses
 @pytest.mark.parametrize(
     ("channel", "kwargs", "expected"),
     [
-        ("C0NOTMEMB", {"bot_member": False}, "I'm not in this channel. Invite me with /invite "
-                                             "@Build-vs-Buy Advisor, then save again."),
+        (
+            "C0NOTMEMB",
+            {"bot_member": False},
+            "I'm not in this channel. Invite me with /invite "
+            "@Build-vs-Buy Advisor, then save again.",
+        ),
         ("C0ARCHIVE", {"is_archived": True}, "This channel is archived. Pick another one."),
-        ("C0GONE000", None, "I can't see this channel. If it's private, invite me with /invite "
-                            "@Build-vs-Buy Advisor, then save again."),
+        (
+            "C0GONE000",
+            None,
+            "I can't see this channel. If it's private, invite me with /invite "
+            "@Build-vs-Buy Advisor, then save again.",
+        ),
     ],
 )
-def test_a_channel_the_bot_cannot_post_in_says_how_to_fix_it(send, slack_api, session, channel,
-                                                             kwargs, expected) -> None:
+def test_a_channel_the_bot_cannot_post_in_says_how_to_fix_it(
+    send, slack_api, session, channel, kwargs, expected
+) -> None:
     if kwargs is not None:
         slack_api.add_channel(TEAM, channel, **kwargs)
     view = open_modal(send, slack_api)
@@ -364,7 +416,8 @@ def test_a_good_feed_is_added_and_can_be_removed(send, slack_api, session, feeds
     feed = session.scalars(select(Feed)).one()
     assert (feed.url, feed.title) == (url, "Main AI News")
     assert session.scalars(select(TeamFeed.feed_id).where(TeamFeed.team_id == TEAM)).all() == [
-        feed.id]
+        feed.id
+    ]
     assert "+" + url in ephemerals(slack_api)[-1]
 
     view = open_modal(send, slack_api)
@@ -376,11 +429,14 @@ def test_a_good_feed_is_added_and_can_be_removed(send, slack_api, session, feeds
     assert session.scalars(select(TeamFeed).where(TeamFeed.team_id == TEAM)).all() == []
     entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
     assert [e.changes["feeds"] for e in entries] == [
-        {"before": [], "after": [url]}, {"before": [url], "after": []}]
+        {"before": [], "after": [url]},
+        {"before": [url], "after": []},
+    ]
 
 
-def test_a_feed_that_fails_to_parse_is_refused_on_its_field(send, slack_api, session,
-                                                            feeds) -> None:
+def test_a_feed_that_fails_to_parse_is_refused_on_its_field(
+    send, slack_api, session, feeds
+) -> None:
     view = open_modal(send, slack_api)
     response = submit(send, view, feed_add=feeds.url("/not-xml.xml"), digest_items="3")
     message = errors_of(response)["feed_add"]
@@ -390,8 +446,7 @@ def test_a_feed_that_fails_to_parse_is_refused_on_its_field(send, slack_api, ses
     assert session.get(TeamSettings, TEAM).digest_items == 8  # nothing else saved either
 
 
-def test_slow_checks_never_keep_slack_waiting_3_seconds(send, slack_api, session,
-                                                        feeds) -> None:
+def test_slow_checks_never_keep_slack_waiting_3_seconds(send, slack_api, session, feeds) -> None:
     slack_api.delay("conversations.info", 4.0)
     view = open_modal(send, slack_api)
     started = time.monotonic()
@@ -413,13 +468,15 @@ def test_without_an_operator_key_there_is_no_llm_switch(send, slack_api) -> None
     assert "The operator hasn't configured an LLM" in json.dumps(view)
 
 
-def test_with_an_operator_key_admins_switch_the_llm_and_pick_a_model(send, slack_api, session,
-                                                                     services) -> None:
+def test_with_an_operator_key_admins_switch_the_llm_and_pick_a_model(
+    send, slack_api, session, services
+) -> None:
     services.settings = services.settings.model_copy(update={"OPENAI_API_KEY": "sk-test"})
     view = open_modal(send, slack_api)
     assert "gpt-4o-mini" in block(view, f.LLM_MODEL)["hint"]["text"]
     assert errors_of(submit(send, view, llm_model="bad model!")) == {
-        "llm_model": "Use a model name such as gpt-4o-mini: letters, digits and . _ : / - only."}
+        "llm_model": "Use a model name such as gpt-4o-mini: letters, digits and . _ : / - only."
+    }
     submit(send, view, llm_enabled="off", llm_model="llama3.1:8b")
     session.expire_all()
     row = session.get(TeamSettings, TEAM)

@@ -64,8 +64,9 @@ def _join(items: list[str], lang: str) -> str:
     return comma.join(items[:-1]) + last + items[-1]
 
 
-def missing_bars(bars_missed: tuple[str, ...] | list[str], lang: str,
-                 limit: int = MAX_BARS_NAMED) -> str:
+def missing_bars(
+    bars_missed: tuple[str, ...] | list[str], lang: str, limit: int = MAX_BARS_NAMED
+) -> str:
     """The build bars a team misses, as one phrase ("over $100M and a complete product")."""
     named = [t(f"advisor.bar.{bar}", lang) for bar in bars_missed[:limit]]
     if len(bars_missed) > limit:
@@ -73,8 +74,9 @@ def missing_bars(bars_missed: tuple[str, ...] | list[str], lang: str,
     return _join(named, lang)
 
 
-def ruled_out_lines(excluded: Mapping[str, str], bars_missed: Sequence[str],
-                    lang: str) -> list[str]:
+def ruled_out_lines(
+    excluded: Mapping[str, str], bars_missed: Sequence[str], lang: str
+) -> list[str]:
     """Why each verdict a gate closed is out (the build bars missed, or the air gap): a score
     of 0 alone would read as a judgement on the team rather than a rule."""
     lines = []
@@ -83,9 +85,14 @@ def ruled_out_lines(excluded: Mapping[str, str], bars_missed: Sequence[str],
             continue
         name = t(f"advisor.verdict_short.{v}", lang)
         if v == "build" and bars_missed:
-            lines.append(t("advisor.slack.ruled_out_build", lang, verdict=name,
-                           missing=missing_bars(list(bars_missed), lang,
-                                                limit=len(bars_missed))))
+            lines.append(
+                t(
+                    "advisor.slack.ruled_out_build",
+                    lang,
+                    verdict=name,
+                    missing=missing_bars(list(bars_missed), lang, limit=len(bars_missed)),
+                )
+            )
         else:
             lines.append(t("advisor.slack.ruled_out_air_gap", lang, verdict=name))
     return lines

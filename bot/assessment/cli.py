@@ -114,8 +114,9 @@ def _interview(lang: str, stdin: TextIO, out: TextIO) -> dict[str, str]:
 
 def _score(assessment: Assessment, verdict: str, lang: str) -> str:
     key = "advisor.cli.score_ruled_out" if verdict in assessment.excluded else "advisor.cli.score"
-    return t(key, lang, verdict=verdict_name(verdict, lang),
-             score=f"{assessment.scores[verdict]:.2f}")
+    return t(
+        key, lang, verdict=verdict_name(verdict, lang), score=f"{assessment.scores[verdict]:.2f}"
+    )
 
 
 def render_text(assessment: Assessment, lang: str, advice: str | None = None) -> str:
@@ -124,8 +125,10 @@ def render_text(assessment: Assessment, lang: str, advice: str | None = None) ->
     from bot.assessment.advice import narrative, ruled_out_lines
 
     scores = "  ".join(_score(assessment, v, lang) for v in VERDICTS)
-    head = [t("advisor.cli.scores", lang, scores=scores),
-            *ruled_out_lines(assessment.excluded, assessment.bars_missed, lang)]
+    head = [
+        t("advisor.cli.scores", lang, scores=scores),
+        *ruled_out_lines(assessment.excluded, assessment.bars_missed, lang),
+    ]
     body = advice if advice is not None else narrative(assessment, lang)
     return "\n".join(head) + f"\n\n{body}\n"
 

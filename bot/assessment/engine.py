@@ -526,8 +526,9 @@ def score_answers(answers: Mapping[str, str]) -> Assessment:
         if raw[verdict] > EXCLUDED_CEILING:
             cut = (EXCLUDED_CEILING - raw[verdict]) / 100
             contributions.append(Contribution(gate, verdict, cut, f"advisor.reason.{gate}"))
-    shown = {v: min(clipped[v], EXCLUDED_CEILING) if v in excluded else clipped[v]
-             for v in VERDICTS}
+    shown = {
+        v: min(clipped[v], EXCLUDED_CEILING) if v in excluded else clipped[v] for v in VERDICTS
+    }
     allowed = [v for v in VERDICTS if v not in excluded]
     verdict = _pick(allowed, clipped)
     # A closed verdict counts as zero when measuring the lead: it cannot be chosen.

@@ -42,17 +42,27 @@ class StoredAssessment:
 
     @classmethod
     def of(cls, row: AssessmentRow) -> StoredAssessment:
-        return cls(row.id, row.team_id, row.channel_id, row.user_id, row.title,
-                   dict(row.answers or {}), dict(row.result or {}), row.verdict,
-                   row.engine_version, row.created_at)
+        return cls(
+            row.id,
+            row.team_id,
+            row.channel_id,
+            row.user_id,
+            row.title,
+            dict(row.answers or {}),
+            dict(row.result or {}),
+            row.verdict,
+            row.engine_version,
+            row.created_at,
+        )
 
     @property
     def narrative_by(self) -> str:
         return str(self.result.get("narrative") or NARRATIVE_OFFLINE)
 
 
-def result_payload(assessment: Assessment, lang: str, advice: str | None = None,
-                   narrative: str = NARRATIVE_OFFLINE) -> dict[str, Any]:
+def result_payload(
+    assessment: Assessment, lang: str, advice: str | None = None, narrative: str = NARRATIVE_OFFLINE
+) -> dict[str, Any]:
     """What is stored as ``result``: the contract JSON and the ids that explain it."""
     return {
         **assessment.to_json(lang, advice=advice),
@@ -67,13 +77,25 @@ def result_payload(assessment: Assessment, lang: str, advice: str | None = None,
     }
 
 
-def save_assessment(session: Session, *, team_id: str, channel_id: str | None, user_id: str,
-                    title: str, assessment: Assessment, lang: str) -> StoredAssessment:
+def save_assessment(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str | None,
+    user_id: str,
+    title: str,
+    assessment: Assessment,
+    lang: str,
+) -> StoredAssessment:
     """Store a scored assessment with the offline narrative (the LLM's may replace it later)."""
     row = AssessmentRow(
-        team_id=team_id, channel_id=channel_id or None, user_id=user_id,
-        title=title[:TITLE_MAX], answers=dict(assessment.answers),
-        result=result_payload(assessment, lang), verdict=assessment.verdict,
+        team_id=team_id,
+        channel_id=channel_id or None,
+        user_id=user_id,
+        title=title[:TITLE_MAX],
+        answers=dict(assessment.answers),
+        result=result_payload(assessment, lang),
+        verdict=assessment.verdict,
         engine_version=assessment.engine_version,
     )
     session.add(row)
@@ -90,8 +112,11 @@ def parse_assessment_id(raw: object) -> int:
 
 
 def _row(session: Session, team_id: str, assessment_id: int) -> AssessmentRow:
-    row = session.scalar(select(AssessmentRow).where(AssessmentRow.team_id == team_id,
-                                                     AssessmentRow.id == assessment_id))
+    row = session.scalar(
+        select(AssessmentRow).where(
+            AssessmentRow.team_id == team_id, AssessmentRow.id == assessment_id
+        )
+    )
     if row is None:
         raise NotFound()
     return row
@@ -101,8 +126,9 @@ def load_assessment(session: Session, team_id: str, assessment_id: int) -> Store
     return StoredAssessment.of(_row(session, team_id, assessment_id))
 
 
-def set_narrative(session: Session, team_id: str, assessment_id: int,
-                  text: str) -> StoredAssessment:
+def set_narrative(
+    session: Session, team_id: str, assessment_id: int, text: str
+) -> StoredAssessment:
     """Keep the LLM's narrative with the result, so a later Share shows what the user saw."""
     row = _row(session, team_id, assessment_id)
     row.result = {**(row.result or {}), "advice": text, "narrative": NARRATIVE_LLM}

@@ -18,9 +18,23 @@ from sqlalchemy.orm import Session
 
 from bot.models import Decision, DecisionEvent
 
-COLUMNS = ("id", "title", "verdict", "status", "rationale", "alternatives", "owner",
-           "participants", "review_date", "assessment_id", "superseded_by", "created_by",
-           "created_at", "updated_at", "history")
+COLUMNS = (
+    "id",
+    "title",
+    "verdict",
+    "status",
+    "rationale",
+    "alternatives",
+    "owner",
+    "participants",
+    "review_date",
+    "assessment_id",
+    "superseded_by",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "history",
+)
 # A cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -62,7 +76,8 @@ def summarise_event(event: DecisionEvent) -> str:
 def _histories(session: Session, team_id: str) -> dict[int, list[str]]:
     out: dict[int, list[str]] = defaultdict(list)
     events = session.scalars(
-        select(DecisionEvent).where(DecisionEvent.team_id == team_id)
+        select(DecisionEvent)
+        .where(DecisionEvent.team_id == team_id)
         .order_by(DecisionEvent.decision_id, DecisionEvent.created_at, DecisionEvent.id)
     )
     for event in events:
@@ -77,16 +92,31 @@ def export_csv(session: Session, team_id: str) -> CsvExport:
     writer = csv.writer(buffer, dialect="excel", lineterminator="\r\n")
     writer.writerow(COLUMNS)
     decisions = session.scalars(
-        select(Decision).where(Decision.team_id == team_id)
-        .order_by(Decision.created_at, Decision.id).execution_options(yield_per=500)
+        select(Decision)
+        .where(Decision.team_id == team_id)
+        .order_by(Decision.created_at, Decision.id)
+        .execution_options(yield_per=500)
     )
     rows = 0
     for d in decisions:
         rows += 1
-        writer.writerow([
-            d.id, _text(d.title), d.verdict, d.status, _text(d.rationale or ""),
-            _text(d.alternatives or ""), d.owner_id, " ".join(d.participants or []),
-            iso(d.review_date), d.assessment_id or "", d.superseded_by_id or "", d.created_by,
-            iso(d.created_at), iso(d.updated_at), _text(" | ".join(histories.get(d.id, []))),
-        ])
+        writer.writerow(
+            [
+                d.id,
+                _text(d.title),
+                d.verdict,
+                d.status,
+                _text(d.rationale or ""),
+                _text(d.alternatives or ""),
+                d.owner_id,
+                " ".join(d.participants or []),
+                iso(d.review_date),
+                d.assessment_id or "",
+                d.superseded_by_id or "",
+                d.created_by,
+                iso(d.created_at),
+                iso(d.updated_at),
+                _text(" | ".join(histories.get(d.id, []))),
+            ]
+        )
     return CsvExport(buffer.getvalue().encode("utf-8"), rows)

@@ -42,20 +42,40 @@ class HomeOverview:
 def home_overview(session: Session, team_id: str, today: date) -> HomeOverview:
     """Everything the Home tab needs, in four small indexed queries."""
     latest = session.scalars(
-        select(Decision).where(Decision.team_id == team_id)
-        .order_by(Decision.created_at.desc(), Decision.id.desc()).limit(LATEST)
+        select(Decision)
+        .where(Decision.team_id == team_id)
+        .order_by(Decision.created_at.desc(), Decision.id.desc())
+        .limit(LATEST)
     )
-    total = session.scalar(
-        select(func.count()).select_from(Decision).where(Decision.team_id == team_id)
-    ) or 0
+    total = (
+        session.scalar(
+            select(func.count()).select_from(Decision).where(Decision.team_id == team_id)
+        )
+        or 0
+    )
     # Overdue reviews come first: they are the ones someone has forgotten.
     upcoming = session.scalars(
-        select(Decision).where(Decision.team_id == team_id, Decision.review_date.is_not(None),
-                               Decision.status.in_(ACTIVE_STATUSES))
-        .order_by(Decision.review_date, Decision.id).limit(UPCOMING)
+        select(Decision)
+        .where(
+            Decision.team_id == team_id,
+            Decision.review_date.is_not(None),
+            Decision.status.in_(ACTIVE_STATUSES),
+        )
+        .order_by(Decision.review_date, Decision.id)
+        .limit(UPCOMING)
     )
     settings = team_settings(session, team_id)
-    digest = DigestSchedule(settings.digest_enabled, settings.digest_days, settings.digest_time,
-                            settings.timezone or "UTC", settings.digest_channel_id)
-    return HomeOverview([DecisionSummary.of(d) for d in latest], total,
-                        [DecisionSummary.of(d) for d in upcoming], digest, today)
+    digest = DigestSchedule(
+        settings.digest_enabled,
+        settings.digest_days,
+        settings.digest_time,
+        settings.timezone or "UTC",
+        settings.digest_channel_id,
+    )
+    return HomeOverview(
+        [DecisionSummary.of(d) for d in latest],
+        total,
+        [DecisionSummary.of(d) for d in upcoming],
+        digest,
+        today,
+    )

@@ -39,16 +39,25 @@ def rationale_of(result: dict[str, Any], lang: str) -> str:
 
 def draft_from_assessment(assessment: Assessment, owner_id: str, lang: str) -> DecisionDraft:
     verdict = assessment.verdict if assessment.verdict in VERDICTS else "buy"
-    return DecisionDraft(title=assessment.title[:TITLE_MAX], verdict=verdict, owner_id=owner_id,
-                         rationale=rationale_of(assessment.result, lang),
-                         assessment_id=assessment.id)
+    return DecisionDraft(
+        title=assessment.title[:TITLE_MAX],
+        verdict=verdict,
+        owner_id=owner_id,
+        rationale=rationale_of(assessment.result, lang),
+        assessment_id=assessment.id,
+    )
 
 
 def draft_from_decision(decision: Decision) -> DecisionDraft:
     """The decision's current values, for editing it or superseding it."""
     return DecisionDraft(
-        title=decision.title, verdict=decision.verdict, owner_id=decision.owner_id,
-        rationale=decision.rationale or "", alternatives=decision.alternatives or "",
-        participants=tuple(decision.participants or ()), status=decision.status,
-        review_date=decision.review_date, assessment_id=decision.assessment_id,
+        title=decision.title,
+        verdict=decision.verdict,
+        owner_id=decision.owner_id,
+        rationale=decision.rationale or "",
+        alternatives=decision.alternatives or "",
+        participants=tuple(decision.participants or ()),
+        status=decision.status,
+        review_date=decision.review_date,
+        assessment_id=decision.assessment_id,
     )

@@ -41,48 +41,77 @@ def due_reminders(session: Session, now: datetime) -> list[DueReminder]:
     """Active decisions whose review date has come in their team's time zone, not yet claimed."""
     # The earliest time zones are a day ahead of UTC; each team's own date is checked below.
     horizon = now.date() + timedelta(days=1)
-    claimed = exists().where(ReviewReminder.decision_id == Decision.id,
-                             ReviewReminder.review_date == Decision.review_date)
+    claimed = exists().where(
+        ReviewReminder.decision_id == Decision.id,
+        ReviewReminder.review_date == Decision.review_date,
+    )
     rows = session.execute(
-        select(Decision.id, Decision.team_id, Decision.owner_id, Decision.title,
-               Decision.verdict, Decision.review_date, TeamSettings.timezone,
-               TeamSettings.language)
+        select(
+            Decision.id,
+            Decision.team_id,
+            Decision.owner_id,
+            Decision.title,
+            Decision.verdict,
+            Decision.review_date,
+            TeamSettings.timezone,
+            TeamSettings.language,
+        )
         .outerjoin(TeamSettings, TeamSettings.team_id == Decision.team_id)
-        .where(Decision.review_date.between(now.date() - timedelta(days=LOOKBACK_DAYS), horizon),
-               Decision.status.in_(ACTIVE_STATUSES), ~claimed)
+        .where(
+            Decision.review_date.between(now.date() - timedelta(days=LOOKBACK_DAYS), horizon),
+            Decision.status.in_(ACTIVE_STATUSES),
+            ~claimed,
+        )
         .order_by(Decision.review_date, Decision.id)
     )
     return [
-        DueReminder(r.id, r.team_id, r.owner_id, r.title, r.verdict, r.review_date,
-                    r.language or "en")
-        for r in rows if r.review_date <= team_today(now, r.timezone)
+        DueReminder(
+            r.id, r.team_id, r.owner_id, r.title, r.verdict, r.review_date, r.language or "en"
+        )
+        for r in rows
+        if r.review_date <= team_today(now, r.timezone)
     ]
 
 
 def claim(session: Session, reminder: DueReminder, now: datetime) -> bool:
     """True when this worker won the reminder; the caller commits before sending."""
     decision = session.get(Decision, reminder.decision_id)
-    if (decision is None or decision.team_id != reminder.team_id
-            or decision.review_date != reminder.review_date
-            or decision.status not in ACTIVE_STATUSES):
+    if (
+        decision is None
+        or decision.team_id != reminder.team_id
+        or decision.review_date != reminder.review_date
+        or decision.status not in ACTIVE_STATUSES
+    ):
         return False  # changed since it was listed (snoozed, reversed...)
     try:
         with session.begin_nested():
-            session.add(ReviewReminder(team_id=reminder.team_id,
-                                       decision_id=reminder.decision_id,
-                                       review_date=reminder.review_date, claimed_at=now))
+            session.add(
+                ReviewReminder(
+                    team_id=reminder.team_id,
+                    decision_id=reminder.decision_id,
+                    review_date=reminder.review_date,
+                    claimed_at=now,
+                )
+            )
     except IntegrityError:
-        log.info("reminder for decision %s on %s already claimed", reminder.decision_id,
-                 reminder.review_date)
+        log.info(
+            "reminder for decision %s on %s already claimed",
+            reminder.decision_id,
+            reminder.review_date,
+        )
         return False
     return True
 
 
-def mark_sent(session: Session, reminder: DueReminder, now: datetime,
-              error: str | None = None) -> None:
-    row = session.scalar(select(ReviewReminder).where(
-        ReviewReminder.decision_id == reminder.decision_id,
-        ReviewReminder.review_date == reminder.review_date))
+def mark_sent(
+    session: Session, reminder: DueReminder, now: datetime, error: str | None = None
+) -> None:
+    row = session.scalar(
+        select(ReviewReminder).where(
+            ReviewReminder.decision_id == reminder.decision_id,
+            ReviewReminder.review_date == reminder.review_date,
+        )
+    )
     if row is None:
         return
     if error is None:
@@ -98,8 +127,12 @@ def _team_today(session: Session, team_id: str, now: datetime) -> date:
 
 def still_right(session: Session, decision: Decision, user_id: str, now: datetime) -> date:
     """Confirmed: decided again, next review after the team's review period."""
-    period = session.scalar(select(TeamSettings.review_period_days)
-                            .where(TeamSettings.team_id == decision.team_id)) or 90
+    period = (
+        session.scalar(
+            select(TeamSettings.review_period_days).where(TeamSettings.team_id == decision.team_id)
+        )
+        or 90
+    )
     new_date = next_review(_team_today(session, decision.team_id, now), period)
     change(session, decision, user_id, "confirmed", now, status="decided", review_date=new_date)
     return new_date

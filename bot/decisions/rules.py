@@ -59,8 +59,7 @@ def team_today(now: datetime, timezone: str | None) -> date:
     return now.astimezone(zone).date()
 
 
-def draft_errors(draft: DecisionDraft, today: date,
-                 owner: dict[str, Any] | None) -> dict[str, str]:
+def draft_errors(draft: DecisionDraft, today: date, owner: dict[str, Any] | None) -> dict[str, str]:
     """Field -> catalog key of what is wrong; empty when the draft can be saved.
 
     ``owner`` is Slack's ``users.info`` user object for ``draft.owner_id`` (None: not found).

@@ -69,11 +69,15 @@ def words_filter(dialect: str, terms: list[str]) -> ColumnElement[bool] | None:
         words = " ".join(term.replace("'", "''") for term in terms)
         query = literal_column(f"plainto_tsquery('simple', '{words}')")
         return literal_column(SEARCH_DOCUMENT).op("@@")(query)
-    return and_(*(
-        or_(func.lower(Decision.title).like(_like_pattern(term), escape="\\"),
-            func.lower(Decision.rationale).like(_like_pattern(term), escape="\\"))
-        for term in terms
-    ))
+    return and_(
+        *(
+            or_(
+                func.lower(Decision.title).like(_like_pattern(term), escape="\\"),
+                func.lower(Decision.rationale).like(_like_pattern(term), escape="\\"),
+            )
+            for term in terms
+        )
+    )
 
 
 def list_page(session: Session, team_id: str, number: int = 1, words: str = "") -> Page:
@@ -84,9 +88,12 @@ def list_page(session: Session, team_id: str, number: int = 1, words: str = "") 
     condition = words_filter(session.get_bind().dialect.name, search_terms(words))
     if condition is not None:
         query = query.where(condition)
-    rows = list(session.scalars(
-        query.order_by(Decision.created_at.desc(), Decision.id.desc())
-        .offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
-    ))
+    rows = list(
+        session.scalars(
+            query.order_by(Decision.created_at.desc(), Decision.id.desc())
+            .offset((number - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE + 1)
+        )
+    )
     items = [DecisionSummary.of(d) for d in rows[:PAGE_SIZE]]
     return Page(items=items, number=number, words=words, has_next=len(rows) > PAGE_SIZE)

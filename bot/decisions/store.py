@@ -19,8 +19,17 @@ from bot.errors import NotAllowed, NotFound, UserError
 from bot.models import Assessment, Decision, DecisionEvent
 
 # Fields an edit may change, in the order the history shows them.
-EDITABLE = ("title", "verdict", "rationale", "alternatives", "owner_id", "participants",
-            "status", "review_date", "assessment_id")
+EDITABLE = (
+    "title",
+    "verdict",
+    "rationale",
+    "alternatives",
+    "owner_id",
+    "participants",
+    "status",
+    "review_date",
+    "assessment_id",
+)
 
 
 @dataclass(frozen=True)
@@ -37,8 +46,15 @@ class DecisionSummary:
 
     @classmethod
     def of(cls, decision: Decision) -> DecisionSummary:
-        return cls(decision.id, decision.title, decision.verdict, decision.status,
-                   decision.owner_id, decision.review_date, decision.created_at)
+        return cls(
+            decision.id,
+            decision.title,
+            decision.verdict,
+            decision.status,
+            decision.owner_id,
+            decision.review_date,
+            decision.created_at,
+        )
 
 
 def parse_id(raw: object) -> int:
@@ -70,8 +86,10 @@ def get_assessment(session: Session, team_id: str, assessment_id: int) -> Assess
 def recent_assessments(session: Session, team_id: str, limit: int = 25) -> list[tuple[int, str]]:
     """(id, title) of the team's latest assessments, for the modal's "linked assessment"."""
     rows = session.execute(
-        select(Assessment.id, Assessment.title).where(Assessment.team_id == team_id)
-        .order_by(Assessment.created_at.desc(), Assessment.id.desc()).limit(limit)
+        select(Assessment.id, Assessment.title)
+        .where(Assessment.team_id == team_id)
+        .order_by(Assessment.created_at.desc(), Assessment.id.desc())
+        .limit(limit)
     )
     return [(row.id, row.title) for row in rows]
 
@@ -92,11 +110,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def record(session: Session, decision: Decision, user_id: str, action: str,
-           changes: dict[str, tuple[Any, Any]], now: datetime) -> DecisionEvent:
+def record(
+    session: Session,
+    decision: Decision,
+    user_id: str,
+    action: str,
+    changes: dict[str, tuple[Any, Any]],
+    now: datetime,
+) -> DecisionEvent:
     """Keep one history entry: who, when, what (each field's before and after)."""
     event = DecisionEvent(
-        team_id=decision.team_id, decision_id=decision.id, user_id=user_id, action=action,
+        team_id=decision.team_id,
+        decision_id=decision.id,
+        user_id=user_id,
+        action=action,
         changes={k: {"before": _plain(b), "after": _plain(a)} for k, (b, a) in changes.items()},
         created_at=now,
     )
@@ -106,10 +133,15 @@ def record(session: Session, decision: Decision, user_id: str, action: str,
 
 def _draft_values(draft: DecisionDraft) -> dict[str, Any]:
     return {
-        "title": draft.title.strip(), "verdict": draft.verdict, "rationale": draft.rationale,
-        "alternatives": draft.alternatives, "owner_id": draft.owner_id,
-        "participants": list(draft.participants), "status": draft.status,
-        "review_date": draft.review_date, "assessment_id": draft.assessment_id,
+        "title": draft.title.strip(),
+        "verdict": draft.verdict,
+        "rationale": draft.rationale,
+        "alternatives": draft.alternatives,
+        "owner_id": draft.owner_id,
+        "participants": list(draft.participants),
+        "status": draft.status,
+        "review_date": draft.review_date,
+        "assessment_id": draft.assessment_id,
     }
 
 
@@ -121,22 +153,31 @@ def _check_assessment(session: Session, team_id: str, assessment_id: int | None)
             raise DraftRejected({"assessment": error.key}) from error
 
 
-def create_decision(session: Session, team_id: str, user_id: str, draft: DecisionDraft,
-                    now: datetime, supersedes: Decision | None = None) -> Decision:
+def create_decision(
+    session: Session,
+    team_id: str,
+    user_id: str,
+    draft: DecisionDraft,
+    now: datetime,
+    supersedes: Decision | None = None,
+) -> Decision:
     """A new decision with its "created" history entry; ``supersedes`` is retired by it."""
     _check_assessment(session, team_id, draft.assessment_id)
     if supersedes is not None and supersedes.superseded_by_id is not None:
         raise UserError("decisions.error.already_superseded")
     values = _draft_values(draft)
-    decision = Decision(team_id=team_id, created_by=user_id, created_at=now, updated_at=now,
-                        **values)
+    decision = Decision(
+        team_id=team_id, created_by=user_id, created_at=now, updated_at=now, **values
+    )
     session.add(decision)
     session.flush()
     changes = {k: (None, v) for k, v in values.items() if v not in (None, "", [])}
     if supersedes is not None:
         changes["supersedes"] = (None, supersedes.id)
-        retire = {"status": (supersedes.status, "superseded"),
-                  "superseded_by_id": (None, decision.id)}
+        retire = {
+            "status": (supersedes.status, "superseded"),
+            "superseded_by_id": (None, decision.id),
+        }
         supersedes.status, supersedes.superseded_by_id = "superseded", decision.id
         supersedes.updated_at = now
         record(session, supersedes, user_id, "superseded", retire, now)
@@ -144,14 +185,16 @@ def create_decision(session: Session, team_id: str, user_id: str, draft: Decisio
     return decision
 
 
-def edit_decision(session: Session, decision: Decision, user_id: str, draft: DecisionDraft,
-                  now: datetime) -> dict[str, tuple[Any, Any]]:
+def edit_decision(
+    session: Session, decision: Decision, user_id: str, draft: DecisionDraft, now: datetime
+) -> dict[str, tuple[Any, Any]]:
     """Apply the modal's values; only what changed is written and kept in the history."""
     if draft.assessment_id != decision.assessment_id:
         _check_assessment(session, decision.team_id, draft.assessment_id)
     values = _draft_values(draft)
-    changes = {k: (getattr(decision, k), values[k]) for k in EDITABLE
-               if getattr(decision, k) != values[k]}
+    changes = {
+        k: (getattr(decision, k), values[k]) for k in EDITABLE if getattr(decision, k) != values[k]
+    }
     for name, (_before, after) in changes.items():
         setattr(decision, name, after)
     if changes:
@@ -160,11 +203,11 @@ def edit_decision(session: Session, decision: Decision, user_id: str, draft: Dec
     return changes
 
 
-def change(session: Session, decision: Decision, user_id: str, action: str, now: datetime,
-           **values: Any) -> dict[str, tuple[Any, Any]]:
+def change(
+    session: Session, decision: Decision, user_id: str, action: str, now: datetime, **values: Any
+) -> dict[str, tuple[Any, Any]]:
     """Set a few fields (status, review date) under a named action; no-ops leave no trace."""
-    changes = {k: (getattr(decision, k), v) for k, v in values.items()
-               if getattr(decision, k) != v}
+    changes = {k: (getattr(decision, k), v) for k, v in values.items() if getattr(decision, k) != v}
     for name, (_before, after) in changes.items():
         setattr(decision, name, after)
     if changes:
@@ -174,8 +217,10 @@ def change(session: Session, decision: Decision, user_id: str, action: str, now:
 
 
 def history(session: Session, team_id: str, decision_id: int) -> list[DecisionEvent]:
-    return list(session.scalars(
-        select(DecisionEvent)
-        .where(DecisionEvent.team_id == team_id, DecisionEvent.decision_id == decision_id)
-        .order_by(DecisionEvent.created_at, DecisionEvent.id)
-    ))
+    return list(
+        session.scalars(
+            select(DecisionEvent)
+            .where(DecisionEvent.team_id == team_id, DecisionEvent.decision_id == decision_id)
+            .order_by(DecisionEvent.created_at, DecisionEvent.id)
+        )
+    )

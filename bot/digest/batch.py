@@ -59,8 +59,13 @@ class Batched(Generic[T, R]):
     any thread runs it, with whatever else is waiting, in one transaction, and returns its
     answer (or raises its error) once that transaction has committed."""
 
-    def __init__(self, sessions: SessionFactory,
-                 work: Callable[[Session, list[T]], Sequence[R]], *, write: bool = False) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        work: Callable[[Session, list[T]], Sequence[R]],
+        *,
+        write: bool = False,
+    ) -> None:
         self._sessions = sessions
         self._work = work
         self._write = write  # see bot.db.session_scope
@@ -106,8 +111,9 @@ class Batched(Generic[T, R]):
             if len(batch) == 1:
                 batch[0].error, batch[0].done = exc, True
                 return
-            log.warning("a batch of %d failed (%s); running each alone", len(batch),
-                        type(exc).__name__)
+            log.warning(
+                "a batch of %d failed (%s); running each alone", len(batch), type(exc).__name__
+            )
         for call in batch:
             try:
                 self._commit([call])

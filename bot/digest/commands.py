@@ -53,13 +53,14 @@ def preview(services: Services, team_id: str, *, show_problems: bool) -> Preview
         upcoming = next_occurrence(plan.schedule, now, zone(plan.tz))
         pool = NewsPool.load(session, now)
         digest = None if pool.empty else team_digest(session, pool, plan, upcoming.period, now)
-        problems = (delivery.recent_failures(session, team_id, PROBLEMS_SHOWN)
-                    if show_problems else [])
+        problems = (
+            delivery.recent_failures(session, team_id, PROBLEMS_SHOWN) if show_problems else []
+        )
     return Preview(plan, upcoming, digest, problems)
 
 
 def schedule_words(schedule: Schedule, lang: str) -> str:
-    """"every day at 09:00", "Monday, Thursday at 09:00"."""
+    """ "every day at 09:00", "Monday, Thursday at 09:00"."""
     at = schedule.at.strftime("%H:%M")
     if schedule.daily:
         return t("digest.subscribe.daily", lang, time=at)
@@ -71,20 +72,30 @@ def subscribe(session: Session, team_id: str, user_id: str, now: datetime) -> bo
     """Add a DM subscription for the user; False when they already had one."""
     if session.get(DigestRecipient, (team_id, user_id, SUBSCRIBER)) is not None:
         return False
-    session.add(DigestRecipient(team_id=team_id, user_id=user_id, role=SUBSCRIBER,
-                                created_at=now))
+    session.add(DigestRecipient(team_id=team_id, user_id=user_id, role=SUBSCRIBER, created_at=now))
     return True
 
 
 def unsubscribe(session: Session, team_id: str, user_id: str) -> tuple[bool, bool]:
     """Drop the user's own subscription: (whether there was one, whether they remain a
     manager, which only admins change)."""
-    removed = session.execute(delete(DigestRecipient).where(
-        DigestRecipient.team_id == team_id, DigestRecipient.user_id == user_id,
-        DigestRecipient.role == SUBSCRIBER)).rowcount
-    manager = session.scalar(select(DigestRecipient.user_id).where(
-        DigestRecipient.team_id == team_id, DigestRecipient.user_id == user_id,
-        DigestRecipient.role == MANAGER)) is not None
+    removed = session.execute(
+        delete(DigestRecipient).where(
+            DigestRecipient.team_id == team_id,
+            DigestRecipient.user_id == user_id,
+            DigestRecipient.role == SUBSCRIBER,
+        )
+    ).rowcount
+    manager = (
+        session.scalar(
+            select(DigestRecipient.user_id).where(
+                DigestRecipient.team_id == team_id,
+                DigestRecipient.user_id == user_id,
+                DigestRecipient.role == MANAGER,
+            )
+        )
+        is not None
+    )
     return bool(removed), manager
 
 
@@ -107,8 +118,14 @@ def send_now(services: Services, client: WebClient, team_id: str, user_id: str) 
         if pool.empty:
             raise UserError("digest.now.nothing_stored")
         period = delivery.now_period(now)
-        won = delivery.claim(session, team_id, period, delivery.channel_recipient(
-            plan.channel_id), now, delivery.new_worker_id())
+        won = delivery.claim(
+            session,
+            team_id,
+            period,
+            delivery.channel_recipient(plan.channel_id),
+            now,
+            delivery.new_worker_id(),
+        )
         if won is None:
             raise UserError("digest.now.busy")
     with session_scope(services.sessions) as session:
@@ -116,8 +133,13 @@ def send_now(services: Services, client: WebClient, team_id: str, user_id: str) 
     digest = with_llm_why(services, digest, plan)
     date = now.astimezone(zone(plan.tz)).date().isoformat()
     footer = t("digest.message.footer_now", plan.lang, user=user_id)
-    error = post(client, ChannelPacer(), plan.channel_id, digest_text(digest, plan.lang, date),
-                 digest_blocks(digest, plan.lang, date, footer=footer))
+    error = post(
+        client,
+        ChannelPacer(),
+        plan.channel_id,
+        digest_text(digest, plan.lang, date),
+        digest_blocks(digest, plan.lang, date, footer=footer),
+    )
     with session_scope(services.sessions, write=True) as session:
         if error is None:
             items = [i for item in digest.items for i in pool.item_ids(item)]

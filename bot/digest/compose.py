@@ -36,25 +36,32 @@ class History:
     decisions: tuple[DecisionRef, ...]  # its decisions in force, newest first
 
 
-def histories(session: Session, wanted: Sequence[tuple[str, str]], now: datetime
-              ) -> list[History]:
+def histories(session: Session, wanted: Sequence[tuple[str, str]], now: datetime) -> list[History]:
     """The history of each (team, period), read for them all in three queries."""
     teams = {team for team, _ in wanted}
     sent = sent_items(session, teams, now - SENT_LOOKBACK)
     of_period = items_of_periods(session, wanted)
     decisions = decisions_by_team(session, teams)
-    return [History(frozenset(sent[team] - of_period[(team, period)]),
-                    tuple(decisions.get(team, ()))) for team, period in wanted]
+    return [
+        History(frozenset(sent[team] - of_period[(team, period)]), tuple(decisions.get(team, ())))
+        for team, period in wanted
+    ]
 
 
 def compose_team(pool: NewsPool, plan: TeamPlan, history: History) -> Digest:
     """The digest ``plan``'s team gets, with the offline "why" sentences."""
-    return pool.compose(plan.feed_ids, limit=plan.limit, exclude_items=history.excluded,
-                        decisions=history.decisions, lang=plan.lang)
+    return pool.compose(
+        plan.feed_ids,
+        limit=plan.limit,
+        exclude_items=history.excluded,
+        decisions=history.decisions,
+        lang=plan.lang,
+    )
 
 
-def team_digest(session: Session, pool: NewsPool, plan: TeamPlan, period: str,
-                now: datetime) -> Digest:
+def team_digest(
+    session: Session, pool: NewsPool, plan: TeamPlan, period: str, now: datetime
+) -> Digest:
     """The digest ``plan``'s team gets for ``period``, read and composed on its own."""
     return compose_team(pool, plan, histories(session, [(plan.team_id, period)], now)[0])
 
@@ -75,6 +82,5 @@ def with_llm_why(services: Services, digest: Digest, plan: TeamPlan) -> Digest:
     if sentences is None:
         log.warning("LLM why-it-matters answer unusable for team %s; rules used", plan.team_id)
         return digest
-    items = tuple(replace(item, why=why)
-                  for item, why in zip(digest.items, sentences, strict=True))
+    items = tuple(replace(item, why=why) for item, why in zip(digest.items, sentences, strict=True))
     return replace(digest, items=items)

@@ -50,32 +50,39 @@ SETTLED = frozenset({SENT, FAILED, MISSED})
 # Worth another try later; any other Slack error (channel_not_found, not_in_channel,
 # is_archived, account_inactive, user_not_found, invalid_auth...) will not fix itself.
 TRANSIENT_ERRORS = frozenset(
-    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
-     "network"}
+    {
+        "ratelimited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "network",
+    }
 )
 
 # Statements built once (Core, no ORM bookkeeping): for the handful of rows a batch has,
 # building a statement costs more than running it. Settling is one executemany of each.
 _SETTLE_SENT = (
     update(_DELIVERIES)
-    .where(_DELIVERIES.c.id == bindparam("b_id"),
-           _DELIVERIES.c.claimed_by == bindparam("b_worker"))
+    .where(_DELIVERIES.c.id == bindparam("b_id"), _DELIVERIES.c.claimed_by == bindparam("b_worker"))
     .values(status=SENT, sent_at=bindparam("b_at"), error=None, item_ids=bindparam("b_items"))
 )
 _SETTLE_FAILED = (
     update(_DELIVERIES)
-    .where(_DELIVERIES.c.id == bindparam("b_id"),
-           _DELIVERIES.c.claimed_by == bindparam("b_worker"))
+    .where(_DELIVERIES.c.id == bindparam("b_id"), _DELIVERIES.c.claimed_by == bindparam("b_worker"))
     .values(status=bindparam("b_status"), error=bindparam("b_error"))
 )
-_ITEMS_OF_PERIODS = select(_DELIVERIES.c.team_id, _DELIVERIES.c.period,
-                           _DELIVERIES.c.item_ids).where(
+_ITEMS_OF_PERIODS = select(
+    _DELIVERIES.c.team_id, _DELIVERIES.c.period, _DELIVERIES.c.item_ids
+).where(
     _DELIVERIES.c.team_id.in_(bindparam("teams", expanding=True)),
     _DELIVERIES.c.period.in_(bindparam("periods", expanding=True)),
-    _DELIVERIES.c.status == SENT)
+    _DELIVERIES.c.status == SENT,
+)
 _SENT_ITEMS_SINCE = select(_SENT_ITEMS.c.team_id, _SENT_ITEMS.c.item_id).where(
     _SENT_ITEMS.c.team_id.in_(bindparam("teams", expanding=True)),
-    _SENT_ITEMS.c.sent_at >= bindparam("since"))
+    _SENT_ITEMS.c.sent_at >= bindparam("since"),
+)
 
 
 def channel_recipient(channel_id: str) -> str:
@@ -139,24 +146,35 @@ class DeliveryProblem:
     at: datetime
 
 
-def settled_by_team(session: Session, periods: Iterable[str]
-                    ) -> dict[str, dict[tuple[str, str], str]]:
+def settled_by_team(
+    session: Session, periods: Iterable[str]
+) -> dict[str, dict[tuple[str, str], str]]:
     """Team -> (period, recipient) -> status, for every team's rows of these periods."""
     wanted = sorted(set(periods))
     out: dict[str, dict[tuple[str, str], str]] = {}
     if not wanted:
         return out
     rows = session.execute(
-        select(DigestDelivery.team_id, DigestDelivery.period, DigestDelivery.recipient,
-               DigestDelivery.status).where(DigestDelivery.period.in_(wanted))
+        select(
+            DigestDelivery.team_id,
+            DigestDelivery.period,
+            DigestDelivery.recipient,
+            DigestDelivery.status,
+        ).where(DigestDelivery.period.in_(wanted))
     )
     for row in rows:
         out.setdefault(row.team_id, {})[(row.period, row.recipient)] = row.status
     return out
 
 
-def claim_all(session: Session, wanted: Sequence[Wanted], now: datetime, worker: str, *,
-              lease: timedelta = LEASE) -> list[Claim | None]:
+def claim_all(
+    session: Session,
+    wanted: Sequence[Wanted],
+    now: datetime,
+    worker: str,
+    *,
+    lease: timedelta = LEASE,
+) -> list[Claim | None]:
     """Win each delivery or get None for it; the caller commits before sending.
 
     Fresh rows are won by one INSERT for them all, in key order, so that two workers claiming
@@ -169,12 +187,30 @@ def claim_all(session: Session, wanted: Sequence[Wanted], now: datetime, worker:
     won: dict[Wanted, Claim] = {}
     if keys:
         rows = session.execute(
-            insert_ignoring(session, _DELIVERIES, _KEY, returning=(
-                _DELIVERIES.c.id, _DELIVERIES.c.team_id, _DELIVERIES.c.period,
-                _DELIVERIES.c.recipient)),
-            [{"team_id": k.team_id, "period": k.period, "recipient": k.recipient,
-              "status": CLAIMED, "attempts": 1, "claimed_by": worker, "claimed_at": now,
-              "item_ids": []} for k in keys],
+            insert_ignoring(
+                session,
+                _DELIVERIES,
+                _KEY,
+                returning=(
+                    _DELIVERIES.c.id,
+                    _DELIVERIES.c.team_id,
+                    _DELIVERIES.c.period,
+                    _DELIVERIES.c.recipient,
+                ),
+            ),
+            [
+                {
+                    "team_id": k.team_id,
+                    "period": k.period,
+                    "recipient": k.recipient,
+                    "status": CLAIMED,
+                    "attempts": 1,
+                    "claimed_by": worker,
+                    "claimed_at": now,
+                    "item_ids": [],
+                }
+                for k in keys
+            ],
         )
         for row in rows:
             key = Wanted(row.team_id, row.period, row.recipient)
@@ -185,36 +221,65 @@ def claim_all(session: Session, wanted: Sequence[Wanted], now: datetime, worker:
     return [won.pop(key, None) for key in wanted]  # popped: a second asker gets None
 
 
-def _take_over(session: Session, key: Wanted, now: datetime, worker: str,
-               lease: timedelta) -> Claim | None:
+def _take_over(
+    session: Session, key: Wanted, now: datetime, worker: str, lease: timedelta
+) -> Claim | None:
     row = session.execute(
         select(_DELIVERIES.c.id, _DELIVERIES.c.attempts).where(
-            _DELIVERIES.c.team_id == key.team_id, _DELIVERIES.c.period == key.period,
-            _DELIVERIES.c.recipient == key.recipient)
+            _DELIVERIES.c.team_id == key.team_id,
+            _DELIVERIES.c.period == key.period,
+            _DELIVERIES.c.recipient == key.recipient,
+        )
     ).one()
     taken = session.execute(
         update(_DELIVERIES)
-        .where(_DELIVERIES.c.id == row.id, _DELIVERIES.c.attempts < MAX_ATTEMPTS,
-               or_(and_(_DELIVERIES.c.status == CLAIMED, _DELIVERIES.c.claimed_at < now - lease),
-                   _DELIVERIES.c.status == RETRY))
-        .values(status=CLAIMED, claimed_by=worker, claimed_at=now,
-                attempts=_DELIVERIES.c.attempts + 1)
+        .where(
+            _DELIVERIES.c.id == row.id,
+            _DELIVERIES.c.attempts < MAX_ATTEMPTS,
+            or_(
+                and_(_DELIVERIES.c.status == CLAIMED, _DELIVERIES.c.claimed_at < now - lease),
+                _DELIVERIES.c.status == RETRY,
+            ),
+        )
+        .values(
+            status=CLAIMED, claimed_by=worker, claimed_at=now, attempts=_DELIVERIES.c.attempts + 1
+        )
     )
     if taken.rowcount != 1:
         return None
-    log.info("delivery %s (%s %s) taken over for attempt %d", row.id, key.period,
-             key.recipient, row.attempts + 1)
+    log.info(
+        "delivery %s (%s %s) taken over for attempt %d",
+        row.id,
+        key.period,
+        key.recipient,
+        row.attempts + 1,
+    )
     return Claim(row.id, key.team_id, key.period, key.recipient, worker, row.attempts + 1)
 
 
-def claim(session: Session, team_id: str, period: str, recipient: str, now: datetime,
-          worker: str, *, lease: timedelta = LEASE) -> Claim | None:
+def claim(
+    session: Session,
+    team_id: str,
+    period: str,
+    recipient: str,
+    now: datetime,
+    worker: str,
+    *,
+    lease: timedelta = LEASE,
+) -> Claim | None:
     """Win one delivery or get None (see ``claim_all``)."""
     return claim_all(session, [Wanted(team_id, period, recipient)], now, worker, lease=lease)[0]
 
 
-def record_missed(session: Session, team_id: str, period: str, recipient: str,
-                  now: datetime, *, lease: timedelta = LEASE) -> bool:
+def record_missed(
+    session: Session,
+    team_id: str,
+    period: str,
+    recipient: str,
+    now: datetime,
+    *,
+    lease: timedelta = LEASE,
+) -> bool:
     """Past the grace window: record the occurrence as missed unless it was settled.
 
     A row that never existed, a claim whose worker died, or a retry that never succeeded all
@@ -222,8 +287,15 @@ def record_missed(session: Session, team_id: str, period: str, recipient: str,
     """
     inserted = session.execute(
         insert_for(session)(DigestDelivery)
-        .values(team_id=team_id, period=period, recipient=recipient, status=MISSED,
-                attempts=0, claimed_at=now, item_ids=[])
+        .values(
+            team_id=team_id,
+            period=period,
+            recipient=recipient,
+            status=MISSED,
+            attempts=0,
+            claimed_at=now,
+            item_ids=[],
+        )
         .on_conflict_do_nothing(index_elements=["team_id", "period", "recipient"])
         .returning(DigestDelivery.id)
     ).scalar()
@@ -231,10 +303,15 @@ def record_missed(session: Session, team_id: str, period: str, recipient: str,
         return True
     changed = session.execute(
         update(DigestDelivery)
-        .where(DigestDelivery.team_id == team_id, DigestDelivery.period == period,
-               DigestDelivery.recipient == recipient,
-               or_(and_(DigestDelivery.status == CLAIMED, DigestDelivery.claimed_at < now - lease),
-                   DigestDelivery.status == RETRY))
+        .where(
+            DigestDelivery.team_id == team_id,
+            DigestDelivery.period == period,
+            DigestDelivery.recipient == recipient,
+            or_(
+                and_(DigestDelivery.status == CLAIMED, DigestDelivery.claimed_at < now - lease),
+                DigestDelivery.status == RETRY,
+            ),
+        )
         .values(status=MISSED)
         .execution_options(synchronize_session=False)
     )
@@ -246,8 +323,11 @@ def status_after(outcome: Outcome) -> str:
     nobody will come back for it); else ``failed``."""
     if outcome.error is None:
         return SENT
-    retry = (not outcome.final and outcome.error in TRANSIENT_ERRORS
-             and outcome.claim.attempts < MAX_ATTEMPTS)
+    retry = (
+        not outcome.final
+        and outcome.error in TRANSIENT_ERRORS
+        and outcome.claim.attempts < MAX_ATTEMPTS
+    )
     return RETRY if retry else FAILED
 
 
@@ -255,37 +335,71 @@ def settle_all(session: Session, outcomes: Sequence[Outcome]) -> list[str]:
     """Record how each send went, and the stories of those sent as sent to their teams, in
     one statement per kind whatever their number; returns each one's new status."""
     statuses = [status_after(o) for o in outcomes]
-    sent = sorted((o for o, s in zip(outcomes, statuses, strict=True) if s == SENT),
-                  key=lambda o: o.claim.id)
+    sent = sorted(
+        (o for o, s in zip(outcomes, statuses, strict=True) if s == SENT), key=lambda o: o.claim.id
+    )
     if sent:
-        changed = session.execute(_SETTLE_SENT, [
-            {"b_id": o.claim.id, "b_worker": o.claim.worker, "b_at": o.at,
-             "b_items": list(o.item_ids)} for o in sent]).rowcount
+        changed = session.execute(
+            _SETTLE_SENT,
+            [
+                {
+                    "b_id": o.claim.id,
+                    "b_worker": o.claim.worker,
+                    "b_at": o.at,
+                    "b_items": list(o.item_ids),
+                }
+                for o in sent
+            ],
+        ).rowcount
         if changed != len(sent):  # a lease ran out mid-send and someone else took over
             _warn_taken_over(session, sent)
         stories = {(o.claim.team_id, i): o.at for o in sent for i in o.item_ids}
         if stories:
             session.execute(
                 insert_ignoring(session, _SENT_ITEMS, ("team_id", "item_id")),
-                [{"team_id": team, "item_id": item, "sent_at": at}
-                 for (team, item), at in stories.items()])
-    failed = sorted(((o, s) for o, s in zip(outcomes, statuses, strict=True) if s != SENT),
-                    key=lambda pair: pair[0].claim.id)
+                [
+                    {"team_id": team, "item_id": item, "sent_at": at}
+                    for (team, item), at in stories.items()
+                ],
+            )
+    failed = sorted(
+        ((o, s) for o, s in zip(outcomes, statuses, strict=True) if s != SENT),
+        key=lambda pair: pair[0].claim.id,
+    )
     if failed:
-        session.execute(_SETTLE_FAILED, [
-            {"b_id": o.claim.id, "b_worker": o.claim.worker, "b_status": status,
-             "b_error": (o.error or "")[:ERROR_CHARS]} for o, status in failed])
+        session.execute(
+            _SETTLE_FAILED,
+            [
+                {
+                    "b_id": o.claim.id,
+                    "b_worker": o.claim.worker,
+                    "b_status": status,
+                    "b_error": (o.error or "")[:ERROR_CHARS],
+                }
+                for o, status in failed
+            ],
+        )
     for o, status in failed:
         log_at = log.info if status == RETRY else log.warning
-        log_at("delivery %s to %s: %s (%s, attempt %d)", o.claim.id, o.claim.recipient,
-               o.error, status, o.claim.attempts)
+        log_at(
+            "delivery %s to %s: %s (%s, attempt %d)",
+            o.claim.id,
+            o.claim.recipient,
+            o.error,
+            status,
+            o.claim.attempts,
+        )
     return statuses
 
 
 def _warn_taken_over(session: Session, sent: Sequence[Outcome]) -> None:
-    holders = dict(session.execute(
-        select(_DELIVERIES.c.id, _DELIVERIES.c.claimed_by)
-        .where(_DELIVERIES.c.id.in_([o.claim.id for o in sent]))).all())
+    holders = dict(
+        session.execute(
+            select(_DELIVERIES.c.id, _DELIVERIES.c.claimed_by).where(
+                _DELIVERIES.c.id.in_([o.claim.id for o in sent])
+            )
+        ).all()
+    )
     for o in sent:
         if holders.get(o.claim.id) != o.claim.worker:
             log.warning("delivery %s was taken over while this worker sent it", o.claim.id)
@@ -301,22 +415,27 @@ def mark_failed(session: Session, won: Claim, error: str, *, final: bool = False
     return settle_all(session, [Outcome(won, error, final=final)])[0]
 
 
-def items_of_periods(session: Session, wanted: Iterable[tuple[str, str]]
-                     ) -> dict[tuple[str, str], set[int]]:
+def items_of_periods(
+    session: Session, wanted: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], set[int]]:
     """(team, period) -> items already delivered to some recipient of that team then."""
     out: dict[tuple[str, str], set[int]] = {pair: set() for pair in wanted}
     if not out:
         return out
-    rows = session.execute(_ITEMS_OF_PERIODS, {"teams": sorted({team for team, _ in out}),
-                                               "periods": sorted({period for _, period in out})})
+    rows = session.execute(
+        _ITEMS_OF_PERIODS,
+        {
+            "teams": sorted({team for team, _ in out}),
+            "periods": sorted({period for _, period in out}),
+        },
+    )
     for row in rows:
         if (row.team_id, row.period) in out:
             out[(row.team_id, row.period)].update(int(i) for i in row.item_ids or [])
     return out
 
 
-def sent_items(session: Session, team_ids: Iterable[str], since: datetime
-               ) -> dict[str, set[int]]:
+def sent_items(session: Session, team_ids: Iterable[str], since: datetime) -> dict[str, set[int]]:
     """Team -> items sent to it since ``since`` (older ones are out of any digest's window)."""
     out: dict[str, set[int]] = {team: set() for team in team_ids}
     if not out:
@@ -326,11 +445,13 @@ def sent_items(session: Session, team_ids: Iterable[str], since: datetime
     return out
 
 
-def recent_failures(session: Session, team_id: str, limit: int = 5,
-                    since: datetime | None = None) -> list[DeliveryProblem]:
+def recent_failures(
+    session: Session, team_id: str, limit: int = 5, since: datetime | None = None
+) -> list[DeliveryProblem]:
     """The team's latest failed and missed deliveries, newest first (for the admins' view)."""
-    query = select(DigestDelivery).where(DigestDelivery.team_id == team_id,
-                                         DigestDelivery.status.in_((FAILED, MISSED)))
+    query = select(DigestDelivery).where(
+        DigestDelivery.team_id == team_id, DigestDelivery.status.in_((FAILED, MISSED))
+    )
     if since is not None:
         query = query.where(DigestDelivery.claimed_at >= since)
     rows = session.scalars(

@@ -39,6 +39,7 @@ FETCH_MINUTES = 30
 DELIVER_MINUTES = 1
 FETCH_TIMEOUT = 10.0
 
+
 @dataclass
 class FetchReport:
     fetched: int = 0
@@ -74,8 +75,14 @@ def fetch_feeds(services: Services) -> FetchReport:
             with session_scope(services.sessions, write=True) as session:  # one feed each
                 if parsed and not parse_error:
                     report.new_items += store_entries(session, feed.id, parsed.entries, now)
-                record_fetch(session, feed.id, result, now, parse_error=parse_error,
-                             title=parsed.title if parsed else None)
+                record_fetch(
+                    session,
+                    feed.id,
+                    result,
+                    now,
+                    parse_error=parse_error,
+                    title=parsed.title if parsed else None,
+                )
         except SQLAlchemyError:
             log.exception("could not store feed %s", feed.id)
             report.failed += 1
@@ -88,8 +95,13 @@ def fetch_feeds(services: Services) -> FetchReport:
             report.fetched += 1
     with session_scope(services.sessions, write=True) as session:
         prune_items(session, now)
-    log.info("feeds: %d fetched, %d unchanged, %d failed, %d new items", report.fetched,
-             report.not_modified, report.failed, report.new_items)
+    log.info(
+        "feeds: %d fetched, %d unchanged, %d failed, %d new items",
+        report.fetched,
+        report.not_modified,
+        report.failed,
+        report.new_items,
+    )
     return report
 
 
@@ -126,9 +138,14 @@ def deliver_digests(services: Services, *, workers: int | None = None) -> Delive
             outcomes = list(executor.map(one, due))
     report = DeliveryReport(outcomes, time.monotonic() - started)
     if report.total("sent") or report.total("failed") or report.total("missed"):
-        log.info("digests: %d sent, %d failed, %d to retry, %d missed in %.1f s",
-                 report.total("sent"), report.total("failed"), report.total("retry"),
-                 report.total("missed"), report.seconds)
+        log.info(
+            "digests: %d sent, %d failed, %d to retry, %d missed in %.1f s",
+            report.total("sent"),
+            report.total("failed"),
+            report.total("retry"),
+            report.total("missed"),
+            report.seconds,
+        )
     return report
 
 

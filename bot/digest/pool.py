@@ -71,19 +71,41 @@ class NewsPool:
         """Items published (or, undated, first seen) within the ranking's two weeks."""
         since = now - MAX_AGE
         rows = session.execute(
-            select(NewsItem.id, NewsItem.canonical_url, NewsItem.guid, NewsItem.title,
-                   NewsItem.summary, NewsItem.published_at, NewsItemSource.feed_id,
-                   NewsItemSource.source_name, Feed.url)
+            select(
+                NewsItem.id,
+                NewsItem.canonical_url,
+                NewsItem.guid,
+                NewsItem.title,
+                NewsItem.summary,
+                NewsItem.published_at,
+                NewsItemSource.feed_id,
+                NewsItemSource.source_name,
+                Feed.url,
+            )
             .join(NewsItemSource, NewsItemSource.item_id == NewsItem.id)
             .join(Feed, Feed.id == NewsItemSource.feed_id)
-            .where(or_(NewsItem.published_at >= since,
-                       and_(NewsItem.published_at.is_(None), NewsItem.first_seen_at >= since)))
+            .where(
+                or_(
+                    NewsItem.published_at >= since,
+                    and_(NewsItem.published_at.is_(None), NewsItem.first_seen_at >= since),
+                )
+            )
             .order_by(NewsItem.id, NewsItemSource.feed_id)
         )
         loaded = [
-            _Loaded(Entry(title=r.title, url=r.canonical_url or None, guid=r.guid,
-                          summary=r.summary or "", published=r.published_at,
-                          source=r.source_name, feed_url=r.url), r.id, r.feed_id)
+            _Loaded(
+                Entry(
+                    title=r.title,
+                    url=r.canonical_url or None,
+                    guid=r.guid,
+                    summary=r.summary or "",
+                    published=r.published_at,
+                    source=r.source_name,
+                    feed_url=r.url,
+                ),
+                r.id,
+                r.feed_id,
+            )
             for r in rows
         ]
         return cls(now, loaded)
@@ -112,8 +134,9 @@ class NewsPool:
             elif not feeds.isdisjoint(wanted):
                 partial.extend(e for e in ranked.story.entries if self._feed_of[id(e)] in wanted)
         if partial:
-            whole = sorted(whole + rank_stories(cluster_stories(partial), self.now),
-                           key=_rank_order)
+            whole = sorted(
+                whole + rank_stories(cluster_stories(partial), self.now), key=_rank_order
+            )
         return RankedNews(now=self.now, stories=tuple(whole))
 
     def keys_of(self, item_ids: Iterable[int]) -> frozenset[str]:
@@ -124,10 +147,22 @@ class NewsPool:
         """The stored items behind a digest item: what to record as sent."""
         return sorted({i for key in item.keys for i in self._items_of_key.get(key, ())})
 
-    def compose(self, feed_ids: Collection[int], *, limit: int, exclude_items: Iterable[int],
-                decisions: Sequence[DecisionRef] = (), lang: str = "en",
-                why: Mapping[str, str] | None = None) -> Digest:
+    def compose(
+        self,
+        feed_ids: Collection[int],
+        *,
+        limit: int,
+        exclude_items: Iterable[int],
+        decisions: Sequence[DecisionRef] = (),
+        lang: str = "en",
+        why: Mapping[str, str] | None = None,
+    ) -> Digest:
         """One team's digest: its feeds, minus what it was sent, with its decisions."""
-        return compose_for_team(self.ranked_for(feed_ids), limit=limit,
-                                already_sent=self.keys_of(exclude_items),
-                                decisions=decisions, lang=lang, why=why)
+        return compose_for_team(
+            self.ranked_for(feed_ids),
+            limit=limit,
+            already_sent=self.keys_of(exclude_items),
+            decisions=decisions,
+            lang=lang,
+            why=why,
+        )

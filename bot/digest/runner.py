@@ -42,9 +42,11 @@ from bot.views.digest import digest_blocks, digest_text
 
 log = logging.getLogger(__name__)
 
-FOOTERS = {MANAGER: "digest.message.footer_manager",
-           SUBSCRIBER: "digest.message.footer_subscriber",
-           INSTALLER: "digest.message.footer_installer"}
+FOOTERS = {
+    MANAGER: "digest.message.footer_manager",
+    SUBSCRIBER: "digest.message.footer_subscriber",
+    INSTALLER: "digest.message.footer_installer",
+}
 
 
 @dataclass
@@ -106,12 +108,16 @@ class DeliveryRun:
         self._pool_lock = threading.Lock()
         sessions = services.sessions
         self.claims: Batched[delivery.Wanted, delivery.Claim | None] = Batched(
-            sessions, lambda session, wanted: delivery.claim_all(session, wanted, now,
-                                                                 self.worker), write=True)
+            sessions,
+            lambda session, wanted: delivery.claim_all(session, wanted, now, self.worker),
+            write=True,
+        )
         self.settles: Batched[delivery.Outcome, str] = Batched(
-            sessions, delivery.settle_all, write=True)
+            sessions, delivery.settle_all, write=True
+        )
         self.histories: Batched[tuple[str, str], History] = Batched(
-            sessions, lambda session, wanted: histories(session, wanted, now))
+            sessions, lambda session, wanted: histories(session, wanted, now)
+        )
 
     @property
     def pool(self) -> NewsPool:
@@ -140,15 +146,18 @@ class DeliveryRun:
         occurrence = latest_occurrence(plan.schedule, self.now, zone(plan.tz))
         if not plan.channel_id or occurrence is None:
             return True
-        if settled.get((occurrence.period, delivery.channel_recipient(plan.channel_id))) in \
-                delivery.SETTLED:
+        if (
+            settled.get((occurrence.period, delivery.channel_recipient(plan.channel_id)))
+            in delivery.SETTLED
+        ):
             return True
         return occurrence.at < plan.since and occurrence.overdue(self.now, GRACE)
 
     def pending(self, plan: TeamPlan, settled: Settled) -> bool:
         """Whether the team has anything to send or record in this run."""
         return not self._channel_done(plan, settled) or not all(
-            self._reader_done(plan, reader, settled) for reader in plan.readers)
+            self._reader_done(plan, reader, settled) for reader in plan.readers
+        )
 
     def team(self, plan: TeamPlan, settled: Settled) -> TeamOutcome:
         started = time.monotonic()
@@ -160,30 +169,49 @@ class DeliveryRun:
         outcome.seconds = time.monotonic() - started
         return outcome
 
-    def _targets(self, plan: TeamPlan, settled: Settled,
-                 client: Callable[[], WebClient | None]) -> list[_Target]:
+    def _targets(
+        self, plan: TeamPlan, settled: Settled, client: Callable[[], WebClient | None]
+    ) -> list[_Target]:
         team_tz = zone(plan.tz)
         targets = []
         if not self._channel_done(plan, settled):
-            targets.append(_Target(delivery.channel_recipient(plan.channel_id or ""),
-                                   plan.channel_id or "",
-                                   latest_occurrence(plan.schedule, self.now, team_tz),
-                                   plan.since, "digest.message.footer_channel"))
+            targets.append(
+                _Target(
+                    delivery.channel_recipient(plan.channel_id or ""),
+                    plan.channel_id or "",
+                    latest_occurrence(plan.schedule, self.now, team_tz),
+                    plan.since,
+                    "digest.message.footer_channel",
+                )
+            )
         for reader in plan.readers:
             if self._reader_done(plan, reader, settled):
                 continue  # no need to ask Slack for their time zone
             slack = client()
-            tz_name, left = (user_zone(self.services, slack, plan.team_id, reader.user_id)
-                             if slack is not None else (None, False))
-            occurrence = latest_occurrence(plan.schedule, self.now,
-                                           zone(tz_name) if tz_name else team_tz)
-            targets.append(_Target(delivery.user_recipient(reader.user_id), reader.user_id,
-                                   occurrence, reader.since, FOOTERS.get(reader.role), left))
+            tz_name, left = (
+                user_zone(self.services, slack, plan.team_id, reader.user_id)
+                if slack is not None
+                else (None, False)
+            )
+            occurrence = latest_occurrence(
+                plan.schedule, self.now, zone(tz_name) if tz_name else team_tz
+            )
+            targets.append(
+                _Target(
+                    delivery.user_recipient(reader.user_id),
+                    reader.user_id,
+                    occurrence,
+                    reader.since,
+                    FOOTERS.get(reader.role),
+                    left,
+                )
+            )
         return targets
 
     def _deliver(self, plan: TeamPlan, settled: Settled, outcome: TeamOutcome) -> None:
         client = functools.cache(
-            lambda: team_client(self.services, plan.team_id, plan.enterprise_id))
+            lambda: team_client(self.services, plan.team_id, plan.enterprise_id)
+        )
         pacer = ChannelPacer()
         digests: dict[str, Digest] = {}
 
@@ -191,21 +219,24 @@ class DeliveryRun:
         def message(period: str, footer: str | None) -> tuple[str, list[dict[str, Any]]]:
             # Serialised once per team, period and kind of recipient (three managers: once).
             digest = digests[period]
-            blocks = digest_blocks(digest, plan.lang, period,
-                                   footer=t(footer, plan.lang) if footer else None)
+            blocks = digest_blocks(
+                digest, plan.lang, period, footer=t(footer, plan.lang) if footer else None
+            )
             return digest_text(digest, plan.lang, period), [b.to_dict() for b in blocks]
 
         for target in self._targets(plan, settled, client):
             occurrence = target.occurrence
-            if occurrence is None or settled.get((occurrence.period, target.recipient)) in \
-                    delivery.SETTLED:
+            if (
+                occurrence is None
+                or settled.get((occurrence.period, target.recipient)) in delivery.SETTLED
+            ):
                 continue
             if occurrence.overdue(self.now, GRACE):
                 if occurrence.at >= target.since:
                     with session_scope(self.services.sessions, write=True) as session:
                         outcome.missed += delivery.record_missed(
-                            session, plan.team_id, occurrence.period, target.recipient,
-                            self.now)
+                            session, plan.team_id, occurrence.period, target.recipient, self.now
+                        )
                 continue
             if self.pool.empty:
                 continue  # nothing stored yet: a later run catches up within the grace window
@@ -220,11 +251,17 @@ class DeliveryRun:
                 outcome.add(self.settles(delivery.Outcome(won, "account_inactive")))
                 continue
             if occurrence.period not in digests:
-                digest = compose_team(self.pool, plan,
-                                      self.histories((plan.team_id, occurrence.period)))
+                digest = compose_team(
+                    self.pool, plan, self.histories((plan.team_id, occurrence.period))
+                )
                 digests[occurrence.period] = with_llm_why(self.services, digest, plan)
             text, blocks = message(occurrence.period, target.footer)
             error = post(slack, pacer, target.channel, text, blocks)
-            items = () if error is not None else tuple(
-                i for item in digests[occurrence.period].items for i in self.pool.item_ids(item))
+            items = (
+                ()
+                if error is not None
+                else tuple(
+                    i for item in digests[occurrence.period].items for i in self.pool.item_ids(item)
+                )
+            )
             outcome.add(self.settles(delivery.Outcome(won, error, items, self.now)))

@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 CHANNEL_INTERVAL = 1.0  # Slack: about one message per second per channel
 
 
-def team_client(services: Services, team_id: str,
-                enterprise_id: str | None = None) -> WebClient | None:
+def team_client(
+    services: Services, team_id: str, enterprise_id: str | None = None
+) -> WebClient | None:
     """A client with the team's bot token: the single token, or the team's installation's."""
     settings = services.settings
     if not settings.oauth_enabled:
@@ -31,7 +32,8 @@ def team_client(services: Services, team_id: str,
             return None
         return make_web_client(settings, token=settings.SLACK_BOT_TOKEN)
     store = services.installation_store or SQLAlchemyInstallationStore(
-        client_id=settings.SLACK_CLIENT_ID, engine=services.engine)
+        client_id=settings.SLACK_CLIENT_ID, engine=services.engine
+    )
     bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
     if bot is None or not bot.bot_token:
         return None
@@ -41,9 +43,12 @@ def team_client(services: Services, team_id: str,
 class ChannelPacer:
     """Spaces messages to one channel at least ``interval`` apart (per team: channels are)."""
 
-    def __init__(self, interval: float = CHANNEL_INTERVAL,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        interval: float = CHANNEL_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._interval = interval
         self._clock = clock
         self._sleep = sleep
@@ -67,8 +72,13 @@ def error_code(exc: Exception) -> str:
     return "network"
 
 
-def post(client: WebClient, pacer: ChannelPacer, channel: str, text: str,
-         blocks: Sequence[Block | dict[str, Any]]) -> str | None:
+def post(
+    client: WebClient,
+    pacer: ChannelPacer,
+    channel: str,
+    text: str,
+    blocks: Sequence[Block | dict[str, Any]],
+) -> str | None:
     """Post one message; None when Slack took it, else the error code.
 
     A 429 is retried by the client after ``Retry-After`` (``bot.slack_client``); what still
@@ -76,16 +86,19 @@ def post(client: WebClient, pacer: ChannelPacer, channel: str, text: str,
     """
     pacer.wait(channel)
     try:
-        client.chat_postMessage(channel=channel, text=text, blocks=blocks,
-                                unfurl_links=False, unfurl_media=False)
+        client.chat_postMessage(
+            channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+        )
     except (SlackApiError, OSError) as exc:
         return error_code(exc)
     return None
 
 
-def user_zone(services: Services, client: WebClient, team_id: str,
-              user_id: str) -> tuple[str | None, bool]:
+def user_zone(
+    services: Services, client: WebClient, team_id: str, user_id: str
+) -> tuple[str | None, bool]:
     """The person's IANA zone from ``users.info`` (None when unknown) and whether they left."""
+
     def fetch(uid: str) -> dict[str, Any]:
         return client.users_info(user=uid)["user"]
 

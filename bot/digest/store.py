@@ -59,7 +59,8 @@ def ensure_feed(session: Session, url: str, title: str | None = None) -> Feed:
     feed = session.scalar(select(Feed).where(Feed.url == canonical))
     if feed is None:
         session.execute(
-            insert_for(session)(Feed).values(url=canonical, title=title, error_count=0)
+            insert_for(session)(Feed)
+            .values(url=canonical, title=title, error_count=0)
             .on_conflict_do_nothing(index_elements=["url"])
         )
         feed = session.scalar(select(Feed).where(Feed.url == canonical))
@@ -67,8 +68,9 @@ def ensure_feed(session: Session, url: str, title: str | None = None) -> Feed:
     return feed
 
 
-def default_feed_ids(session: Session, defaults: Sequence[FeedSource] | None = None
-                     ) -> frozenset[int]:
+def default_feed_ids(
+    session: Session, defaults: Sequence[FeedSource] | None = None
+) -> frozenset[int]:
     """Ids of the built-in feeds (every team reads them), rows created when missing."""
     chosen = DEFAULT_FEEDS if defaults is None else defaults
     names = {canonical_url(f.url): f.name for f in chosen}
@@ -80,9 +82,11 @@ def default_feed_ids(session: Session, defaults: Sequence[FeedSource] | None = N
 
 def team_feed_ids(session: Session, team_id: str | None = None) -> dict[str, set[int]]:
     """Team id -> ids of the feeds its admins added (active workspaces only)."""
-    query = (select(TeamFeed.team_id, TeamFeed.feed_id)
-             .join(Workspace, Workspace.team_id == TeamFeed.team_id)
-             .where(Workspace.uninstalled_at.is_(None)))
+    query = (
+        select(TeamFeed.team_id, TeamFeed.feed_id)
+        .join(Workspace, Workspace.team_id == TeamFeed.team_id)
+        .where(Workspace.uninstalled_at.is_(None))
+    )
     if team_id is not None:
         query = query.where(TeamFeed.team_id == team_id)
     out: dict[str, set[int]] = {}
@@ -91,8 +95,9 @@ def team_feed_ids(session: Session, team_id: str | None = None) -> dict[str, set
     return out
 
 
-def feeds_due(session: Session, now: datetime,
-              defaults: Sequence[FeedSource] | None = None) -> list[FeedToFetch]:
+def feeds_due(
+    session: Session, now: datetime, defaults: Sequence[FeedSource] | None = None
+) -> list[FeedToFetch]:
     """Each distinct feed in use (built-in or any team's) that is not backing off, once."""
     wanted = set(default_feed_ids(session, defaults))
     for ids in team_feed_ids(session).values():
@@ -113,8 +118,15 @@ def backoff(error_count: int) -> timedelta:
     return min(BACKOFF_START * (2 ** min(steps, 10)), BACKOFF_MAX)
 
 
-def record_fetch(session: Session, feed_id: int, result: FetchResult, now: datetime, *,
-                 parse_error: str | None = None, title: str | None = None) -> None:
+def record_fetch(
+    session: Session,
+    feed_id: int,
+    result: FetchResult,
+    now: datetime,
+    *,
+    parse_error: str | None = None,
+    title: str | None = None,
+) -> None:
     """How the fetch went: validators for next time, or the error and the back-off."""
     feed = session.get(Feed, feed_id)
     if feed is None:  # removed while we fetched it
@@ -157,29 +169,52 @@ def store_entries(session: Session, feed_id: int, entries: Iterable[Entry], now:
     keys = list(by_key)
     known = set(session.scalars(select(NewsItem.key).where(NewsItem.key.in_(keys))))
     fresh = [
-        {"key": key, "canonical_url": e.url or "", "guid": e.guid, "title": e.title,
-         "summary": e.summary, "published_at": e.published, "topic": classify(e.title, e.summary),
-         "first_seen_at": now}
-        for key, e in by_key.items() if key not in known
+        {
+            "key": key,
+            "canonical_url": e.url or "",
+            "guid": e.guid,
+            "title": e.title,
+            "summary": e.summary,
+            "published_at": e.published,
+            "topic": classify(e.title, e.summary),
+            "first_seen_at": now,
+        }
+        for key, e in by_key.items()
+        if key not in known
     ]
     for chunk in _chunks(fresh):
-        session.execute(insert_for(session)(NewsItem).values(chunk)
-                        .on_conflict_do_nothing(index_elements=["key"]))
-    ids = dict(session.execute(select(NewsItem.key, NewsItem.id)
-                               .where(NewsItem.key.in_(keys))).all())
+        session.execute(
+            insert_for(session)(NewsItem)
+            .values(chunk)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+    ids = dict(
+        session.execute(select(NewsItem.key, NewsItem.id).where(NewsItem.key.in_(keys))).all()
+    )
     sources = [
-        {"item_id": ids[key], "feed_id": feed_id, "source_name": e.source[:SOURCE_CHARS],
-         "url": e.url or ""}
-        for key, e in by_key.items() if key in ids
+        {
+            "item_id": ids[key],
+            "feed_id": feed_id,
+            "source_name": e.source[:SOURCE_CHARS],
+            "url": e.url or "",
+        }
+        for key, e in by_key.items()
+        if key in ids
     ]
     for chunk in _chunks(sources):
-        session.execute(insert_for(session)(NewsItemSource).values(chunk)
-                        .on_conflict_do_nothing(index_elements=["item_id", "feed_id"]))
+        session.execute(
+            insert_for(session)(NewsItemSource)
+            .values(chunk)
+            .on_conflict_do_nothing(index_elements=["item_id", "feed_id"])
+        )
     return len(fresh)
 
 
 def prune_items(session: Session, now: datetime, keep: timedelta = KEEP_ITEMS) -> int:
     """Forget items first seen long ago (their sources and sent marks go with them)."""
-    result = session.execute(delete(NewsItem).where(NewsItem.first_seen_at < now - keep)
-                             .execution_options(synchronize_session=False))
+    result = session.execute(
+        delete(NewsItem)
+        .where(NewsItem.first_seen_at < now - keep)
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount or 0

@@ -58,8 +58,9 @@ class TeamPlan:
         return bool(self.channel_id or self.readers)
 
 
-def _readers(rows: list[DigestRecipient], installer: str | None,
-             installed_at: datetime, has_channel: bool) -> tuple[Reader, ...]:
+def _readers(
+    rows: list[DigestRecipient], installer: str | None, installed_at: datetime, has_channel: bool
+) -> tuple[Reader, ...]:
     readers: dict[str, Reader] = {}
     for row in sorted(rows, key=lambda r: (r.role != MANAGER, r.user_id)):
         known = readers.get(row.user_id)
@@ -70,12 +71,14 @@ def _readers(rows: list[DigestRecipient], installer: str | None,
     return tuple(sorted(readers.values(), key=lambda r: r.user_id))
 
 
-def load_plans(session: Session, *, team_id: str | None = None,
-               include_disabled: bool = False) -> list[TeamPlan]:
+def load_plans(
+    session: Session, *, team_id: str | None = None, include_disabled: bool = False
+) -> list[TeamPlan]:
     """Plans of installed teams, or of the one team ``team_id`` (whatever its state: it is
     asking); teams with digests switched off only if asked."""
-    query = (select(Workspace, TeamSettings)
-             .join(TeamSettings, TeamSettings.team_id == Workspace.team_id))
+    query = select(Workspace, TeamSettings).join(
+        TeamSettings, TeamSettings.team_id == Workspace.team_id
+    )
     if team_id is None:
         query = query.where(Workspace.uninstalled_at.is_(None))
     else:
@@ -96,44 +99,60 @@ def load_plans(session: Session, *, team_id: str | None = None,
     plans = []
     for workspace, settings in teams:
         tid = workspace.team_id
-        plans.append(TeamPlan(
-            team_id=tid,
-            enterprise_id=workspace.enterprise_id,
-            lang=settings.language if settings.language in LANGUAGES else DEFAULT_LANGUAGE,
-            limit=max(1, settings.digest_items or 8),
-            channel_id=settings.digest_channel_id or None,
-            tz=team_zone_name(settings.timezone, workspace.installer_tz),
-            schedule=Schedule.parse(settings.digest_days, settings.digest_time),
-            llm_enabled=bool(settings.llm_enabled),
-            llm_model=settings.llm_model or None,
-            since=workspace.installed_at,
-            readers=_readers(recipients.get(tid, []), workspace.installer_user_id,
-                             workspace.installed_at, bool(settings.digest_channel_id)),
-            feed_ids=defaults | frozenset(own_feeds.get(tid, ())),
-            enabled=bool(settings.digest_enabled),
-        ))
+        plans.append(
+            TeamPlan(
+                team_id=tid,
+                enterprise_id=workspace.enterprise_id,
+                lang=settings.language if settings.language in LANGUAGES else DEFAULT_LANGUAGE,
+                limit=max(1, settings.digest_items or 8),
+                channel_id=settings.digest_channel_id or None,
+                tz=team_zone_name(settings.timezone, workspace.installer_tz),
+                schedule=Schedule.parse(settings.digest_days, settings.digest_time),
+                llm_enabled=bool(settings.llm_enabled),
+                llm_model=settings.llm_model or None,
+                since=workspace.installed_at,
+                readers=_readers(
+                    recipients.get(tid, []),
+                    workspace.installer_user_id,
+                    workspace.installed_at,
+                    bool(settings.digest_channel_id),
+                ),
+                feed_ids=defaults | frozenset(own_feeds.get(tid, ())),
+                enabled=bool(settings.digest_enabled),
+            )
+        )
     return plans
 
 
 def _decisions_query() -> Select[Any]:
     # Built once: a statement this shape costs more to build than to run for a few teams.
     columns = Decision.__table__.c  # Core columns: no ORM work per row
-    newest = func.row_number().over(
-        partition_by=columns.team_id,
-        order_by=(columns.created_at.desc(), columns.id.desc())).label("newest")
-    ranked = (select(columns.team_id, columns.id, columns.title, columns.verdict, newest)
-              .where(columns.team_id.in_(bindparam("teams", expanding=True)),
-                     columns.status.in_(ACTIVE_STATUSES))
-              .subquery())
-    return (select(ranked).where(ranked.c.newest <= bindparam("limit"))
-            .order_by(ranked.c.team_id, ranked.c.newest))
+    newest = (
+        func.row_number()
+        .over(partition_by=columns.team_id, order_by=(columns.created_at.desc(), columns.id.desc()))
+        .label("newest")
+    )
+    ranked = (
+        select(columns.team_id, columns.id, columns.title, columns.verdict, newest)
+        .where(
+            columns.team_id.in_(bindparam("teams", expanding=True)),
+            columns.status.in_(ACTIVE_STATUSES),
+        )
+        .subquery()
+    )
+    return (
+        select(ranked)
+        .where(ranked.c.newest <= bindparam("limit"))
+        .order_by(ranked.c.team_id, ranked.c.newest)
+    )
 
 
 _DECISIONS = _decisions_query()
 
 
-def decisions_by_team(session: Session, team_ids: Iterable[str],
-                      limit: int = DECISIONS_SHOWN) -> dict[str, list[DecisionRef]]:
+def decisions_by_team(
+    session: Session, team_ids: Iterable[str], limit: int = DECISIONS_SHOWN
+) -> dict[str, list[DecisionRef]]:
     """Each team's decisions still in force, newest first, at most ``limit`` per team: what
     a story can bear on (one query for all the teams)."""
     wanted = sorted(set(team_ids))
@@ -145,7 +164,8 @@ def decisions_by_team(session: Session, team_ids: Iterable[str],
     return out
 
 
-def team_decisions(session: Session, team_id: str,
-                   limit: int = DECISIONS_SHOWN) -> list[DecisionRef]:
+def team_decisions(
+    session: Session, team_id: str, limit: int = DECISIONS_SHOWN
+) -> list[DecisionRef]:
     """One team's decisions in force, newest first (see ``decisions_by_team``)."""
     return decisions_by_team(session, [team_id], limit).get(team_id, [])

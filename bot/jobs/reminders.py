@@ -21,8 +21,11 @@ log = logging.getLogger(__name__)
 
 def deliver(client: WebClient, reminder: DueReminder) -> None:
     channel = client.conversations_open(users=reminder.owner_id)["channel"]["id"]
-    client.chat_postMessage(channel=channel, text=reminder_text(reminder, reminder.language),
-                            blocks=reminder_blocks(reminder, reminder.language))
+    client.chat_postMessage(
+        channel=channel,
+        text=reminder_text(reminder, reminder.language),
+        blocks=reminder_blocks(reminder, reminder.language),
+    )
 
 
 def send_review_reminders(services: Services) -> int:
@@ -44,8 +47,9 @@ def send_review_reminders(services: Services) -> int:
                 deliver(client, reminder)
             except SlackApiError as exc:
                 error = str(exc.response.get("error") or "slack_error")
-                log.warning("review reminder for decision %s not sent: %s",
-                            reminder.decision_id, error)
+                log.warning(
+                    "review reminder for decision %s not sent: %s", reminder.decision_id, error
+                )
         with session_scope(services.sessions, write=True) as session:
             mark_sent(session, reminder, services.clock(), error)
         sent += error is None

@@ -166,9 +166,17 @@ def _best_title(members: Sequence[Entry]) -> str:
 
 def _story(members: list[tuple[Entry, list[str]]]) -> Story:
     if len(members) == 1:  # most stories: skip the sorting and voting
-        (only, keys), = members
-        return Story(keys[0], frozenset(keys), only.title, only.url, only.summary,
-                     only.published, (only.source,), (only,))
+        ((only, keys),) = members
+        return Story(
+            keys[0],
+            frozenset(keys),
+            only.title,
+            only.url,
+            only.summary,
+            only.published,
+            (only.source,),
+            (only,),
+        )
     members = sorted(members, key=lambda m: _earliest_first(m[0]))  # stable: feed order on ties
     ordered = [e for e, _ in members]
     lead, lead_keys = next(((e, k) for e, k in members if e.url), members[0])

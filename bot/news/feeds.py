@@ -31,7 +31,8 @@ DEFAULT_FEEDS: tuple[FeedSource, ...] = (
     FeedSource("The Verge", "https://www.theverge.com/rss/ai-artificial-intelligence/index.xml"),
     FeedSource("VentureBeat", "https://venturebeat.com/category/ai/feed/"),
     FeedSource(
-        "MIT Technology Review", "https://www.technologyreview.com/topic/artificial-intelligence/feed"
+        "MIT Technology Review",
+        "https://www.technologyreview.com/topic/artificial-intelligence/feed",
     ),
     FeedSource("Ars Technica", "https://arstechnica.com/ai/feed/"),
     FeedSource("The Decoder", "https://the-decoder.com/feed/"),

@@ -74,14 +74,22 @@ def _parser() -> _Parser:
         description="Fetch news feeds and print the digest that would be sent.",
     )
     parser.add_argument(
-        "--feed", action="append", type=_feed_url, metavar="URL",
+        "--feed",
+        action="append",
+        type=_feed_url,
+        metavar="URL",
         help="a feed to read (repeat for several; default: the built-in list)",
     )
     parser.add_argument("--limit", type=_limit, default=DEFAULT_LIMIT, metavar="N")
     parser.add_argument("--format", choices=("json", "text"), default="text")
     parser.add_argument("--lang", choices=LANGUAGES, default="en")
-    parser.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
-                        help="give up on a feed after this long (default 10)")
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="give up on a feed after this long (default 10)",
+    )
     return parser
 
 
@@ -189,8 +197,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for url in urls:
         outcome = read_feed(results[url], default_name(url), lang)
         if outcome.failure:
-            print(t("news.preview.feed_failed", lang, url=url, reason=outcome.failure),
-                  file=sys.stderr)
+            print(
+                t("news.preview.feed_failed", lang, url=url, reason=outcome.failure),
+                file=sys.stderr,
+            )
             continue
         worked += 1
         entries.extend(outcome.entries)

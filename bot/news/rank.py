@@ -62,8 +62,8 @@ def score(
 ) -> float:
     """The ranking score of one story (see the module docstring)."""
     sources = max(len(story.sources), 1)
-    return recency(story.published, now, half_life) * weights.get(topic, 0.0) * (
-        1 + math.log(sources)
+    return (
+        recency(story.published, now, half_life) * weights.get(topic, 0.0) * (1 + math.log(sources))
     )
 
 

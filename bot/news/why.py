@@ -37,31 +37,54 @@ TOPIC_VERDICTS: Mapping[str, tuple[str, ...]] = {
 # Per topic, the first variant whose pattern matches the story; "default" otherwise.
 _VARIANTS: Mapping[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
     "pricing_apis": (
-        ("price_rise", re.compile(r"\b(rais\w*|hikes?|increas\w*)\b[^.]*\b(prices?|pricing|costs?"
-                                  r"|fees?)\b|\bprice (hike|increase|rise)\b|\bcostlier\b"
-                                  r"|\bmore expensive\b")),
-        ("price_cut", re.compile(r"\b(cuts?|cheaper|drops?|lower\w*|slash\w*|halv\w*|free"
-                                 r"|discount\w*|prices?|pricing|prix|baisse)\b")),
+        (
+            "price_rise",
+            re.compile(
+                r"\b(rais\w*|hikes?|increas\w*)\b[^.]*\b(prices?|pricing|costs?"
+                r"|fees?)\b|\bprice (hike|increase|rise)\b|\bcostlier\b"
+                r"|\bmore expensive\b"
+            ),
+        ),
+        (
+            "price_cut",
+            re.compile(
+                r"\b(cuts?|cheaper|drops?|lower\w*|slash\w*|halv\w*|free"
+                r"|discount\w*|prices?|pricing|prix|baisse)\b"
+            ),
+        ),
         ("api", re.compile(r"\b(apis?|sdks?|endpoints?|developers?|rate limits?)\b")),
     ),
     "model_releases": (
         ("small", re.compile(r"\b(mini|nano|flash|haiku|lite|small|fast|cheap\w*)\b")),
         ("agents", re.compile(r"\b(agents?|agentic|computer use|operator|tools?)\b")),
     ),
-    "open_weights": (
-        ("license", re.compile(r"\b(licen[cs]e\w*|apache|mit|commercial use)\b")),
-    ),
+    "open_weights": (("license", re.compile(r"\b(licen[cs]e\w*|apache|mit|commercial use)\b")),),
     "funding_deals": (
-        ("acquisition", re.compile(r"\b(acquir\w*|acquisition|buys|bought|merg\w*|takeover"
-                                   r"|rachat|rachète)\b")),
+        (
+            "acquisition",
+            re.compile(
+                r"\b(acquir\w*|acquisition|buys|bought|merg\w*|takeover"
+                r"|rachat|rachète)\b"
+            ),
+        ),
     ),
     "policy_regulation": (
-        ("copyright", re.compile(r"\b(copyright\w*|lawsuits?|sues?|sued|droit d'auteur"
-                                 r"|procès|training data)\b")),
+        (
+            "copyright",
+            re.compile(
+                r"\b(copyright\w*|lawsuits?|sues?|sued|droit d'auteur"
+                r"|procès|training data)\b"
+            ),
+        ),
     ),
     "compute_infrastructure": (
-        ("cheaper_compute", re.compile(r"\b(prices?|rental|cheaper|costs? (fall|drop)\w*"
-                                       r"|glut|oversuppl\w*)\b")),
+        (
+            "cheaper_compute",
+            re.compile(
+                r"\b(prices?|rental|cheaper|costs? (fall|drop)\w*"
+                r"|glut|oversuppl\w*)\b"
+            ),
+        ),
     ),
     "research": (
         ("benchmark", re.compile(r"\b(benchmarks?|leaderboards?|evals?|evaluations?)\b")),
@@ -139,9 +162,7 @@ else."""
 
 def why_batch_prompt(items: Sequence[WhyInput], lang: str) -> tuple[str, str]:
     """The system and user messages asking an LLM for every item's sentence in one call."""
-    system = _SYSTEM_PROMPT.format(
-        language=LANGUAGE_NAMES.get(lang, "English"), count=len(items)
-    )
+    system = _SYSTEM_PROMPT.format(language=LANGUAGE_NAMES.get(lang, "English"), count=len(items))
     payload = [
         {
             "n": i,

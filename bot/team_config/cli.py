@@ -38,8 +38,12 @@ def _parser() -> _Parser:
     return parser
 
 
-def main(argv: Sequence[str], stdin: TextIO | None = None, out: TextIO | None = None,
-         err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str],
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
     """Exit 0 when purged (or nothing to purge), 1 when refused or failed, 2 for bad input."""
     stdin, out, err = stdin or sys.stdin, out or sys.stdout, err or sys.stderr
     try:
@@ -66,8 +70,9 @@ def main(argv: Sequence[str], stdin: TextIO | None = None, out: TextIO | None = 
         engine.dispose()
 
 
-def _purge(sessions: SessionFactory, team_id: str, yes: bool, stdin: TextIO, out: TextIO,
-           err: TextIO) -> int:
+def _purge(
+    sessions: SessionFactory, team_id: str, yes: bool, stdin: TextIO, out: TextIO, err: TextIO
+) -> int:
     with session_scope(sessions) as session:
         counts = team_data_counts(session, team_id)
     if not counts:

@@ -35,22 +35,30 @@ def known_feed_error(url: str, team_urls: Iterable[str]) -> FieldError | None:
     return None
 
 
-def check_new_feed(url: str, lang: str, *, allow_private: bool,
-                   timeout: float = FETCH_TIMEOUT, fetch: Fetch = fetch_feed) -> FeedCheck:
+def check_new_feed(
+    url: str,
+    lang: str,
+    *,
+    allow_private: bool,
+    timeout: float = FETCH_TIMEOUT,
+    fetch: Fetch = fetch_feed,
+) -> FeedCheck:
     """Fetch and parse ``url`` once; the error, if any, is worded in ``lang`` for the field."""
     result = fetch(url, allow_private=allow_private, timeout=timeout)
     if result.status != "ok":
         code = result.error_code or "network"
-        key = f"news.fetch_error.{code}" if has(f"news.fetch_error.{code}") else \
-            "news.fetch_error.network"
+        key = (
+            f"news.fetch_error.{code}"
+            if has(f"news.fetch_error.{code}")
+            else "news.fetch_error.network"
+        )
         return FeedCheck(url, error=_failed(t(key, lang, detail=result.error or code)))
     headers = {"content-location": result.final_url or url}
     if result.content_type:
         headers["content-type"] = result.content_type
     parsed = parse_feed(result.body, url, headers)
     if parsed.error:
-        return FeedCheck(url, error=_failed(t("news.fetch_error.parse", lang,
-                                              detail=parsed.error)))
+        return FeedCheck(url, error=_failed(t("news.fetch_error.parse", lang, detail=parsed.error)))
     return FeedCheck(url, title=parsed.title or None)
 
 

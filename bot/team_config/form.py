@@ -120,8 +120,9 @@ def _listed(value: Any) -> list[Any]:
 
 def _widget_value(payload: dict[str, Any]) -> Any:
     if "selected_options" in payload:
-        return [str(o.get("value")) for o in _listed(payload["selected_options"])
-                if isinstance(o, dict)]
+        return [
+            str(o.get("value")) for o in _listed(payload["selected_options"]) if isinstance(o, dict)
+        ]
     if "selected_users" in payload:
         return [str(u) for u in _listed(payload["selected_users"])]
     if "selected_option" in payload:
@@ -227,8 +228,13 @@ def parse_feed_url(raw: Any) -> str | None:
         parts = urlsplit(value)
     except ValueError:
         parts = None
-    if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname
-            or len(value) > MAX_URL_CHARS or any(ch.isspace() for ch in value)):
+    if (
+        parts is None
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or len(value) > MAX_URL_CHARS
+        or any(ch.isspace() for ch in value)
+    ):
         raise FieldError("settings.error.feed_url")
     return value
 
@@ -261,8 +267,9 @@ def parse_visibility(raw: Any) -> str:
 # ----------------------------------------------------------------------- the whole form
 
 
-def validate_form(raw: dict[str, Any], current: TeamConfig, *, llm_available: bool,
-                  team_feed_ids: set[int]) -> FormResult:
+def validate_form(
+    raw: dict[str, Any], current: TeamConfig, *, llm_available: bool, team_feed_ids: set[int]
+) -> FormResult:
     """Every field parsed; errors keyed by field. LLM fields count only when an LLM exists."""
     errors: dict[str, FieldError] = {}
     values: dict[str, Any] = {}

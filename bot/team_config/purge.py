@@ -49,6 +49,5 @@ def purge_team(session: Session, team_id: str) -> dict[str, int]:
         if result.rowcount:
             deleted[table.name] = int(result.rowcount)
     session.expunge_all()  # objects loaded before are gone from the database
-    log.info("purged team=%s: %d rows from %d tables", team_id, sum(deleted.values()),
-             len(deleted))
+    log.info("purged team=%s: %d rows from %d tables", team_id, sum(deleted.values()), len(deleted))
     return deleted

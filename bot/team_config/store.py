@@ -51,11 +51,13 @@ def team_feeds(session: Session, team_id: str) -> list[TeamFeedRef]:
 def load_config(session: Session, team_id: str, fallback_tz: str | None = None) -> TeamConfig:
     """The team's settings; the time zone defaults to the installer's, then ``fallback_tz``."""
     row = team_settings(session, team_id)
-    installer_tz = session.scalar(select(Workspace.installer_tz)
-                                  .where(Workspace.team_id == team_id))
+    installer_tz = session.scalar(
+        select(Workspace.installer_tz).where(Workspace.team_id == team_id)
+    )
     managers = session.scalars(
-        select(DigestRecipient.user_id)
-        .where(DigestRecipient.team_id == team_id, DigestRecipient.role == MANAGER)
+        select(DigestRecipient.user_id).where(
+            DigestRecipient.team_id == team_id, DigestRecipient.role == MANAGER
+        )
     )
     admins = session.scalars(select(TeamAdmin.user_id).where(TeamAdmin.team_id == team_id))
     return TeamConfig(
@@ -90,11 +92,15 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _apply_feeds(session: Session, team_id: str, user_id: str, change: FeedChange,
-                 feed_title: str | None) -> None:
+def _apply_feeds(
+    session: Session, team_id: str, user_id: str, change: FeedChange, feed_title: str | None
+) -> None:
     if change.remove_ids:
-        session.execute(delete(TeamFeed).where(TeamFeed.team_id == team_id,
-                                               TeamFeed.feed_id.in_(change.remove_ids)))
+        session.execute(
+            delete(TeamFeed).where(
+                TeamFeed.team_id == team_id, TeamFeed.feed_id.in_(change.remove_ids)
+            )
+        )
     if change.add_url:
         url = canonical_url(change.add_url)
         feed = session.scalar(select(Feed).where(Feed.url == url))
@@ -107,26 +113,42 @@ def _apply_feeds(session: Session, team_id: str, user_id: str, change: FeedChang
     session.flush()
 
 
-def _replace_people(session: Session, team_id: str, user_id: str, before: TeamConfig,
-                    after: TeamConfig) -> None:
+def _replace_people(
+    session: Session, team_id: str, user_id: str, before: TeamConfig, after: TeamConfig
+) -> None:
     gone_managers = set(before.managers) - set(after.managers)
     if gone_managers:
-        session.execute(delete(DigestRecipient).where(
-            DigestRecipient.team_id == team_id, DigestRecipient.role == MANAGER,
-            DigestRecipient.user_id.in_(gone_managers)))
+        session.execute(
+            delete(DigestRecipient).where(
+                DigestRecipient.team_id == team_id,
+                DigestRecipient.role == MANAGER,
+                DigestRecipient.user_id.in_(gone_managers),
+            )
+        )
     for uid in sorted(set(after.managers) - set(before.managers)):
         session.add(DigestRecipient(team_id=team_id, user_id=uid, role=MANAGER))
     gone_admins = set(before.admins) - set(after.admins)
     if gone_admins:
-        session.execute(delete(TeamAdmin).where(TeamAdmin.team_id == team_id,
-                                                TeamAdmin.user_id.in_(gone_admins)))
+        session.execute(
+            delete(TeamAdmin).where(
+                TeamAdmin.team_id == team_id, TeamAdmin.user_id.in_(gone_admins)
+            )
+        )
     for uid in sorted(set(after.admins) - set(before.admins)):
         session.add(TeamAdmin(team_id=team_id, user_id=uid, added_by=user_id))
 
 
-def save_config(session: Session, team_id: str, user_id: str, config: TeamConfig,
-                feeds: FeedChange, now: datetime, *, feed_title: str | None = None,
-                fallback_tz: str | None = None) -> dict[str, dict[str, Any]]:
+def save_config(
+    session: Session,
+    team_id: str,
+    user_id: str,
+    config: TeamConfig,
+    feeds: FeedChange,
+    now: datetime,
+    *,
+    feed_title: str | None = None,
+    fallback_tz: str | None = None,
+) -> dict[str, dict[str, Any]]:
     """Apply a validated change and audit it; returns what changed (empty: nothing did).
 
     ``config.feeds`` is ignored: feeds change through ``feeds`` (add one, remove some).
@@ -149,10 +171,18 @@ def save_config(session: Session, team_id: str, user_id: str, config: TeamConfig
     after = load_config(session, team_id, fallback_tz)
     changes = diff(before, after)
     if changes:
-        session.add(AuditEntry(team_id=team_id, user_id=user_id, action=SETTINGS_ACTION,
-                               changes=changes, created_at=now))
-        log.info("settings changed team=%s by=%s fields=%s", team_id, user_id,
-                 ",".join(sorted(changes)))
+        session.add(
+            AuditEntry(
+                team_id=team_id,
+                user_id=user_id,
+                action=SETTINGS_ACTION,
+                changes=changes,
+                created_at=now,
+            )
+        )
+        log.info(
+            "settings changed team=%s by=%s fields=%s", team_id, user_id, ",".join(sorted(changes))
+        )
     return changes
 
 

@@ -94,8 +94,16 @@ class ModalState:
     page: int = 0
 
     def dump(self) -> str:
-        raw = json.dumps({"t": self.title[:TITLE_MAX], "c": self.channel_id, "p": self.page,
-                          "a": dict(self.answers)}, separators=(",", ":"), ensure_ascii=False)
+        raw = json.dumps(
+            {
+                "t": self.title[:TITLE_MAX],
+                "c": self.channel_id,
+                "p": self.page,
+                "a": dict(self.answers),
+            },
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
         if len(raw) > METADATA_MAX:  # cannot happen with a clipped title; never send it if it did
             raise ValueError(f"private_metadata of {len(raw)} characters")
         return raw
@@ -109,8 +117,12 @@ class ModalState:
         data = data if isinstance(data, dict) else {}
         page = data.get("p")
         page = page if isinstance(page, int) and 0 <= page < len(PAGES) else 0
-        return cls(str(data.get("t") or "")[:TITLE_MAX], str(data.get("c") or ""),
-                   valid_answers(data.get("a")), page)
+        return cls(
+            str(data.get("t") or "")[:TITLE_MAX],
+            str(data.get("c") or ""),
+            valid_answers(data.get("a")),
+            page,
+        )
 
     def with_answers(self, picked: Mapping[str, str]) -> ModalState:
         return replace(self, answers={**self.answers, **valid_answers(picked)})
@@ -124,12 +136,17 @@ class ModalState:
 
 
 def _question_block(question: str, answer: str | None, lang: str) -> InputBlock:
-    choices = [Option(text=o.label, value=o.id, description=o.hint)
-               for o in options(question, lang)]
+    choices = [
+        Option(text=o.label, value=o.id, description=o.hint) for o in options(question, lang)
+    ]
     initial = next((c for c in choices if c.value == answer), None)
-    return InputBlock(block_id=question_block_id(question), label=question_text(question, lang),
-                      element=RadioButtonsElement(action_id=ANSWER_ACTION, options=choices,
-                                                  initial_option=initial))
+    return InputBlock(
+        block_id=question_block_id(question),
+        label=question_text(question, lang),
+        element=RadioButtonsElement(
+            action_id=ANSWER_ACTION, options=choices, initial_option=initial
+        ),
+    )
 
 
 def assessment_modal(state: ModalState, lang: str) -> dict[str, Any]:
@@ -146,33 +163,68 @@ def assessment_modal(state: ModalState, lang: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=256)
-def _modal_page(page: int, lang: str, title: str,
-                answers: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+def _modal_page(
+    page: int, lang: str, title: str, answers: tuple[tuple[str, str], ...]
+) -> dict[str, Any]:
     state = ModalState(title=title, answers=dict(answers), page=page)
     total = len(PAGES)
-    blocks: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=t(
-        "advisor.slack.step", lang, step=page + 1, total=total, page=page_title(page, lang)))])]
+    blocks: list[Block] = [
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=t(
+                        "advisor.slack.step",
+                        lang,
+                        step=page + 1,
+                        total=total,
+                        page=page_title(page, lang),
+                    )
+                )
+            ]
+        )
+    ]
     if page == 0:
-        blocks.append(InputBlock(
-            block_id=TITLE_BLOCK, label=t("advisor.slack.title_label", lang), optional=True,
-            element=PlainTextInputElement(
-                action_id=TITLE_ACTION, initial_value=title or None, max_length=TITLE_MAX,
-                placeholder=t("advisor.slack.title_placeholder", lang))))
+        blocks.append(
+            InputBlock(
+                block_id=TITLE_BLOCK,
+                label=t("advisor.slack.title_label", lang),
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=TITLE_ACTION,
+                    initial_value=title or None,
+                    max_length=TITLE_MAX,
+                    placeholder=t("advisor.slack.title_placeholder", lang),
+                ),
+            )
+        )
     blocks += [_question_block(q, state.answers.get(q), lang) for q in PAGES[page]]
     if page > 0:
-        blocks.append(ActionsBlock(block_id="nav", elements=[ButtonElement(
-            action_id=ACTION_BACK, value=str(page), text=t("advisor.slack.back", lang))]))
+        blocks.append(
+            ActionsBlock(
+                block_id="nav",
+                elements=[
+                    ButtonElement(
+                        action_id=ACTION_BACK, value=str(page), text=t("advisor.slack.back", lang)
+                    )
+                ],
+            )
+        )
     submit = "advisor.slack.finish" if state.last_page else "advisor.slack.next"
-    return View(type="modal", callback_id=CALLBACK_PAGE, title=t("advisor.slack.modal_title", lang),
-                submit=t(submit, lang), close=t("advisor.slack.cancel", lang),
-                blocks=blocks).to_dict()
+    return View(
+        type="modal",
+        callback_id=CALLBACK_PAGE,
+        title=t("advisor.slack.modal_title", lang),
+        submit=t(submit, lang),
+        close=t("advisor.slack.cancel", lang),
+        blocks=blocks,
+    ).to_dict()
 
 
 def answers_on_page(values: Mapping[str, Any], page: int) -> dict[str, str]:
     """The answers picked on ``page`` (a view's ``state.values``), unknown values dropped."""
     picked: dict[str, str] = {}
     for question in PAGES[page]:
-        selected = ((values.get(question_block_id(question)) or {}).get(ANSWER_ACTION) or {})
+        selected = (values.get(question_block_id(question)) or {}).get(ANSWER_ACTION) or {}
         value = (selected.get("selected_option") or {}).get("value")
         if value in QUESTIONS[question]:
             picked[question] = value
@@ -186,8 +238,11 @@ def title_from_values(values: Mapping[str, Any]) -> str:
 
 def missing_errors(page: int, picked: Mapping[str, str], lang: str) -> dict[str, str]:
     """``response_action: errors`` for every question of ``page`` left without an answer."""
-    return {question_block_id(q): t("advisor.slack.missing", lang)
-            for q in PAGES[page] if q not in picked}
+    return {
+        question_block_id(q): t("advisor.slack.missing", lang)
+        for q in PAGES[page]
+        if q not in picked
+    }
 
 
 # ------------------------------------------------------------------------------ the result
@@ -215,15 +270,22 @@ class ResultCard:
     def of(cls, stored: StoredAssessment) -> ResultCard:
         r = stored.result
         return cls(
-            id=stored.id, title=stored.title, user_id=stored.user_id,
-            verdict=stored.verdict, confidence=float(r.get("confidence") or 0.0),
+            id=stored.id,
+            title=stored.title,
+            user_id=stored.user_id,
+            verdict=stored.verdict,
+            confidence=float(r.get("confidence") or 0.0),
             scores={v: float((r.get("scores") or {}).get(v) or 0.0) for v in VERDICTS},
             flags=[str(f.get("text") or "") for f in r.get("red_flags") or []],
-            reasons=[(str(x.get("principle") or ""), str(x.get("text") or ""))
-                     for x in r.get("reasons") or []],
+            reasons=[
+                (str(x.get("principle") or ""), str(x.get("text") or ""))
+                for x in r.get("reasons") or []
+            ],
             steps=[str(s) for s in r.get("next_steps") or []],
-            advice=str(r.get("advice") or ""), by_llm=stored.narrative_by == NARRATIVE_LLM,
-            excluded=dict(r.get("excluded") or {}), bars_missed=list(r.get("bars_missed") or []),
+            advice=str(r.get("advice") or ""),
+            by_llm=stored.narrative_by == NARRATIVE_LLM,
+            excluded=dict(r.get("excluded") or {}),
+            bars_missed=list(r.get("bars_missed") or []),
         )
 
 
@@ -273,42 +335,92 @@ def _narrative_blocks(card: ResultCard, lang: str) -> list[Block]:
     return [_section(c) for c in chunks]  # each clipped to Slack's 3,000 characters
 
 
-def result_blocks(card: ResultCard, lang: str, *, shareable: bool, notice: str | None = None,
-                  footer: str | None = None) -> list[Block]:
+def result_blocks(
+    card: ResultCard,
+    lang: str,
+    *,
+    shareable: bool,
+    notice: str | None = None,
+    footer: str | None = None,
+) -> list[Block]:
     """The result message: verdict, confidence, scores, red flags first, reasons, next steps,
     the narrative, then Save as decision / Share in channel / Retake."""
     value = str(card.id)
     blocks: list[Block] = [
         HeaderBlock(text=_clip(card.title or t("advisor.slack.untitled", lang), 150)),
-        _section(t("advisor.narrative.verdict", lang, verdict=verdict_name(card.verdict, lang),
-                   line=t(f"advisor.verdict_line.{card.verdict}", lang))),
-        _context(t("advisor.slack.meta", lang, confidence=round(card.confidence * 100),
-                   user=f"<@{card.user_id}>")),
+        _section(
+            t(
+                "advisor.narrative.verdict",
+                lang,
+                verdict=verdict_name(card.verdict, lang),
+                line=t(f"advisor.verdict_line.{card.verdict}", lang),
+            )
+        ),
+        _context(
+            t(
+                "advisor.slack.meta",
+                lang,
+                confidence=round(card.confidence * 100),
+                user=f"<@{card.user_id}>",
+            )
+        ),
         _section(t("advisor.slack.scores", lang) + "\n" + score_chart(card, lang)),
     ]
     ruled_out = ruled_out_lines(card.excluded, card.bars_missed, lang)
     if ruled_out:
         blocks.append(_context("\n".join(ruled_out)))
     if card.flags:
-        blocks.append(_section("\n".join([t("advisor.narrative.flags", lang)] + [
-            t("advisor.narrative.bullet", lang, text=f) for f in card.flags])))
-    blocks.append(_section("\n".join([t("advisor.narrative.reasons", lang)] + [
-        t("advisor.narrative.reason", lang, text=text, principle=principle_name(p, lang))
-        for p, text in card.reasons])))
-    blocks.append(_section("\n".join([t("advisor.narrative.steps", lang)] + [
-        t("advisor.narrative.step", lang, number=i, text=s)
-        for i, s in enumerate(card.steps, start=1)])))
+        blocks.append(
+            _section(
+                "\n".join(
+                    [t("advisor.narrative.flags", lang)]
+                    + [t("advisor.narrative.bullet", lang, text=f) for f in card.flags]
+                )
+            )
+        )
+    blocks.append(
+        _section(
+            "\n".join(
+                [t("advisor.narrative.reasons", lang)]
+                + [
+                    t(
+                        "advisor.narrative.reason",
+                        lang,
+                        text=text,
+                        principle=principle_name(p, lang),
+                    )
+                    for p, text in card.reasons
+                ]
+            )
+        )
+    )
+    blocks.append(
+        _section(
+            "\n".join(
+                [t("advisor.narrative.steps", lang)]
+                + [
+                    t("advisor.narrative.step", lang, number=i, text=s)
+                    for i, s in enumerate(card.steps, start=1)
+                ]
+            )
+        )
+    )
     blocks.append(DividerBlock())
     blocks += _narrative_blocks(card, lang)
     if notice:
         blocks.append(_context(f"_{notice}_"))
-    buttons = [ButtonElement(action_id=ACTION_SAVE, value=value, style="primary",
-                             text=t("advisor.slack.save", lang))]
+    buttons = [
+        ButtonElement(
+            action_id=ACTION_SAVE, value=value, style="primary", text=t("advisor.slack.save", lang)
+        )
+    ]
     if shareable:
-        buttons.append(ButtonElement(action_id=ACTION_SHARE, value=value,
-                                     text=t("advisor.slack.share", lang)))
-    buttons.append(ButtonElement(action_id=ACTION_RETAKE, value=value,
-                                 text=t("advisor.slack.retake", lang)))
+        buttons.append(
+            ButtonElement(action_id=ACTION_SHARE, value=value, text=t("advisor.slack.share", lang))
+        )
+    buttons.append(
+        ButtonElement(action_id=ACTION_RETAKE, value=value, text=t("advisor.slack.retake", lang))
+    )
     blocks.append(ActionsBlock(block_id="assessment_result", elements=buttons))
     if footer:
         blocks.append(_context(footer))
@@ -317,17 +429,24 @@ def result_blocks(card: ResultCard, lang: str, *, shareable: bool, notice: str |
 
 def result_text(card: ResultCard, lang: str) -> str:
     """The notification text (and what screen readers get first)."""
-    return t("advisor.slack.result_text", lang, title=escape(card.title or t(
-        "advisor.slack.untitled", lang)), verdict=verdict_name(card.verdict, lang),
-        confidence=round(card.confidence * 100))
+    return t(
+        "advisor.slack.result_text",
+        lang,
+        title=escape(card.title or t("advisor.slack.untitled", lang)),
+        verdict=verdict_name(card.verdict, lang),
+        confidence=round(card.confidence * 100),
+    )
 
 
-def ask_text(question: str, answer: str, lang: str, *, by_llm: bool,
-             notice: str | None = None) -> str:
+def ask_text(
+    question: str, answer: str, lang: str, *, by_llm: bool, notice: str | None = None
+) -> str:
     """An ``ask`` reply: the question quoted, the answer, and the fallback notice if any."""
     body = escape(answer) if by_llm else answer
-    parts = [t("advisor.slack.asked", lang, question=escape(" ".join(question.split()))),
-             _clip(body, 3500)]
+    parts = [
+        t("advisor.slack.asked", lang, question=escape(" ".join(question.split()))),
+        _clip(body, 3500),
+    ]
     if notice:
         parts.append(f"_{notice}_")
     return "\n\n".join(parts)

@@ -75,8 +75,10 @@ class ModalContext:
     supersedes_id: int | None = None
 
     def dump(self) -> str:
-        return json.dumps({"c": self.channel_id, "e": self.edit_id, "s": self.supersedes_id},
-                          separators=(",", ":"))
+        return json.dumps(
+            {"c": self.channel_id, "e": self.edit_id, "s": self.supersedes_id},
+            separators=(",", ":"),
+        )
 
     @classmethod
     def load(cls, raw: str) -> ModalContext:
@@ -88,53 +90,123 @@ class ModalContext:
         return cls(str(data.get("c") or ""), data.get("e"), data.get("s"))
 
 
-def decide_modal(lang: str, draft: DecisionDraft | None, context: ModalContext, *,
-                 default_review: date, assessments: list[tuple[int, str]],
-                 supersedes_title: str | None = None) -> View:
+def decide_modal(
+    lang: str,
+    draft: DecisionDraft | None,
+    context: ModalContext,
+    *,
+    default_review: date,
+    assessments: list[tuple[int, str]],
+    supersedes_title: str | None = None,
+) -> View:
     d = draft or DecisionDraft(title="", verdict="", owner_id="")
     mode = "edit" if context.edit_id else "supersede" if context.supersedes_id else "new"
     verdicts = [_option(t(f"decisions.verdict.{v}", lang), v) for v in VERDICTS]
     statuses = [_option(t(f"decisions.status.{s}", lang), s) for s in STATUSES]
     blocks: list[Block] = []
     if supersedes_title:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(
-            text=t("decisions.modal.supersedes", lang, title=escape(supersedes_title)))]))
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=t("decisions.modal.supersedes", lang, title=escape(supersedes_title))
+                    )
+                ]
+            )
+        )
     blocks += [
-        _input("title", lang, PlainTextInputElement(
-            action_id=VALUE, initial_value=d.title[:TITLE_MAX] or None, max_length=TITLE_MAX)),
-        _input("verdict", lang, StaticSelectElement(
-            action_id=VALUE, options=verdicts, placeholder=t("decisions.modal.pick", lang),
-            initial_option=_initial(verdicts, d.verdict))),
-        _input("rationale", lang, PlainTextInputElement(
-            action_id=VALUE, multiline=True, max_length=TEXT_MAX,
-            initial_value=d.rationale[:TEXT_MAX] or None), optional=True),
-        _input("alternatives", lang, PlainTextInputElement(
-            action_id=VALUE, multiline=True, max_length=TEXT_MAX,
-            initial_value=d.alternatives[:TEXT_MAX] or None), optional=True),
-        _input("owner", lang, UserSelectElement(action_id=VALUE,
-                                                initial_user=d.owner_id or None)),
-        _input("participants", lang, UserMultiSelectElement(
-            action_id=VALUE, initial_users=list(d.participants) or None), optional=True),
-        _input("status", lang, StaticSelectElement(
-            action_id=VALUE, options=statuses, initial_option=_initial(statuses, d.status))),
-        _input("review_date", lang, DatePickerElement(
-            action_id=VALUE, initial_date=(d.review_date or default_review).isoformat()),
-            optional=True),
+        _input(
+            "title",
+            lang,
+            PlainTextInputElement(
+                action_id=VALUE, initial_value=d.title[:TITLE_MAX] or None, max_length=TITLE_MAX
+            ),
+        ),
+        _input(
+            "verdict",
+            lang,
+            StaticSelectElement(
+                action_id=VALUE,
+                options=verdicts,
+                placeholder=t("decisions.modal.pick", lang),
+                initial_option=_initial(verdicts, d.verdict),
+            ),
+        ),
+        _input(
+            "rationale",
+            lang,
+            PlainTextInputElement(
+                action_id=VALUE,
+                multiline=True,
+                max_length=TEXT_MAX,
+                initial_value=d.rationale[:TEXT_MAX] or None,
+            ),
+            optional=True,
+        ),
+        _input(
+            "alternatives",
+            lang,
+            PlainTextInputElement(
+                action_id=VALUE,
+                multiline=True,
+                max_length=TEXT_MAX,
+                initial_value=d.alternatives[:TEXT_MAX] or None,
+            ),
+            optional=True,
+        ),
+        _input("owner", lang, UserSelectElement(action_id=VALUE, initial_user=d.owner_id or None)),
+        _input(
+            "participants",
+            lang,
+            UserMultiSelectElement(action_id=VALUE, initial_users=list(d.participants) or None),
+            optional=True,
+        ),
+        _input(
+            "status",
+            lang,
+            StaticSelectElement(
+                action_id=VALUE, options=statuses, initial_option=_initial(statuses, d.status)
+            ),
+        ),
+        _input(
+            "review_date",
+            lang,
+            DatePickerElement(
+                action_id=VALUE, initial_date=(d.review_date or default_review).isoformat()
+            ),
+            optional=True,
+        ),
     ]
     linked = _assessment_options(assessments)
     if linked:
-        blocks.append(_input("assessment", lang, StaticSelectElement(
-            action_id=VALUE, options=linked, placeholder=t("decisions.modal.pick", lang),
-            initial_option=_initial(linked, str(d.assessment_id or ""))), optional=True))
-    return View(type="modal", callback_id=CALLBACK_SAVE, private_metadata=context.dump(),
-                title=t(f"decisions.modal.title_{mode}", lang),
-                submit=t("decisions.modal.submit", lang), close=t("decisions.modal.cancel", lang),
-                blocks=blocks)
+        blocks.append(
+            _input(
+                "assessment",
+                lang,
+                StaticSelectElement(
+                    action_id=VALUE,
+                    options=linked,
+                    placeholder=t("decisions.modal.pick", lang),
+                    initial_option=_initial(linked, str(d.assessment_id or "")),
+                ),
+                optional=True,
+            )
+        )
+    return View(
+        type="modal",
+        callback_id=CALLBACK_SAVE,
+        private_metadata=context.dump(),
+        title=t(f"decisions.modal.title_{mode}", lang),
+        submit=t("decisions.modal.submit", lang),
+        close=t("decisions.modal.cancel", lang),
+        blocks=blocks,
+    )
 
 
 def _input(name: str, lang: str, element: Any, optional: bool = False) -> InputBlock:
-    return InputBlock(block_id=name, label=t(f"decisions.field.{name}", lang), element=element,
-                      optional=optional)
+    return InputBlock(
+        block_id=name, label=t(f"decisions.field.{name}", lang), element=element, optional=optional
+    )
 
 
 def _initial(options: list[Option], value: str) -> Option | None:
@@ -182,17 +254,26 @@ def draft_from_state(values: dict[str, Any]) -> DecisionDraft:
 
 def summary_line(d: DecisionSummary, lang: str) -> str:
     review = d.review_date.isoformat() if d.review_date else t("decisions.list.no_review", lang)
-    return t("decisions.list.entry", lang, title=escape(d.title),
-             verdict=t(f"decisions.verdict.{d.verdict}", lang),
-             status=t(f"decisions.status.{d.status}", lang), owner=f"<@{d.owner_id}>",
-             review=review, id=d.id)
+    return t(
+        "decisions.list.entry",
+        lang,
+        title=escape(d.title),
+        verdict=t(f"decisions.verdict.{d.verdict}", lang),
+        status=t(f"decisions.status.{d.status}", lang),
+        owner=f"<@{d.owner_id}>",
+        review=review,
+        id=d.id,
+    )
 
 
 def _entry_menu(d: DecisionSummary, lang: str) -> OverflowMenuElement:
-    return OverflowMenuElement(action_id=ACTION_ENTRY, options=[
-        _option(t(f"decisions.entry.{action}", lang), f"{action}:{d.id}")
-        for action in ENTRY_ACTIONS
-    ])
+    return OverflowMenuElement(
+        action_id=ACTION_ENTRY,
+        options=[
+            _option(t(f"decisions.entry.{action}", lang), f"{action}:{d.id}")
+            for action in ENTRY_ACTIONS
+        ],
+    )
 
 
 def page_value(number: int, words: str) -> str:
@@ -211,22 +292,42 @@ def parse_page_value(raw: str) -> tuple[int, str]:
 
 def list_blocks(page: Page, lang: str) -> list[Block]:
     """One page of the log: ≤ 10 entries with their menus, then Previous/Next (≤ 14 blocks)."""
-    heading = ("decisions.list.heading_words" if page.words else "decisions.list.heading")
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(
-        text=t(heading, lang, page=page.number, words=escape(page.words))))]
+    heading = "decisions.list.heading_words" if page.words else "decisions.list.heading"
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=t(heading, lang, page=page.number, words=escape(page.words))
+            )
+        )
+    ]
     if not page.items:
         empty = "decisions.list.none_words" if page.words else "decisions.list.none"
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=t(empty, lang))]))
     for d in page.items:
-        blocks.append(SectionBlock(block_id=f"decision-{d.id}", text=MarkdownTextObject(
-            text=summary_line(d, lang)), accessory=_entry_menu(d, lang)))
+        blocks.append(
+            SectionBlock(
+                block_id=f"decision-{d.id}",
+                text=MarkdownTextObject(text=summary_line(d, lang)),
+                accessory=_entry_menu(d, lang),
+            )
+        )
     buttons = []
     if page.has_previous:
-        buttons.append(ButtonElement(action_id=ACTION_PREVIOUS, text=t("decisions.list.previous",
-                       lang), value=page_value(page.number - 1, page.words)))
+        buttons.append(
+            ButtonElement(
+                action_id=ACTION_PREVIOUS,
+                text=t("decisions.list.previous", lang),
+                value=page_value(page.number - 1, page.words),
+            )
+        )
     if page.has_next:
-        buttons.append(ButtonElement(action_id=ACTION_NEXT, text=t("decisions.list.next", lang),
-                                     value=page_value(page.number + 1, page.words)))
+        buttons.append(
+            ButtonElement(
+                action_id=ACTION_NEXT,
+                text=t("decisions.list.next", lang),
+                value=page_value(page.number + 1, page.words),
+            )
+        )
     if buttons:
         blocks.append(ActionsBlock(block_id="pages", elements=buttons))
     return blocks
@@ -236,10 +337,16 @@ def list_text(page: Page, lang: str) -> str:
     return t("decisions.list.fallback", lang, page=page.number, count=len(page.items))
 
 
-def confirmation_blocks(d: DecisionSummary, user_id: str, lang: str,
-                        key: str = "decisions.confirm.logged") -> list[Block]:
-    return [SectionBlock(text=MarkdownTextObject(
-        text=t(key, lang, user=f"<@{user_id}>", entry=summary_line(d, lang))))]
+def confirmation_blocks(
+    d: DecisionSummary, user_id: str, lang: str, key: str = "decisions.confirm.logged"
+) -> list[Block]:
+    return [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=t(key, lang, user=f"<@{user_id}>", entry=summary_line(d, lang))
+            )
+        )
+    ]
 
 
 # ------------------------------------------------------------------------- reminders
@@ -248,18 +355,36 @@ def confirmation_blocks(d: DecisionSummary, user_id: str, lang: str,
 def reminder_blocks(r: DueReminder, lang: str) -> list[Block]:
     value = str(r.decision_id)
     return [
-        SectionBlock(text=MarkdownTextObject(text=t(
-            "decisions.reminder.body", lang, title=escape(r.title),
-            verdict=t(f"decisions.verdict.{r.verdict}", lang),
-            date=r.review_date.isoformat()))),
-        ActionsBlock(block_id="reminder", elements=[
-            ButtonElement(action_id=ACTION_STILL_RIGHT, style="primary", value=value,
-                          text=t("decisions.reminder.still_right", lang)),
-            ButtonElement(action_id=ACTION_REVISIT, value=value,
-                          text=t("decisions.reminder.revisit", lang)),
-            ButtonElement(action_id=ACTION_SNOOZE, value=value,
-                          text=t("decisions.reminder.snooze", lang)),
-        ]),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=t(
+                    "decisions.reminder.body",
+                    lang,
+                    title=escape(r.title),
+                    verdict=t(f"decisions.verdict.{r.verdict}", lang),
+                    date=r.review_date.isoformat(),
+                )
+            )
+        ),
+        ActionsBlock(
+            block_id="reminder",
+            elements=[
+                ButtonElement(
+                    action_id=ACTION_STILL_RIGHT,
+                    style="primary",
+                    value=value,
+                    text=t("decisions.reminder.still_right", lang),
+                ),
+                ButtonElement(
+                    action_id=ACTION_REVISIT,
+                    value=value,
+                    text=t("decisions.reminder.revisit", lang),
+                ),
+                ButtonElement(
+                    action_id=ACTION_SNOOZE, value=value, text=t("decisions.reminder.snooze", lang)
+                ),
+            ],
+        ),
     ]
 
 

@@ -56,10 +56,16 @@ def _sources(names: Sequence[str], lang: str) -> str:
 def item_text(item: DigestItem, lang: str) -> str:
     """One story as mrkdwn: linked bold title, why it matters, topic · sources · date."""
     title = mrkdwn_escape(item.title)
-    published = (item.published.strftime("%Y-%m-%d") if item.published
-                 else t("digest.message.undated", lang))
-    meta = t("digest.message.meta", lang, topic=t(f"news.topic.{item.topic}", lang),
-             sources=_sources(item.sources, lang), published=published)
+    published = (
+        item.published.strftime("%Y-%m-%d") if item.published else t("digest.message.undated", lang)
+    )
+    meta = t(
+        "digest.message.meta",
+        lang,
+        topic=t(f"news.topic.{item.topic}", lang),
+        sources=_sources(item.sources, lang),
+        published=published,
+    )
     rest = f"\n{mrkdwn_escape(item.why)}\n{meta}"
     if item.url:
         linked = f"*{_link(item.url, title)}*{rest}"
@@ -69,41 +75,60 @@ def item_text(item: DigestItem, lang: str) -> str:
 
 
 def _decision_block(ref: DecisionRef, lang: str, block_id: str) -> SectionBlock:
-    verdict = t(f"decisions.verdict.{ref.verdict}", lang) if has(
-        f"decisions.verdict.{ref.verdict}", lang) else ref.verdict
-    text = t("news.digest.decision_link", lang,
-             title=mrkdwn_escape(truncate_words(ref.title, DECISION_TITLE_CHARS)),
-             verdict=verdict)
-    button = ButtonElement(text=t("news.digest.revisit", lang)[:BUTTON_TEXT_CHARS],
-                           action_id=ACTION_REVISIT, value=ref.id)
-    return SectionBlock(block_id=block_id, text=MarkdownTextObject(text=f"↳ {text}"),
-                        accessory=button)
+    verdict = (
+        t(f"decisions.verdict.{ref.verdict}", lang)
+        if has(f"decisions.verdict.{ref.verdict}", lang)
+        else ref.verdict
+    )
+    text = t(
+        "news.digest.decision_link",
+        lang,
+        title=mrkdwn_escape(truncate_words(ref.title, DECISION_TITLE_CHARS)),
+        verdict=verdict,
+    )
+    button = ButtonElement(
+        text=t("news.digest.revisit", lang)[:BUTTON_TEXT_CHARS],
+        action_id=ACTION_REVISIT,
+        value=ref.id,
+    )
+    return SectionBlock(
+        block_id=block_id, text=MarkdownTextObject(text=f"↳ {text}"), accessory=button
+    )
 
 
 def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text[:SECTION_CHARS])])
 
 
-def digest_blocks(digest: Digest, lang: str, date: str, *, footer: str | None = None,
-                  notes: Sequence[str] = ()) -> list[Block]:
+def digest_blocks(
+    digest: Digest, lang: str, date: str, *, footer: str | None = None, notes: Sequence[str] = ()
+) -> list[Block]:
     """The digest message. Each decision is named once, on the best story bearing on it."""
     count = len(digest.items)
     header = truncate_words(t("digest.message.header", lang, date=date), HEADER_CHARS)
     blocks: list[Block] = [HeaderBlock(text=header)]
     blocks.extend(_context(note) for note in notes)
     if not count:
-        blocks.append(SectionBlock(text=MarkdownTextObject(
-            text=t("news.digest.nothing_new", lang))))
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=t("news.digest.nothing_new", lang)))
+        )
     else:
-        intro = (t("digest.message.intro_one", lang) if count == 1
-                 else t("digest.message.intro", lang, count=count))
+        intro = (
+            t("digest.message.intro_one", lang)
+            if count == 1
+            else t("digest.message.intro", lang, count=count)
+        )
         blocks.append(_context(intro))
     tail = 1 if footer else 0
     named: set[str] = set()
     budget = MAX_BLOCKS - len(blocks) - tail - count  # what is left for decision lines
     for n, item in enumerate(digest.items, start=1):
-        blocks.append(SectionBlock(block_id=f"{BLOCK_PREFIX}item.{n}",
-                                   text=MarkdownTextObject(text=item_text(item, lang))))
+        blocks.append(
+            SectionBlock(
+                block_id=f"{BLOCK_PREFIX}item.{n}",
+                text=MarkdownTextObject(text=item_text(item, lang)),
+            )
+        )
         fresh = [d for d in item.decisions if d.id not in named][:DECISIONS_PER_ITEM]
         for ref in fresh[: max(budget, 0)]:
             named.add(ref.id)
@@ -139,8 +164,16 @@ def problem_lines(problems: Sequence[DeliveryProblem], lang: str) -> list[str]:
             reason = t("digest.preview.reason_missed", lang)
             status = t("digest.preview.status_missed", lang)
         date = p.period if not p.period.startswith("now-") else p.at.strftime("%Y-%m-%d")
-        lines.append(t("digest.preview.problem", lang, date=date,
-                       recipient=_recipient(p.recipient), status=status, reason=reason))
+        lines.append(
+            t(
+                "digest.preview.problem",
+                lang,
+                date=date,
+                recipient=_recipient(p.recipient),
+                status=status,
+                reason=reason,
+            )
+        )
     return lines
 
 

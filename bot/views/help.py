@@ -21,13 +21,17 @@ def help_text(subcommands: Iterable[Subcommand], lang: str, command: str = "/bui
     return "\n".join(lines)
 
 
-def help_blocks(subcommands: Iterable[Subcommand], lang: str, unknown: str | None = None,
-                command: str = "/buildvsbuy") -> list:
+def help_blocks(
+    subcommands: Iterable[Subcommand],
+    lang: str,
+    unknown: str | None = None,
+    command: str = "/buildvsbuy",
+) -> list:
     blocks = []
     if unknown:
-        blocks.append(SectionBlock(text=MarkdownTextObject(
-            text=t("help.unknown", lang, name=unknown[:50]))))
-    blocks.append(SectionBlock(text=MarkdownTextObject(
-        text=help_text(subcommands, lang, command))))
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=t("help.unknown", lang, name=unknown[:50])))
+        )
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=help_text(subcommands, lang, command))))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=t("help.footer", lang))]))
     return blocks

@@ -29,17 +29,25 @@ def home_view(lang: str, overview: HomeOverview | None = None) -> View:
     blocks: list[Block] = [
         HeaderBlock(text=t("home.title", lang)),
         SectionBlock(text=MarkdownTextObject(text=t("home.intro", lang))),
-        ActionsBlock(block_id="home-start", elements=[
-            ButtonElement(action_id=ACTION_START_ASSESSMENT, style="primary",
-                          text=t("home.start_assessment", lang)),
-            ButtonElement(action_id=ACTION_LOG, text=t("home.log_decision", lang)),
-        ]),
+        ActionsBlock(
+            block_id="home-start",
+            elements=[
+                ButtonElement(
+                    action_id=ACTION_START_ASSESSMENT,
+                    style="primary",
+                    text=t("home.start_assessment", lang),
+                ),
+                ButtonElement(action_id=ACTION_LOG, text=t("home.log_decision", lang)),
+            ],
+        ),
     ]
     if overview is not None:
         blocks += _latest(overview, lang) + _upcoming(overview, lang)
-        blocks += [DividerBlock(), HeaderBlock(text=t("home.digest_heading", lang)),
-                   SectionBlock(text=MarkdownTextObject(text=digest_text(overview.digest,
-                                                                          lang)))]
+        blocks += [
+            DividerBlock(),
+            HeaderBlock(text=t("home.digest_heading", lang)),
+            SectionBlock(text=MarkdownTextObject(text=digest_text(overview.digest, lang))),
+        ]
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=t("home.commands", lang))]))
     return View(type="home", blocks=blocks)
 
@@ -47,14 +55,17 @@ def home_view(lang: str, overview: HomeOverview | None = None) -> View:
 def _latest(overview: HomeOverview, lang: str) -> list[Block]:
     blocks: list[Block] = [DividerBlock(), HeaderBlock(text=t("home.latest_heading", lang))]
     if not overview.latest:
-        return [*blocks, SectionBlock(text=MarkdownTextObject(text=t("home.no_decisions",
-                                                                      lang)))]
-    blocks += [SectionBlock(text=MarkdownTextObject(text=summary_line(d, lang)))
-               for d in overview.latest]
+        return [*blocks, SectionBlock(text=MarkdownTextObject(text=t("home.no_decisions", lang)))]
+    blocks += [
+        SectionBlock(text=MarkdownTextObject(text=summary_line(d, lang))) for d in overview.latest
+    ]
     more = overview.total - len(overview.latest)
     if more > 0:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(
-            text=t("home.more_decisions", lang, count=more))]))
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=t("home.more_decisions", lang, count=more))]
+            )
+        )
     return blocks
 
 
@@ -66,13 +77,20 @@ def _upcoming(overview: HomeOverview, lang: str) -> list[Block]:
     for d in overview.upcoming:
         assert d.review_date is not None
         key = "home.review_overdue" if d.review_date < overview.today else "home.review_line"
-        lines.append(t(key, lang, date=d.review_date.isoformat(), title=escape(d.title),
-                       owner=f"<@{d.owner_id}>"))
+        lines.append(
+            t(
+                key,
+                lang,
+                date=d.review_date.isoformat(),
+                title=escape(d.title),
+                owner=f"<@{d.owner_id}>",
+            )
+        )
     return [*blocks, SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
 
 
 def digest_text(digest: DigestSchedule, lang: str) -> str:
-    """"Mondays and Thursdays at 09:00 (Europe/Paris), in #channel" or "off"."""
+    """ "Mondays and Thursdays at 09:00 (Europe/Paris), in #channel" or "off"."""
     if not digest.enabled:
         return t("home.digest_off", lang)
     days = [d.strip() for d in digest.days.lower().split(",") if d.strip()]
@@ -80,9 +98,16 @@ def digest_text(digest: DigestSchedule, lang: str) -> str:
         when = t("home.digest_daily", lang)
     else:
         names = [t(f"home.day.{d}", lang) for d in WEEKDAYS if d in days]
-        when = (t("home.digest_weekly", lang, days=", ".join(names)) if names
-                else t("home.digest_daily", lang))
-    where = (t("home.digest_channel", lang, channel=f"<#{digest.channel_id}>")
-             if digest.channel_id else t("home.digest_no_channel", lang))
-    return t("home.digest_on", lang, days=when, time=digest.time, timezone=digest.timezone,
-             where=where)
+        when = (
+            t("home.digest_weekly", lang, days=", ".join(names))
+            if names
+            else t("home.digest_daily", lang)
+        )
+    where = (
+        t("home.digest_channel", lang, channel=f"<#{digest.channel_id}>")
+        if digest.channel_id
+        else t("home.digest_no_channel", lang)
+    )
+    return t(
+        "home.digest_on", lang, days=when, time=digest.time, timezone=digest.timezone, where=where
+    )

@@ -74,27 +74,44 @@ def _cut(text: str, limit: int) -> str:
 
 def _switch(name: str, enabled: bool, on: str, off: str, label: str) -> InputBlock:
     options = [_option(f.ON, on), _option(f.OFF, off)]
-    return InputBlock(block_id=name, label=label, element=RadioButtonsElement(
-        action_id=name, options=options, initial_option=options[0 if enabled else 1]))
+    return InputBlock(
+        block_id=name,
+        label=label,
+        element=RadioButtonsElement(
+            action_id=name, options=options, initial_option=options[0 if enabled else 1]
+        ),
+    )
 
 
 def _radio(name: str, label: str, choices: list[tuple[str, str]], current: str) -> InputBlock:
     options = [_option(value, text) for value, text in choices]
     initial = next((o for o in options if o.value == current), options[0])
-    return InputBlock(block_id=name, label=label, element=RadioButtonsElement(
-        action_id=name, options=options, initial_option=initial))
+    return InputBlock(
+        block_id=name,
+        label=label,
+        element=RadioButtonsElement(action_id=name, options=options, initial_option=initial),
+    )
 
 
 def _number(name: str, label: str, hint: str, value: int, bounds: tuple[int, int]) -> InputBlock:
-    return InputBlock(block_id=name, label=label, hint=hint, element=NumberInputElement(
-        action_id=name, is_decimal_allowed=False, initial_value=str(value),
-        min_value=str(bounds[0]), max_value=str(bounds[1])))
+    return InputBlock(
+        block_id=name,
+        label=label,
+        hint=hint,
+        element=NumberInputElement(
+            action_id=name,
+            is_decimal_allowed=False,
+            initial_value=str(value),
+            min_value=str(bounds[0]),
+            max_value=str(bounds[1]),
+        ),
+    )
 
 
-def _users(name: str, label: str, hint: str | None, users: Sequence[str],
-           limit: int) -> InputBlock:
-    element = UserMultiSelectElement(action_id=name, max_selected_items=limit,
-                                     initial_users=list(users) or None)
+def _users(name: str, label: str, hint: str | None, users: Sequence[str], limit: int) -> InputBlock:
+    element = UserMultiSelectElement(
+        action_id=name, max_selected_items=limit, initial_users=list(users) or None
+    )
     return InputBlock(block_id=name, label=label, hint=hint, optional=True, element=element)
 
 
@@ -104,35 +121,70 @@ def _digest_blocks(screen: SettingsScreen) -> list[Block]:
     picked = f.WEEKDAYS if c.digest_days == f.DAILY else tuple(c.digest_days.split(","))
     blocks: list[Block] = [
         HeaderBlock(text=_s("modal.digest_header", lang)),
-        _switch(f.DIGEST_ENABLED, c.digest_enabled, _s("value.on", lang), _s("value.off", lang),
-                _s("field.digest_enabled", lang)),
-        InputBlock(block_id=f.DIGEST_CHANNEL, label=_s("field.digest_channel_id", lang),
-                   hint=_s("modal.channel_hint", lang), optional=True,
-                   element=ConversationSelectElement(
-                       action_id=f.DIGEST_CHANNEL, initial_conversation=c.digest_channel_id,
-                       filter=ConversationFilter(include=["public", "private"],
-                                                 exclude_bot_users=True))),
+        _switch(
+            f.DIGEST_ENABLED,
+            c.digest_enabled,
+            _s("value.on", lang),
+            _s("value.off", lang),
+            _s("field.digest_enabled", lang),
+        ),
+        InputBlock(
+            block_id=f.DIGEST_CHANNEL,
+            label=_s("field.digest_channel_id", lang),
+            hint=_s("modal.channel_hint", lang),
+            optional=True,
+            element=ConversationSelectElement(
+                action_id=f.DIGEST_CHANNEL,
+                initial_conversation=c.digest_channel_id,
+                filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
+            ),
+        ),
     ]
     problems = failure_summary(screen.delivery_problems, lang)
     if problems:  # beside the channel: most are fixed there (invite me, pick another one)
-        blocks.append(SectionBlock(block_id=PROBLEMS_BLOCK, text=MarkdownTextObject(
-            text=_cut(problems, CONTEXT_CHARS))))
+        blocks.append(
+            SectionBlock(
+                block_id=PROBLEMS_BLOCK, text=MarkdownTextObject(text=_cut(problems, CONTEXT_CHARS))
+            )
+        )
     return blocks + [
-        InputBlock(block_id=f.DIGEST_DAYS, label=_s("field.digest_days", lang),
-                   hint=_s("modal.days_hint", lang), element=CheckboxesElement(
-                       action_id=f.DIGEST_DAYS, options=days,
-                       initial_options=[o for o in days if o.value in picked] or None)),
-        InputBlock(block_id=f.DIGEST_TIME, label=_s("field.digest_time", lang),
-                   element=TimePickerElement(action_id=f.DIGEST_TIME,
-                                             initial_time=c.digest_time)),
-        InputBlock(block_id=f.TIMEZONE, label=_s("field.timezone", lang),
-                   hint=_s("modal.timezone_hint", lang), element=PlainTextInputElement(
-                       action_id=f.TIMEZONE, initial_value=c.timezone, max_length=64)),
-        _number(f.DIGEST_ITEMS, _s("field.digest_items", lang),
-                _s("modal.range_hint", lang, min=f.ITEMS_RANGE[0], max=f.ITEMS_RANGE[1]),
-                c.digest_items, f.ITEMS_RANGE),
-        _users(f.MANAGERS, _s("field.managers", lang), _s("modal.managers_hint", lang),
-               c.managers, f.MAX_MANAGERS),
+        InputBlock(
+            block_id=f.DIGEST_DAYS,
+            label=_s("field.digest_days", lang),
+            hint=_s("modal.days_hint", lang),
+            element=CheckboxesElement(
+                action_id=f.DIGEST_DAYS,
+                options=days,
+                initial_options=[o for o in days if o.value in picked] or None,
+            ),
+        ),
+        InputBlock(
+            block_id=f.DIGEST_TIME,
+            label=_s("field.digest_time", lang),
+            element=TimePickerElement(action_id=f.DIGEST_TIME, initial_time=c.digest_time),
+        ),
+        InputBlock(
+            block_id=f.TIMEZONE,
+            label=_s("field.timezone", lang),
+            hint=_s("modal.timezone_hint", lang),
+            element=PlainTextInputElement(
+                action_id=f.TIMEZONE, initial_value=c.timezone, max_length=64
+            ),
+        ),
+        _number(
+            f.DIGEST_ITEMS,
+            _s("field.digest_items", lang),
+            _s("modal.range_hint", lang, min=f.ITEMS_RANGE[0], max=f.ITEMS_RANGE[1]),
+            c.digest_items,
+            f.ITEMS_RANGE,
+        ),
+        _users(
+            f.MANAGERS,
+            _s("field.managers", lang),
+            _s("modal.managers_hint", lang),
+            c.managers,
+            f.MAX_MANAGERS,
+        ),
     ]
 
 
@@ -140,19 +192,34 @@ def _feed_blocks(screen: SettingsScreen) -> list[Block]:
     lang = screen.lang
     blocks: list[Block] = [
         HeaderBlock(text=_s("modal.feeds_header", lang)),
-        ContextBlock(elements=[MarkdownTextObject(
-            text=_s("modal.builtin_feeds", lang, count=screen.builtin_feeds))]),
-        InputBlock(block_id=f.FEED_ADD, label=_s("modal.feed_add", lang),
-                   hint=_s("modal.feed_add_hint", lang), optional=True,
-                   element=UrlInputElement(action_id=f.FEED_ADD)),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(text=_s("modal.builtin_feeds", lang, count=screen.builtin_feeds))
+            ]
+        ),
+        InputBlock(
+            block_id=f.FEED_ADD,
+            label=_s("modal.feed_add", lang),
+            hint=_s("modal.feed_add_hint", lang),
+            optional=True,
+            element=UrlInputElement(action_id=f.FEED_ADD),
+        ),
     ]
     if screen.feeds:
         options = [_option(str(feed.id), feed.title or feed.url) for feed in screen.feeds]
-        element = (CheckboxesElement(action_id=f.FEED_REMOVE, options=options)
-                   if len(options) <= MAX_CHECKBOXES
-                   else StaticMultiSelectElement(action_id=f.FEED_REMOVE, options=options))
-        blocks.append(InputBlock(block_id=f.FEED_REMOVE, label=_s("modal.feed_remove", lang),
-                                 optional=True, element=element))
+        element = (
+            CheckboxesElement(action_id=f.FEED_REMOVE, options=options)
+            if len(options) <= MAX_CHECKBOXES
+            else StaticMultiSelectElement(action_id=f.FEED_REMOVE, options=options)
+        )
+        blocks.append(
+            InputBlock(
+                block_id=f.FEED_REMOVE,
+                label=_s("modal.feed_remove", lang),
+                optional=True,
+                element=element,
+            )
+        )
     return blocks
 
 
@@ -160,29 +227,60 @@ def _advisor_blocks(screen: SettingsScreen) -> list[Block]:
     c, lang = screen.config, screen.lang
     blocks: list[Block] = [
         HeaderBlock(text=_s("modal.advisor_header", lang)),
-        _radio(f.LANGUAGE, _s("field.language", lang),
-               [(code, _s(f"language.{code}", lang)) for code in LANGUAGES], c.language),
+        _radio(
+            f.LANGUAGE,
+            _s("field.language", lang),
+            [(code, _s(f"language.{code}", lang)) for code in LANGUAGES],
+            c.language,
+        ),
     ]
     if screen.llm_default_model is None:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(
-            text=_s("modal.llm_unavailable", lang))]))
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=_s("modal.llm_unavailable", lang))])
+        )
     else:
-        blocks.append(_switch(f.LLM_ENABLED, c.llm_enabled, _s("modal.llm_on", lang),
-                              _s("modal.llm_off", lang), _s("field.llm_enabled", lang)))
-        blocks.append(InputBlock(
-            block_id=f.LLM_MODEL, label=_s("field.llm_model", lang), optional=True,
-            hint=_s("modal.llm_model_hint", lang, model=screen.llm_default_model),
-            element=PlainTextInputElement(action_id=f.LLM_MODEL, initial_value=c.llm_model,
-                                          max_length=f.MAX_MODEL_CHARS)))
+        blocks.append(
+            _switch(
+                f.LLM_ENABLED,
+                c.llm_enabled,
+                _s("modal.llm_on", lang),
+                _s("modal.llm_off", lang),
+                _s("field.llm_enabled", lang),
+            )
+        )
+        blocks.append(
+            InputBlock(
+                block_id=f.LLM_MODEL,
+                label=_s("field.llm_model", lang),
+                optional=True,
+                hint=_s("modal.llm_model_hint", lang, model=screen.llm_default_model),
+                element=PlainTextInputElement(
+                    action_id=f.LLM_MODEL, initial_value=c.llm_model, max_length=f.MAX_MODEL_CHARS
+                ),
+            )
+        )
     blocks += [
-        _radio(f.RESULT_VISIBILITY, _s("field.result_visibility", lang),
-               [(v, _s(f"value.{v}", lang)) for v in f.VISIBILITIES], c.result_visibility),
-        _number(f.REVIEW_PERIOD, _s("field.review_period_days", lang),
-                _s("modal.range_hint", lang, min=f.REVIEW_DAYS_RANGE[0],
-                   max=f.REVIEW_DAYS_RANGE[1]), c.review_period_days, f.REVIEW_DAYS_RANGE),
+        _radio(
+            f.RESULT_VISIBILITY,
+            _s("field.result_visibility", lang),
+            [(v, _s(f"value.{v}", lang)) for v in f.VISIBILITIES],
+            c.result_visibility,
+        ),
+        _number(
+            f.REVIEW_PERIOD,
+            _s("field.review_period_days", lang),
+            _s("modal.range_hint", lang, min=f.REVIEW_DAYS_RANGE[0], max=f.REVIEW_DAYS_RANGE[1]),
+            c.review_period_days,
+            f.REVIEW_DAYS_RANGE,
+        ),
         HeaderBlock(text=_s("modal.admins_header", lang)),
-        _users(f.ADMINS, _s("field.admins", lang), _s("modal.admins_hint", lang), c.admins,
-               f.MAX_ADMINS),
+        _users(
+            f.ADMINS,
+            _s("field.admins", lang),
+            _s("modal.admins_hint", lang),
+            c.admins,
+            f.MAX_ADMINS,
+        ),
     ]
     return blocks
 
@@ -190,13 +288,21 @@ def _advisor_blocks(screen: SettingsScreen) -> list[Block]:
 def _history_blocks(history: Sequence[Change], lang: str) -> list[Block]:
     blocks: list[Block] = [DividerBlock(), HeaderBlock(text=_s("modal.history_header", lang))]
     if not history:
-        return blocks + [ContextBlock(elements=[MarkdownTextObject(
-            text=_s("modal.history_empty", lang))])]
+        return blocks + [
+            ContextBlock(elements=[MarkdownTextObject(text=_s("modal.history_empty", lang))])
+        ]
     for change in history:
-        when = (f"<!date^{int(change.at.timestamp())}^{{date_short_pretty}} {{time}}|"
-                f"{change.at:%Y-%m-%d %H:%M} UTC>")
-        text = _s("modal.history_entry", lang, who=f"<@{change.user_id}>", when=when,
-                  changes=change_summary(change.changes, lang))
+        when = (
+            f"<!date^{int(change.at.timestamp())}^{{date_short_pretty}} {{time}}|"
+            f"{change.at:%Y-%m-%d %H:%M} UTC>"
+        )
+        text = _s(
+            "modal.history_entry",
+            lang,
+            who=f"<@{change.user_id}>",
+            when=when,
+            changes=change_summary(change.changes, lang),
+        )
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(text, CONTEXT_CHARS))]))
     return blocks
 
@@ -210,14 +316,28 @@ def settings_view(screen: SettingsScreen) -> View:
     blocks += [
         DividerBlock(),
         SectionBlock(text=MarkdownTextObject(text=_s("modal.danger", lang))),
-        ActionsBlock(block_id="danger", elements=[ButtonElement(
-            text=_s("modal.delete_all", lang), action_id=DELETE_ACTION, style="danger",
-            value="delete")]),
+        ActionsBlock(
+            block_id="danger",
+            elements=[
+                ButtonElement(
+                    text=_s("modal.delete_all", lang),
+                    action_id=DELETE_ACTION,
+                    style="danger",
+                    value="delete",
+                )
+            ],
+        ),
     ]
     blocks += _history_blocks(screen.history, lang)
-    return View(type="modal", callback_id=SETTINGS_CALLBACK, title=_s("modal.title", lang),
-                submit=_s("modal.submit", lang), close=_s("modal.close", lang),
-                private_metadata=screen.private_metadata, blocks=blocks)
+    return View(
+        type="modal",
+        callback_id=SETTINGS_CALLBACK,
+        title=_s("modal.title", lang),
+        submit=_s("modal.submit", lang),
+        close=_s("modal.close", lang),
+        private_metadata=screen.private_metadata,
+        blocks=blocks,
+    )
 
 
 def purge_view(counts: dict[str, int], lang: str, private_metadata: str = "") -> View:
@@ -225,15 +345,22 @@ def purge_view(counts: dict[str, int], lang: str, private_metadata: str = "") ->
     lines = [f"• {_table_line(name, count, lang)}" for name, count in counts.items()]
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=_s("purge.intro", lang))),
-        SectionBlock(text=MarkdownTextObject(text=_cut("\n".join(lines) or
-                                                       _s("purge.nothing", lang), 3000))),
+        SectionBlock(
+            text=MarkdownTextObject(text=_cut("\n".join(lines) or _s("purge.nothing", lang), 3000))
+        ),
     ]
     if {"slack_installations", "slack_bots"} & counts.keys():
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_s("purge.tokens", lang))))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_s("purge.outro", lang))]))
-    return View(type="modal", callback_id=PURGE_CALLBACK, title=_s("purge.title", lang),
-                submit=_s("purge.submit", lang), close=_s("purge.close", lang),
-                private_metadata=private_metadata, blocks=blocks)
+    return View(
+        type="modal",
+        callback_id=PURGE_CALLBACK,
+        title=_s("purge.title", lang),
+        submit=_s("purge.submit", lang),
+        close=_s("purge.close", lang),
+        private_metadata=private_metadata,
+        blocks=blocks,
+    )
 
 
 def _table_line(table: str, count: int, lang: str) -> str:
@@ -245,8 +372,12 @@ def _table_line(table: str, count: int, lang: str) -> str:
 
 def notice_view(text: str, lang: str) -> View:
     """A modal that only says something (what a refused submission turns into)."""
-    return View(type="modal", title=_s("modal.title", lang), close=_s("modal.done", lang),
-                blocks=[SectionBlock(text=MarkdownTextObject(text=_cut(text, 3000)))])
+    return View(
+        type="modal",
+        title=_s("modal.title", lang),
+        close=_s("modal.done", lang),
+        blocks=[SectionBlock(text=MarkdownTextObject(text=_cut(text, 3000)))],
+    )
 
 
 # ----------------------------------------------------------------------- how a change reads
@@ -266,8 +397,9 @@ def _value(name: str, value: Any, lang: str) -> str:
     if name == "digest_days":
         if value == f.DAILY:
             return _s("value.daily", lang)
-        return ", ".join(_s(f"day.{d}", lang) if d in f.WEEKDAYS else _escape(d)
-                         for d in str(value).split(","))
+        return ", ".join(
+            _s(f"day.{d}", lang) if d in f.WEEKDAYS else _escape(d) for d in str(value).split(",")
+        )
     if name == "language" and value in LANGUAGES:
         return _s(f"language.{value}", lang)
     if name == "result_visibility" and value in f.VISIBILITIES:

@@ -20,16 +20,22 @@ def ask(req: CommandRequest) -> None:
     llm = team_llm(req.services, req.cmd.team_id)
     if llm is None:  # offline: instant, so the ack itself carries the answer
         answer = answer_question(question, lang, None)
-        req.ack(response_type="ephemeral", text=ask_text(question, answer.text, lang,
-                                                         by_llm=False))
+        req.ack(response_type="ephemeral", text=ask_text(question, answer.text, lang, by_llm=False))
         return
-    req.ack(response_type="ephemeral",
-            text=t("advisor.slack.thinking", lang, question=escape(" ".join(question.split()))))
+    req.ack(
+        response_type="ephemeral",
+        text=t("advisor.slack.thinking", lang, question=escape(" ".join(question.split()))),
+    )
     tell = telling(lambda text: req.respond(text=text, response_type="ephemeral"), lang)
     run_after_ack(lambda: _answer(req, question, lang, llm), tell)
 
 
 def _answer(req: CommandRequest, question: str, lang: str, llm: LLMClient) -> None:
     answer = answer_question(question, lang, llm)  # any LLM failure: the offline answer
-    req.respond(response_type="ephemeral", replace_original=False, text=ask_text(
-        question, answer.text, lang, by_llm=answer.used_llm, notice=answer.fallback_notice))
+    req.respond(
+        response_type="ephemeral",
+        replace_original=False,
+        text=ask_text(
+            question, answer.text, lang, by_llm=answer.used_llm, notice=answer.fallback_notice
+        ),
+    )

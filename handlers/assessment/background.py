@@ -28,8 +28,9 @@ def _executor() -> ThreadPoolExecutor:
         return _pool
 
 
-def run_after_ack(job: Callable[[], None],
-                  on_error: Callable[[BaseException], None]) -> Future[None]:
+def run_after_ack(
+    job: Callable[[], None], on_error: Callable[[BaseException], None]
+) -> Future[None]:
     """Run ``job`` in the background; ``on_error(exception)`` if it raises."""
 
     def finished(future: Future[None]) -> None:

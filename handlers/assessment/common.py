@@ -33,8 +33,11 @@ def team_llm(services: Services, team_id: str) -> LLMClient | None:
 
 def _llm_choice(services: Services, team_id: str) -> tuple[bool, str | None]:
     with session_scope(services.sessions) as session:
-        row = session.execute(select(TeamSettings.llm_enabled, TeamSettings.llm_model)
-                              .where(TeamSettings.team_id == team_id)).first()
+        row = session.execute(
+            select(TeamSettings.llm_enabled, TeamSettings.llm_model).where(
+                TeamSettings.team_id == team_id
+            )
+        ).first()
     # The middleware creates the row; a purge in between leaves the defaults.
     return (True, None) if row is None else (bool(row.llm_enabled), row.llm_model)
 
@@ -53,7 +56,8 @@ def telling(send: Callable[[str], Any], lang: str) -> Callable[[BaseException], 
         try:
             send(text)
         except SlackApiError as exc:
-            log.warning("could not tell user about a background failure: %s",
-                        exc.response.get("error"))
+            log.warning(
+                "could not tell user about a background failure: %s", exc.response.get("error")
+            )
 
     return tell

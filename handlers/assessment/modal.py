@@ -17,8 +17,13 @@ from handlers.assessment.common import channel_of
 from handlers.context import CommandRequest, services_of, team_language
 
 
-def open_modal(client: WebClient, trigger_id: str, state: ModalState, lang: str,
-               from_view: dict[str, Any] | None = None) -> None:
+def open_modal(
+    client: WebClient,
+    trigger_id: str,
+    state: ModalState,
+    lang: str,
+    from_view: dict[str, Any] | None = None,
+) -> None:
     """Open page 1; over an open modal (the revisit one) push it instead, as Slack requires."""
     view = assessment_modal(state, lang)
     if from_view is not None and from_view.get("type") == "modal":
@@ -35,23 +40,27 @@ def assess(req: CommandRequest) -> None:
     open_modal(req.client, cmd.trigger_id, state, req.lang)
 
 
-def start(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
-          context: BoltContext) -> None:
-    """"Start an assessment": empty, or pre-filled with answers a decision was made on."""
+def start(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """ "Start an assessment": empty, or pre-filled with answers a decision was made on."""
     ack()
     lang = team_language(context)
-    state = ModalState(channel_id=channel_of(body),
-                       answers=answers_from_value(action.get("value")))
+    state = ModalState(channel_id=channel_of(body), answers=answers_from_value(action.get("value")))
     open_modal(client, body["trigger_id"], state, lang, body.get("view"))
 
 
-def retake(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
-           context: BoltContext) -> None:
+def retake(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     """Retake: the same title and answers, ready to change. Another team's id is not found."""
     ack()
     services = services_of(context)
     with session_scope(services.sessions) as session:
         stored = load_assessment(session, context.team_id, parse_assessment_id(action.get("value")))
-    state = ModalState(title=stored.title, channel_id=channel_of(body) or stored.channel_id or "",
-                       answers=stored.answers)
+    state = ModalState(
+        title=stored.title,
+        channel_id=channel_of(body) or stored.channel_id or "",
+        answers=stored.answers,
+    )
     open_modal(client, body["trigger_id"], state, team_language(context))

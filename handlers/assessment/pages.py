@@ -37,8 +37,9 @@ def _state_with_page_answers(view: dict[str, Any]) -> tuple[ModalState, dict[str
     return state, picked
 
 
-def submit_page(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
-                context: BoltContext) -> None:
+def submit_page(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     """Next page, or the errors beside unanswered questions, or (last page) the result."""
     services = services_of(context)
     lang = team_language(context)
@@ -60,8 +61,11 @@ def go_back(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCont
     state, _ = _state_with_page_answers(view)
     lang = team_language(context)
     try:
-        client.views_update(view_id=view["id"], hash=view.get("hash"),
-                            view=assessment_modal(state.at(state.page - 1), lang))
+        client.views_update(
+            view_id=view["id"],
+            hash=view.get("hash"),
+            view=assessment_modal(state.at(state.page - 1), lang),
+        )
     except SlackApiError as error:
         if error.response.get("error") != "hash_conflict":
             raise

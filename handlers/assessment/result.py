@@ -39,14 +39,27 @@ log = logging.getLogger(__name__)
 UNPOSTABLE = ("not_in_channel", "channel_not_found", "is_archived")
 
 
-def finish(ack: Ack, services: Services, client: WebClient, team_id: str, user_id: str,
-           state: ModalState, lang: str) -> None:
+def finish(
+    ack: Ack,
+    services: Services,
+    client: WebClient,
+    team_id: str,
+    user_id: str,
+    state: ModalState,
+    lang: str,
+) -> None:
     """Score and store (fast, local), close the modal, then deliver the result."""
     assessment = score_answers(state.answers)
     with session_scope(services.sessions, write=True) as session:
-        stored = save_assessment(session, team_id=team_id, channel_id=state.channel_id,
-                                 user_id=user_id, assessment=assessment, lang=lang,
-                                 title=state.title or t("advisor.slack.untitled", lang))
+        stored = save_assessment(
+            session,
+            team_id=team_id,
+            channel_id=state.channel_id,
+            user_id=user_id,
+            assessment=assessment,
+            lang=lang,
+            title=state.title or t("advisor.slack.untitled", lang),
+        )
     ack(response_action="clear")
     log.info("assessment %s stored team=%s verdict=%s", stored.id, team_id, stored.verdict)
     llm = team_llm(services, team_id)
@@ -58,8 +71,14 @@ def finish(ack: Ack, services: Services, client: WebClient, team_id: str, user_i
     run_after_ack(lambda: _write_then_post(services, client, stored, assessment, lang, llm), tell)
 
 
-def _write_then_post(services: Services, client: WebClient, stored: StoredAssessment,
-                     assessment: Assessment, lang: str, llm: LLMClient) -> None:
+def _write_then_post(
+    services: Services,
+    client: WebClient,
+    stored: StoredAssessment,
+    assessment: Assessment,
+    lang: str,
+    llm: LLMClient,
+) -> None:
     advice = advise(assessment, lang, llm)  # never raises: any failure is the offline text
     if advice.used_llm:
         with session_scope(services.sessions, write=True) as session:
@@ -74,22 +93,31 @@ def _posted(send: Callable[..., Any], **message: Any) -> bool:
     except SlackApiError as error:
         if error.response.get("error") not in UNPOSTABLE:
             raise
-        log.info("cannot post in %s (%s); the user gets a DM", message.get("channel"),
-                 error.response.get("error"))
+        log.info(
+            "cannot post in %s (%s); the user gets a DM",
+            message.get("channel"),
+            error.response.get("error"),
+        )
         return False
     return True
 
 
 def _to_user(client: WebClient, stored: StoredAssessment, **message: Any) -> None:
     """Only the user sees it: ephemeral in the channel, or a DM when there is none."""
-    if stored.channel_id and _posted(client.chat_postEphemeral, channel=stored.channel_id,
-                                     user=stored.user_id, **message):
+    if stored.channel_id and _posted(
+        client.chat_postEphemeral, channel=stored.channel_id, user=stored.user_id, **message
+    ):
         return
     client.chat_postMessage(channel=stored.user_id, **message)
 
 
-def post_result(services: Services, client: WebClient, stored: StoredAssessment, lang: str,
-                notice: str | None = None) -> None:
+def post_result(
+    services: Services,
+    client: WebClient,
+    stored: StoredAssessment,
+    lang: str,
+    notice: str | None = None,
+) -> None:
     """Ephemeral by default; in the channel for all when the team chose so; else by DM."""
     with session_scope(services.sessions) as session:
         visibility = team_settings(session, stored.team_id).result_visibility
@@ -98,18 +126,33 @@ def post_result(services: Services, client: WebClient, stored: StoredAssessment,
     if stored.channel_id:
         in_channel = visibility == "channel"
         blocks = result_blocks(card, lang, shareable=not in_channel, notice=notice)
-        if in_channel and _posted(client.chat_postMessage, channel=stored.channel_id,
-                                  text=text, blocks=blocks):
+        if in_channel and _posted(
+            client.chat_postMessage, channel=stored.channel_id, text=text, blocks=blocks
+        ):
             return
-        if not in_channel and _posted(client.chat_postEphemeral, channel=stored.channel_id,
-                                      user=stored.user_id, text=text, blocks=blocks):
+        if not in_channel and _posted(
+            client.chat_postEphemeral,
+            channel=stored.channel_id,
+            user=stored.user_id,
+            text=text,
+            blocks=blocks,
+        ):
             return
-    client.chat_postMessage(channel=stored.user_id, text=text,
-                            blocks=result_blocks(card, lang, shareable=False, notice=notice))
+    client.chat_postMessage(
+        channel=stored.user_id,
+        text=text,
+        blocks=result_blocks(card, lang, shareable=False, notice=notice),
+    )
 
 
-def share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
-          respond: Respond, context: BoltContext) -> None:
+def share(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
     """Post the user's own result in the channel for everyone; mark the private copy shared."""
     ack()
     services = services_of(context)
@@ -122,8 +165,20 @@ def share(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebCli
         raise NotFound()
     lang = team_language(context)
     card = ResultCard.of(stored)
-    client.chat_postMessage(channel=channel, text=result_text(card, lang), blocks=result_blocks(
-        card, lang, shareable=False,
-        footer=t("advisor.slack.shared_by", lang, user=f"<@{context.user_id}>")))
-    respond(replace_original=True, text=result_text(card, lang), blocks=result_blocks(
-        card, lang, shareable=False, footer=t("advisor.slack.shared_note", lang)))
+    client.chat_postMessage(
+        channel=channel,
+        text=result_text(card, lang),
+        blocks=result_blocks(
+            card,
+            lang,
+            shareable=False,
+            footer=t("advisor.slack.shared_by", lang, user=f"<@{context.user_id}>"),
+        ),
+    )
+    respond(
+        replace_original=True,
+        text=result_text(card, lang),
+        blocks=result_blocks(
+            card, lang, shareable=False, footer=t("advisor.slack.shared_note", lang)
+        ),
+    )

@@ -15,16 +15,20 @@ from handlers.context import CommandRequest, services_of, team_language
 COMMAND = "/buildvsbuy"
 
 
-def buildvsbuy(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient,
-               context: BoltContext) -> None:
+def buildvsbuy(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
     services = services_of(context)
     cmd = SlashCommand.parse(body)
     lang = team_language(context)
     sub = services.subcommands.get(cmd.subcommand)
     if sub is None:
         unknown = cmd.subcommand if cmd.subcommand not in ("", "help") else None
-        ack(response_type="ephemeral", text=help_text(services.subcommands, lang, COMMAND),
-            blocks=help_blocks(services.subcommands, lang, unknown, COMMAND))
+        ack(
+            response_type="ephemeral",
+            text=help_text(services.subcommands, lang, COMMAND),
+            blocks=help_blocks(services.subcommands, lang, unknown, COMMAND),
+        )
         return
     sub.run(CommandRequest(cmd, ack, respond, client, services, lang))
 

@@ -34,25 +34,27 @@ class TeamContext:
 
 def team_context(services: Services, session: Session, team_id: str) -> TeamContext:
     settings = team_settings(session, team_id)
-    return TeamContext(settings.language, team_today(services.clock(), settings.timezone),
-                       settings.review_period_days)
+    return TeamContext(
+        settings.language,
+        team_today(services.clock(), settings.timezone),
+        settings.review_period_days,
+    )
 
 
-def changeable(session: Session, team_id: str, user_id: str, requester: dict,
-               raw_id: object) -> Decision:
+def changeable(
+    session: Session, team_id: str, user_id: str, requester: dict, raw_id: object
+) -> Decision:
     """The team's decision named by a payload, if this user may change it; else the error.
 
     ``requester`` is the user's ``users.info``, fetched by the caller before the transaction
     opens: a unit that writes must not wait on Slack while it holds the database.
     """
     decision = get_decision(session, team_id, parse_id(raw_id))
-    require_change_right(decision, user_id,
-                         lambda: is_admin(session, team_id, user_id, requester))
+    require_change_right(decision, user_id, lambda: is_admin(session, team_id, user_id, requester))
     return decision
 
 
-def requester_info(services: Services, client: WebClient, team_id: str,
-                   user_id: str) -> dict:
+def requester_info(services: Services, client: WebClient, team_id: str, user_id: str) -> dict:
     """The clicker's ``users.info`` for the admin check, or {} when Slack cannot say.
 
     Owners and creators need no admin check, so a Slack failure must not stop them; anyone
@@ -61,13 +63,15 @@ def requester_info(services: Services, client: WebClient, team_id: str,
     try:
         return user_info(services, client, team_id, user_id)
     except SlackApiError as error:
-        log.warning("users.info failed for an admin check in team=%s: %s", team_id,
-                    error.response.get("error"))
+        log.warning(
+            "users.info failed for an admin check in team=%s: %s",
+            team_id,
+            error.response.get("error"),
+        )
         return {}
 
 
-def owner_info(services: Services, client: WebClient, team_id: str,
-               owner_id: str) -> dict | None:
+def owner_info(services: Services, client: WebClient, team_id: str, owner_id: str) -> dict | None:
     """``users.info`` of the chosen owner, None when Slack does not know them."""
     if not owner_id:
         return None
@@ -96,8 +100,8 @@ def refresh_homes(services: Services, client: WebClient, team_id: str, *user_ids
         try:
             publish_home(services, client, team_id, user_id)
         except SlackApiError as error:
-            log.warning("home refresh failed for team=%s: %s", team_id,
-                        error.response.get("error"))
+            log.warning("home refresh failed for team=%s: %s", team_id, error.response.get("error"))
         except SQLAlchemyError as error:
-            log.warning("home refresh failed for team=%s: database: %s", team_id,
-                        type(error).__name__)
+            log.warning(
+                "home refresh failed for team=%s: database: %s", team_id, type(error).__name__
+            )

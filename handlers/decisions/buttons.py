@@ -20,16 +20,22 @@ def _channel(body: dict[str, Any]) -> str:
     return str((body.get("channel") or {}).get("id") or "")
 
 
-def log_decision(ack: Ack, body: dict[str, Any], client: WebClient,
-                 context: BoltContext) -> None:
+def log_decision(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
     draft = DecisionDraft(title="", verdict="", owner_id=context.user_id)
-    open_decide_modal(services_of(context), client, trigger_id=body["trigger_id"],
-                      team_id=context.team_id, context=ModalContext(_channel(body)), draft=draft)
+    open_decide_modal(
+        services_of(context),
+        client,
+        trigger_id=body["trigger_id"],
+        team_id=context.team_id,
+        context=ModalContext(_channel(body)),
+        draft=draft,
+    )
 
 
-def save_assessment_as_decision(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                                client: WebClient, context: BoltContext) -> None:
+def save_assessment_as_decision(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     """Pre-fill from the team's stored assessment; another team's id is simply not found."""
     ack()
     services = services_of(context)
@@ -37,5 +43,11 @@ def save_assessment_as_decision(ack: Ack, body: dict[str, Any], action: dict[str
     with session_scope(services.sessions) as session:
         assessment = get_assessment(session, context.team_id, parse_id(action.get("value")))
         draft = draft_from_assessment(assessment, context.user_id, lang)
-    open_decide_modal(services, client, trigger_id=body["trigger_id"], team_id=context.team_id,
-                      context=ModalContext(_channel(body)), draft=draft)
+    open_decide_modal(
+        services,
+        client,
+        trigger_id=body["trigger_id"],
+        team_id=context.team_id,
+        context=ModalContext(_channel(body)),
+        draft=draft,
+    )

@@ -21,8 +21,14 @@ def decide(req: CommandRequest) -> None:
     req.ack()
     cmd = req.cmd
     draft = DecisionDraft(title=cmd.args, verdict="", owner_id=cmd.user_id)
-    open_decide_modal(req.services, req.client, trigger_id=cmd.trigger_id, team_id=cmd.team_id,
-                      context=ModalContext(channel_id=cmd.channel_id), draft=draft)
+    open_decide_modal(
+        req.services,
+        req.client,
+        trigger_id=cmd.trigger_id,
+        team_id=cmd.team_id,
+        context=ModalContext(channel_id=cmd.channel_id),
+        draft=draft,
+    )
 
 
 def decisions(req: CommandRequest) -> None:
@@ -30,8 +36,11 @@ def decisions(req: CommandRequest) -> None:
     req.ack()
     with session_scope(req.services.sessions) as session:
         page = list_page(session, req.cmd.team_id, 1, req.cmd.args)
-    req.respond(response_type="ephemeral", text=list_text(page, req.lang),
-                blocks=list_blocks(page, req.lang))
+    req.respond(
+        response_type="ephemeral",
+        text=list_text(page, req.lang),
+        blocks=list_blocks(page, req.lang),
+    )
 
 
 def export(req: CommandRequest) -> None:
@@ -43,7 +52,9 @@ def export(req: CommandRequest) -> None:
         exported = export_csv(session, cmd.team_id)
     dm = req.client.conversations_open(users=cmd.user_id)["channel"]["id"]
     req.client.files_upload_v2(
-        channel=dm, content=exported.content, filename=f"decisions-{cmd.team_id}.csv",
+        channel=dm,
+        content=exported.content,
+        filename=f"decisions-{cmd.team_id}.csv",
         title=t("decisions.export.title", req.lang),
         initial_comment=t("decisions.export.comment", req.lang, count=exported.rows),
     )

@@ -29,20 +29,29 @@ from handlers.decisions.modal import open_decide_modal
 STATUS_OF = {"revisit": "revisiting", "reverse": "reversed"}
 
 
-def turn_page(ack: Ack, action: dict[str, Any], respond: Respond,
-              context: BoltContext) -> None:
+def turn_page(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
     services = services_of(context)
     lang = team_language(context)
     number, words = parse_page_value(action.get("value", ""))
     with session_scope(services.sessions) as session:
         page = list_page(session, context.team_id, number, words)
-    respond(replace_original=True, response_type="ephemeral", text=list_text(page, lang),
-            blocks=list_blocks(page, lang))
+    respond(
+        replace_original=True,
+        response_type="ephemeral",
+        text=list_text(page, lang),
+        blocks=list_blocks(page, lang),
+    )
 
 
-def entry_menu(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-               client: WebClient, context: BoltContext) -> None:
+def entry_menu(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+) -> None:
     """One listed decision's menu; the id is looked up in the requester's team only."""
     ack()
     services = services_of(context)
@@ -51,8 +60,9 @@ def entry_menu(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: 
     if verb not in ENTRY_ACTIONS:
         raise NotFound()
     if verb in STATUS_OF:
-        set_status(services, client, respond, team_id, user_id, raw_id, verb,
-                   team_language(context))
+        set_status(
+            services, client, respond, team_id, user_id, raw_id, verb, team_language(context)
+        )
         return
     requester = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions) as session:
@@ -61,22 +71,43 @@ def entry_menu(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: 
             raise UserError("decisions.error.already_superseded")
         draft, title, decision_id = draft_from_decision(decision), decision.title, decision.id
     channel = (body.get("channel") or {}).get("id", "")
-    modal = (ModalContext(channel, edit_id=decision_id) if verb == "edit"
-             else ModalContext(channel, supersedes_id=decision_id))
-    open_decide_modal(services, client, trigger_id=body["trigger_id"], team_id=team_id,
-                      context=modal, draft=draft,
-                      supersedes_title=title if verb == "supersede" else None)
+    modal = (
+        ModalContext(channel, edit_id=decision_id)
+        if verb == "edit"
+        else ModalContext(channel, supersedes_id=decision_id)
+    )
+    open_decide_modal(
+        services,
+        client,
+        trigger_id=body["trigger_id"],
+        team_id=team_id,
+        context=modal,
+        draft=draft,
+        supersedes_title=title if verb == "supersede" else None,
+    )
 
 
-def set_status(services: Services, client: WebClient, respond: Respond, team_id: str, user_id: str,
-               raw_id: str, verb: str, lang: str) -> None:
+def set_status(
+    services: Services,
+    client: WebClient,
+    respond: Respond,
+    team_id: str,
+    user_id: str,
+    raw_id: str,
+    verb: str,
+    lang: str,
+) -> None:
     requester = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions, write=True) as session:
         decision = changeable(session, team_id, user_id, requester, raw_id)
-        changed = change(session, decision, user_id, STATUS_OF[verb], services.clock(),
-                         status=STATUS_OF[verb])
+        changed = change(
+            session, decision, user_id, STATUS_OF[verb], services.clock(), status=STATUS_OF[verb]
+        )
         saved = DecisionSummary.of(decision)
     key = f"decisions.confirm.{STATUS_OF[verb]}" if changed else "decisions.confirm.unchanged"
-    respond(replace_original=False, response_type="ephemeral",
-            text=t(key, lang, entry=summary_line(saved, lang)))
+    respond(
+        replace_original=False,
+        response_type="ephemeral",
+        text=t(key, lang, entry=summary_line(saved, lang)),
+    )
     refresh_homes(services, client, team_id, user_id, saved.owner_id)

@@ -43,9 +43,16 @@ log = logging.getLogger(__name__)
 UNPOSTABLE = ("not_in_channel", "channel_not_found", "is_archived")
 
 
-def open_decide_modal(services: Services, client: WebClient, *, trigger_id: str, team_id: str,
-                      context: ModalContext, draft: DecisionDraft | None = None,
-                      supersedes_title: str | None = None) -> None:
+def open_decide_modal(
+    services: Services,
+    client: WebClient,
+    *,
+    trigger_id: str,
+    team_id: str,
+    context: ModalContext,
+    draft: DecisionDraft | None = None,
+    supersedes_title: str | None = None,
+) -> None:
     with session_scope(services.sessions) as session:
         ctx = team_context(services, session, team_id)
         assessments = recent_assessments(session, team_id)
@@ -53,9 +60,17 @@ def open_decide_modal(services: Services, client: WebClient, *, trigger_id: str,
         if linked and linked not in {aid for aid, _ in assessments}:
             assessments.insert(0, (linked, get_assessment(session, team_id, linked).title))
     default_review = ctx.today + timedelta(days=ctx.review_period_days)
-    client.views_open(trigger_id=trigger_id, view=decide_modal(
-        ctx.lang, draft, context, default_review=default_review, assessments=assessments,
-        supersedes_title=supersedes_title))
+    client.views_open(
+        trigger_id=trigger_id,
+        view=decide_modal(
+            ctx.lang,
+            draft,
+            context,
+            default_review=default_review,
+            assessments=assessments,
+            supersedes_title=supersedes_title,
+        ),
+    )
 
 
 def _field_errors(error: UserError, lang: str) -> dict[str, str]:
@@ -65,8 +80,9 @@ def _field_errors(error: UserError, lang: str) -> dict[str, str]:
     return {"title": t(error.key, lang, **error.params)}
 
 
-def save_decision(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
-                  context: BoltContext) -> None:
+def save_decision(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     """Check every field, save with its history, or show what is wrong beside each field."""
     services = services_of(context)
     team_id, user_id = context.team_id, context.user_id
@@ -87,30 +103,38 @@ def save_decision(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: 
                 edit_decision(session, decision, user_id, draft, now)
                 key = "decisions.confirm.edited"
             else:
-                old = (changeable(session, team_id, user_id, requester, modal.supersedes_id)
-                       if modal.supersedes_id is not None else None)
+                old = (
+                    changeable(session, team_id, user_id, requester, modal.supersedes_id)
+                    if modal.supersedes_id is not None
+                    else None
+                )
                 decision = create_decision(session, team_id, user_id, draft, now, old)
-                key = ("decisions.confirm.superseded" if old else "decisions.confirm.logged")
+                key = "decisions.confirm.superseded" if old else "decisions.confirm.logged"
             saved = DecisionSummary.of(decision)
     except UserError as error:
-        ack(response_action="errors",
-            errors=_field_errors(error, team_language(context)))
+        ack(response_action="errors", errors=_field_errors(error, team_language(context)))
         return
     ack()
     lang = team_language(context)
-    post_confirmation(client, modal.channel_id or user_id, user_id,
-                      confirmation_blocks(saved, user_id, lang, key),
-                      t(key, lang, user=f"<@{user_id}>", entry=summary_line(saved, lang)))
+    post_confirmation(
+        client,
+        modal.channel_id or user_id,
+        user_id,
+        confirmation_blocks(saved, user_id, lang, key),
+        t(key, lang, user=f"<@{user_id}>", entry=summary_line(saved, lang)),
+    )
     refresh_homes(services, client, team_id, user_id, saved.owner_id)
 
 
-def post_confirmation(client: WebClient, channel: str, user_id: str, blocks: list,
-                      text: str) -> None:
+def post_confirmation(
+    client: WebClient, channel: str, user_id: str, blocks: list, text: str
+) -> None:
     try:
         client.chat_postMessage(channel=channel, blocks=blocks, text=text)
     except SlackApiError as error:
         if error.response.get("error") not in UNPOSTABLE or channel == user_id:
             raise
-        log.info("confirmation not postable in %s (%s); sent by DM", channel,
-                 error.response.get("error"))
+        log.info(
+            "confirmation not postable in %s (%s); sent by DM", channel, error.response.get("error")
+        )
         client.chat_postMessage(channel=user_id, blocks=blocks, text=text)

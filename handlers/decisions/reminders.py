@@ -24,8 +24,15 @@ from handlers.decisions.revisit import open_revisit
 Apply = Callable[[Session, Decision, str, datetime], date | None]
 
 
-def _answer(ack: Ack, action: dict[str, Any], respond: Respond, client: WebClient,
-            context: BoltContext, apply: Apply, key: str) -> None:
+def _answer(
+    ack: Ack,
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    apply: Apply,
+    key: str,
+) -> None:
     ack()
     services = services_of(context)
     team_id, user_id, lang = context.team_id, context.user_id, team_language(context)
@@ -34,25 +41,43 @@ def _answer(ack: Ack, action: dict[str, Any], respond: Respond, client: WebClien
         decision = changeable(session, team_id, user_id, requester, action.get("value"))
         new_date = apply(session, decision, user_id, services.clock())
         title, owner = escape(decision.title), decision.owner_id
-    respond(replace_original=True,
-            text=t(key, lang, title=title, date=new_date.isoformat() if new_date else ""))
+    respond(
+        replace_original=True,
+        text=t(key, lang, title=title, date=new_date.isoformat() if new_date else ""),
+    )
     refresh_homes(services, client, team_id, user_id, owner)
 
 
-def still_right(ack: Ack, action: dict[str, Any], respond: Respond, client: WebClient,
-                context: BoltContext) -> None:
-    _answer(ack, action, respond, client, context, reminders.still_right,
-            "decisions.reminder.done_still_right")
+def still_right(
+    ack: Ack, action: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    _answer(
+        ack,
+        action,
+        respond,
+        client,
+        context,
+        reminders.still_right,
+        "decisions.reminder.done_still_right",
+    )
 
 
-def snooze(ack: Ack, action: dict[str, Any], respond: Respond, client: WebClient,
-           context: BoltContext) -> None:
-    _answer(ack, action, respond, client, context, reminders.snooze,
-            "decisions.reminder.done_snoozed")
+def snooze(
+    ack: Ack, action: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    _answer(
+        ack, action, respond, client, context, reminders.snooze, "decisions.reminder.done_snoozed"
+    )
 
 
-def revisit(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-            client: WebClient, context: BoltContext) -> None:
+def revisit(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+) -> None:
     """Mark it revisiting (kept in the history), then show the answers it was decided on.
 
     A reminder (the owner's DM) is replaced by the note; a digest, shared by a channel or
@@ -65,8 +90,11 @@ def revisit(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Res
     with session_scope(services.sessions, write=True) as session:
         decision = changeable(session, team_id, user_id, requester, action.get("value"))
         reminders.revisit(session, decision, user_id, services.clock())
-        answers = (get_assessment(session, team_id, decision.assessment_id).answers
-                   if decision.assessment_id else {})
+        answers = (
+            get_assessment(session, team_id, decision.assessment_id).answers
+            if decision.assessment_id
+            else {}
+        )
         title, owner = decision.title, decision.owner_id
     open_revisit(client, body["trigger_id"], title, dict(answers or {}), lang)
     note = t("decisions.reminder.done_revisit", lang, title=escape(title))

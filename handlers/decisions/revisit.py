@@ -11,8 +11,9 @@ from bot.assessment.engine import AnswerError, validate_answers
 from bot.views.assessment import ModalState, assessment_modal
 
 
-def open_revisit(client: WebClient, trigger_id: str, title: str, answers: dict[str, Any],
-                 lang: str) -> None:
+def open_revisit(
+    client: WebClient, trigger_id: str, title: str, answers: dict[str, Any], lang: str
+) -> None:
     try:
         known = validate_answers(answers)
     except AnswerError:  # answers stored by an older engine: start from a blank modal

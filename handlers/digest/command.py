@@ -36,15 +36,23 @@ def preview(req: CommandRequest) -> None:
     if not plan.enabled:
         note = t("digest.preview.disabled", lang)
     else:
-        where = (t("digest.preview.where_channel", lang, channel=plan.channel_id)
-                 if plan.channel_id else
-                 "" if plan.readers else t("digest.preview.where_nowhere", lang))
+        where = (
+            t("digest.preview.where_channel", lang, channel=plan.channel_id)
+            if plan.channel_id
+            else ""
+            if plan.readers
+            else t("digest.preview.where_nowhere", lang)
+        )
         when = result.next.at.astimezone(zone(plan.tz)).strftime("%Y-%m-%d %H:%M")
         note = t("digest.preview.note", lang, when=when, tz=plan.tz, where=where)
     date = result.next.period
-    req.respond(response_type="ephemeral", text=digest_text(result.digest, lang, date),
-                blocks=digest_blocks(result.digest, lang, date, notes=[note],
-                                     footer=failure_summary(result.problems, lang)))
+    req.respond(
+        response_type="ephemeral",
+        text=digest_text(result.digest, lang, date),
+        blocks=digest_blocks(
+            result.digest, lang, date, notes=[note], footer=failure_summary(result.problems, lang)
+        ),
+    )
 
 
 def subscribe(req: CommandRequest) -> None:

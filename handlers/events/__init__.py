@@ -31,12 +31,17 @@ def tokens_revoked(event: dict[str, Any], context: BoltContext) -> None:
     tokens = event.get("tokens") or {}
     if store is not None:
         for user_id in tokens.get("oauth") or []:
-            store.delete_installation(enterprise_id=context.enterprise_id,
-                                      team_id=context.team_id, user_id=user_id)
+            store.delete_installation(
+                enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=user_id
+            )
         if tokens.get("bot"):
             store.delete_bot(enterprise_id=context.enterprise_id, team_id=context.team_id)
-    log.info("tokens revoked team=%s: %d bot, %d user tokens deleted", context.team_id,
-             len(tokens.get("bot") or []), len(tokens.get("oauth") or []))
+    log.info(
+        "tokens revoked team=%s: %d bot, %d user tokens deleted",
+        context.team_id,
+        len(tokens.get("bot") or []),
+        len(tokens.get("oauth") or []),
+    )
 
 
 def register(app: App) -> None:

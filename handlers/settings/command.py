@@ -11,6 +11,5 @@ def open_settings(req: CommandRequest) -> None:
     cmd, services = req.cmd, req.services
     require_admin(services, req.client, cmd.team_id, cmd.user_id, req.lang)
     tz = user_info(services, req.client, cmd.team_id, cmd.user_id).get("tz")
-    view = current_view(services, cmd.team_id, req.lang, fallback_tz=tz,
-                        channel_id=cmd.channel_id)
+    view = current_view(services, cmd.team_id, req.lang, fallback_tz=tz, channel_id=cmd.channel_id)
     req.client.views_open(trigger_id=cmd.trigger_id, view=view)

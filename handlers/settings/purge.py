@@ -23,8 +23,9 @@ from handlers.settings.submit import refuse_unless_admin
 log = logging.getLogger(__name__)
 
 
-def open_purge_confirmation(ack: Ack, body: dict[str, Any], client: WebClient,
-                            context: BoltContext) -> None:
+def open_purge_confirmation(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     ack()
     services = services_of(context)
     team_id = context.team_id
@@ -36,8 +37,7 @@ def open_purge_confirmation(ack: Ack, body: dict[str, Any], client: WebClient,
     client.views_push(trigger_id=body["trigger_id"], view=purge_view(counts, lang, metadata))
 
 
-def confirm_purge(ack: Ack, body: dict[str, Any], client: WebClient,
-                  context: BoltContext) -> None:
+def confirm_purge(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     services = services_of(context)
     team_id, user_id = context.team_id, context.user_id
     lang = team_language(context)  # read before the settings go
@@ -47,7 +47,15 @@ def confirm_purge(ack: Ack, body: dict[str, Any], client: WebClient,
     with session_scope(services.sessions, write=True) as session:
         deleted = purge_team(session, team_id)
     services.forget_team(team_id)
-    log.info("team=%s data deleted from Slack by user=%s (%d rows)", team_id, user_id,
-             sum(deleted.values()))
-    tell(client, channel_of(body["view"].get("private_metadata")), user_id,
-         t("settings.purge.done", lang))
+    log.info(
+        "team=%s data deleted from Slack by user=%s (%d rows)",
+        team_id,
+        user_id,
+        sum(deleted.values()),
+    )
+    tell(
+        client,
+        channel_of(body["view"].get("private_metadata")),
+        user_id,
+        t("settings.purge.done", lang),
+    )

@@ -33,8 +33,9 @@ def channel_of(private_metadata: str | None) -> str | None:
     return channel if isinstance(channel, str) and channel else None
 
 
-def current_view(services: Services, team_id: str, lang: str, *, fallback_tz: str | None,
-                 channel_id: str | None) -> View:
+def current_view(
+    services: Services, team_id: str, lang: str, *, fallback_tz: str | None, channel_id: str | None
+) -> View:
     settings = services.settings
     with session_scope(services.sessions) as session:
         screen = SettingsScreen(
@@ -57,6 +58,8 @@ def tell(client: WebClient, channel_id: str | None, user_id: str, text: str) -> 
             client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
             return
         except SlackApiError as exc:
-            log.info("ephemeral confirmation failed (%s); sending a DM instead",
-                     exc.response.get("error"))
+            log.info(
+                "ephemeral confirmation failed (%s); sending a DM instead",
+                exc.response.get("error"),
+            )
     client.chat_postMessage(channel=user_id, text=text)

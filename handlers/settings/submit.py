@@ -25,14 +25,16 @@ from handlers.context import require_admin, services_of, team_language, user_inf
 from handlers.settings.screen import channel_of, tell
 
 
-def refuse_unless_admin(ack: Ack, services: Services, client: WebClient, team_id: str,
-                        user_id: str, lang: str) -> bool:
+def refuse_unless_admin(
+    ack: Ack, services: Services, client: WebClient, team_id: str, user_id: str, lang: str
+) -> bool:
     """Checked on the server: a forged submission from a non-admin changes nothing."""
     try:
         require_admin(services, client, team_id, user_id, lang)
     except NotAllowed as refusal:
-        ack(response_action="update",
-            view=notice_view(t(refusal.key, lang, **refusal.params), lang))
+        ack(
+            response_action="update", view=notice_view(t(refusal.key, lang, **refusal.params), lang)
+        )
         return True
     return False
 
@@ -48,8 +50,14 @@ def _channel_check(client: WebClient, channel_id: str) -> Check:
     return check
 
 
-def _slow_checks(services: Services, client: WebClient, result: FormResult, lang: str,
-                 team_urls: list[str], found: dict[str, FeedCheck]) -> dict[str, FieldError]:
+def _slow_checks(
+    services: Services,
+    client: WebClient,
+    result: FormResult,
+    lang: str,
+    team_urls: list[str],
+    found: dict[str, FeedCheck],
+) -> dict[str, FieldError]:
     errors: dict[str, FieldError] = {}
     checks: dict[str, Check] = {}
     channel = result.config.digest_channel_id
@@ -61,17 +69,20 @@ def _slow_checks(services: Services, client: WebClient, result: FormResult, lang
         if known is not None:
             errors[fields.FEED_ADD] = known
         else:
+
             def feed_check() -> FieldError | None:
                 found[url] = check_new_feed(
-                    url, lang, allow_private=services.settings.FEEDS_ALLOW_PRIVATE_ADDRESSES)
+                    url, lang, allow_private=services.settings.FEEDS_ALLOW_PRIVATE_ADDRESSES
+                )
                 return found[url].error
 
             checks[fields.FEED_ADD] = feed_check
     return {**run_checks(checks), **errors}
 
 
-def submit_settings(ack: Ack, body: dict[str, Any], client: WebClient,
-                    context: BoltContext) -> None:
+def submit_settings(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     services = services_of(context)
     team_id, user_id = context.team_id, context.user_id
     lang = team_language(context)
@@ -83,22 +94,39 @@ def submit_settings(ack: Ack, body: dict[str, Any], client: WebClient,
         current = load_config(session, team_id, tz)
         feeds = team_feeds(session, team_id)
     raw = fields.read_state(view.get("state", {}).get("values", {}))
-    result = fields.validate_form(raw, current, llm_available=services.settings.llm_configured,
-                                  team_feed_ids={feed.id for feed in feeds})
+    result = fields.validate_form(
+        raw,
+        current,
+        llm_available=services.settings.llm_configured,
+        team_feed_ids={feed.id for feed in feeds},
+    )
     errors = dict(result.errors)
     found: dict[str, FeedCheck] = {}
     if not errors:
         errors = _slow_checks(services, client, result, lang, [f.url for f in feeds], found)
     if errors:
-        ack(response_action="errors",
-            errors={name: error.message(lang) for name, error in errors.items()})
+        ack(
+            response_action="errors",
+            errors={name: error.message(lang) for name, error in errors.items()},
+        )
         return
     ack()
     added = found.get(result.feeds.add_url or "")
     with session_scope(services.sessions, write=True) as session:
-        changes = save_config(session, team_id, user_id, result.config, result.feeds,
-                              services.clock(), feed_title=added.title if added else None,
-                              fallback_tz=tz)
+        changes = save_config(
+            session,
+            team_id,
+            user_id,
+            result.config,
+            result.feeds,
+            services.clock(),
+            feed_title=added.title if added else None,
+            fallback_tz=tz,
+        )
     services.forget_team(team_id)  # the language may have changed: the next request reads it
-    tell(client, channel_of(view.get("private_metadata")), user_id,
-         saved_line(changes, result.config.language))
+    tell(
+        client,
+        channel_of(view.get("private_metadata")),
+        user_id,
+        saved_line(changes, result.config.language),
+    )

@@ -153,8 +153,11 @@ def rfc822(moment: datetime) -> str:
 
 def rss2(title: str, items: Iterable[dict[str, str]], encoding: str = "utf-8") -> str:
     """An RSS 2.0 document; item fields are inserted verbatim (escape them yourself)."""
-    parts = [f'<?xml version="1.0" encoding="{encoding}"?>', '<rss version="2.0"><channel>',
-             f"<title>{title}</title><link>https://outlet.example/</link>"]
+    parts = [
+        f'<?xml version="1.0" encoding="{encoding}"?>',
+        '<rss version="2.0"><channel>',
+        f"<title>{title}</title><link>https://outlet.example/</link>",
+    ]
     for item in items:
         parts.append("<item>" + "".join(f"<{k}>{v}</{k}>" for k, v in item.items()) + "</item>")
     parts.append("</channel></rss>")
@@ -216,14 +219,26 @@ def _odd_dates(now: datetime) -> str:
         "Odd Dates",
         [
             {"title": "No date at all", "link": "https://odd.example/none"},
-            {"title": "Garbage date", "link": "https://odd.example/garbage",
-             "pubDate": "the day after tomorrow-ish"},
-            {"title": "From the far future", "link": "https://odd.example/future",
-             "pubDate": far_future},
-            {"title": "Offset date", "link": "https://odd.example/offset",
-             "pubDate": "Tue, 10 Jun 2025 09:30:00 +0530"},
-            {"title": "ISO date in RSS", "link": "https://odd.example/iso",
-             "pubDate": "2025-06-10T12:00:00-04:00"},
+            {
+                "title": "Garbage date",
+                "link": "https://odd.example/garbage",
+                "pubDate": "the day after tomorrow-ish",
+            },
+            {
+                "title": "From the far future",
+                "link": "https://odd.example/future",
+                "pubDate": far_future,
+            },
+            {
+                "title": "Offset date",
+                "link": "https://odd.example/offset",
+                "pubDate": "Tue, 10 Jun 2025 09:30:00 +0530",
+            },
+            {
+                "title": "ISO date in RSS",
+                "link": "https://odd.example/iso",
+                "pubDate": "2025-06-10T12:00:00-04:00",
+            },
         ],
     )
 
@@ -233,16 +248,28 @@ def _entities(now: datetime) -> str:
     return rss2(
         "Entities &amp; Co",
         [
-            {"title": "AT&amp;amp;T &amp;amp; OpenAI sign a deal", "link": "https://ent.example/1",
-             "pubDate": when},
-            {"title": "<![CDATA[<b>Bold</b> &amp; <i>brash</i>: Claude gets cheaper]]>",
-             "link": "https://ent.example/2", "pubDate": when},
-            {"title": "Caf&#233; &#x2014; caf&eacute;&#160;talk", "link": "https://ent.example/3",
-             "pubDate": when,
-             "description": "&lt;script&gt;alert(1)&lt;/script&gt;&lt;p&gt;Body &amp;amp; "
-                            "soul&lt;/p&gt;"},
-            {"title": "", "link": "https://ent.example/4",
-             "description": "Untitled but linked &amp; described."},
+            {
+                "title": "AT&amp;amp;T &amp;amp; OpenAI sign a deal",
+                "link": "https://ent.example/1",
+                "pubDate": when,
+            },
+            {
+                "title": "<![CDATA[<b>Bold</b> &amp; <i>brash</i>: Claude gets cheaper]]>",
+                "link": "https://ent.example/2",
+                "pubDate": when,
+            },
+            {
+                "title": "Caf&#233; &#x2014; caf&eacute;&#160;talk",
+                "link": "https://ent.example/3",
+                "pubDate": when,
+                "description": "&lt;script&gt;alert(1)&lt;/script&gt;&lt;p&gt;Body &amp;amp; "
+                "soul&lt;/p&gt;",
+            },
+            {
+                "title": "",
+                "link": "https://ent.example/4",
+                "description": "Untitled but linked &amp; described.",
+            },
             {"title": "", "description": "No title and no link: skipped."},
             {"title": "Bad link", "link": "javascript:alert(1)"},
         ],
@@ -252,8 +279,13 @@ def _entities(now: datetime) -> str:
 def _latin1(now: datetime) -> bytes:
     text = rss2(
         "Actualités IA",
-        [{"title": "Mistral dévoile un modèle à poids ouverts", "link": "https://fr.example/1",
-          "pubDate": rfc822(now - timedelta(hours=1))}],
+        [
+            {
+                "title": "Mistral dévoile un modèle à poids ouverts",
+                "link": "https://fr.example/1",
+                "pubDate": rfc822(now - timedelta(hours=1)),
+            }
+        ],
     ).replace(' encoding="utf-8"', "")
     return text.encode("iso-8859-1")
 
@@ -261,8 +293,13 @@ def _latin1(now: datetime) -> bytes:
 def _cp1252(now: datetime) -> bytes:
     text = rss2(
         "Windows Feed",
-        [{"title": "\u201cSmart quotes\u201d cost \u20ac5 \u2013 OpenAI cuts prices",
-          "link": "https://win.example/1", "pubDate": rfc822(now - timedelta(hours=2))}],
+        [
+            {
+                "title": "\u201cSmart quotes\u201d cost \u20ac5 \u2013 OpenAI cuts prices",
+                "link": "https://win.example/1",
+                "pubDate": rfc822(now - timedelta(hours=2)),
+            }
+        ],
         encoding="windows-1252",
     )
     return text.encode("windows-1252")
@@ -276,8 +313,11 @@ def _same_story(now: datetime, outlet: str, title: str, link: str, hours: int) -
         outlet,
         [
             {"title": title, "link": link, "pubDate": rfc822(now - timedelta(hours=hours))},
-            {"title": f"{outlet} exclusive interview", "link": f"https://{outlet.lower()}.example/x",
-             "pubDate": rfc822(now - timedelta(hours=30))},
+            {
+                "title": f"{outlet} exclusive interview",
+                "link": f"https://{outlet.lower()}.example/x",
+                "pubDate": rfc822(now - timedelta(hours=30)),
+            },
         ],
     )
 
@@ -286,15 +326,25 @@ def _rss2_main(now: datetime) -> str:
     return rss2(
         "Main AI News",
         [
-            {"title": "OpenAI cuts GPT-4o prices by 50%",
-             "link": "https://main.example/openai-prices?utm_source=rss&amp;id=7",
-             "guid": "main-1", "pubDate": rfc822(now - timedelta(hours=2)),
-             "description": "Cheaper &lt;b&gt;tokens&lt;/b&gt; for everyone."},
-            {"title": "Anthropic raises $13 billion", "link": "https://main.example/anthropic",
-             "guid": "main-2", "pubDate": rfc822(now - timedelta(hours=20))},
-            {"title": "Researchers probe chain-of-thought faithfulness",
-             "link": "https://main.example/cot", "guid": "main-3",
-             "pubDate": rfc822(now - timedelta(hours=40))},
+            {
+                "title": "OpenAI cuts GPT-4o prices by 50%",
+                "link": "https://main.example/openai-prices?utm_source=rss&amp;id=7",
+                "guid": "main-1",
+                "pubDate": rfc822(now - timedelta(hours=2)),
+                "description": "Cheaper &lt;b&gt;tokens&lt;/b&gt; for everyone.",
+            },
+            {
+                "title": "Anthropic raises $13 billion",
+                "link": "https://main.example/anthropic",
+                "guid": "main-2",
+                "pubDate": rfc822(now - timedelta(hours=20)),
+            },
+            {
+                "title": "Researchers probe chain-of-thought faithfulness",
+                "link": "https://main.example/cot",
+                "guid": "main-3",
+                "pubDate": rfc822(now - timedelta(hours=40)),
+            },
         ],
     )
 
@@ -379,18 +429,33 @@ def default_routes(server: FeedServer) -> dict[str, Canned | Handler]:
         "/entities.xml": Canned(_entities(now).encode()),
         "/latin1.xml": Canned(_latin1(now), content_type=f"{FEED_TYPE}; charset=iso-8859-1"),
         "/cp1252.xml": Canned(_cp1252(now), content_type="text/xml; charset=windows-1252"),
-        "/same-a.xml": Canned(_same_story(
-            now, "Alpha", SAME_STORY_TITLE,
-            "https://mistral.example/news/magistral?utm_source=alpha&amp;utm_medium=rss", 5
-        ).encode()),
-        "/same-b.xml": Canned(_same_story(
-            now, "Beta", SAME_STORY_TITLE,
-            "HTTPS://Mistral.example:443/news/magistral?fbclid=abc#comments", 3
-        ).encode()),
-        "/same-c.xml": Canned(_same_story(
-            now, "Gamma", "Mistral releases Magistral Small, with open weights!",
-            "https://gamma.example/2025/mistral-magistral", 4
-        ).encode()),
+        "/same-a.xml": Canned(
+            _same_story(
+                now,
+                "Alpha",
+                SAME_STORY_TITLE,
+                "https://mistral.example/news/magistral?utm_source=alpha&amp;utm_medium=rss",
+                5,
+            ).encode()
+        ),
+        "/same-b.xml": Canned(
+            _same_story(
+                now,
+                "Beta",
+                SAME_STORY_TITLE,
+                "HTTPS://Mistral.example:443/news/magistral?fbclid=abc#comments",
+                3,
+            ).encode()
+        ),
+        "/same-c.xml": Canned(
+            _same_story(
+                now,
+                "Gamma",
+                "Mistral releases Magistral Small, with open weights!",
+                "https://gamma.example/2025/mistral-magistral",
+                4,
+            ).encode()
+        ),
         "/etag.xml": Canned(rss_main, etag='"v1"', last_modified=modified),
         "/gzip.xml": Canned(rss_main, gzip=True),
         "/redirect/rss2": _redirect("/rss2.xml", 301),
@@ -413,8 +478,10 @@ def default_routes(server: FeedServer) -> dict[str, Canned | Handler]:
             content_type="text/html; charset=utf-8",
         ),
         "/error500": Canned(b"oops", status=500, content_type="text/plain"),
-        "/json": Canned(b'{"version": "https://jsonfeed.org/version/1.1", "items": []}',
-                        content_type="application/json"),
+        "/json": Canned(
+            b'{"version": "https://jsonfeed.org/version/1.1", "items": []}',
+            content_type="application/json",
+        ),
         "/empty": Canned(b"", content_type=FEED_TYPE),
         "/not-xml.xml": Canned(b"this is not a feed, just words\n", content_type="text/plain"),
     }
