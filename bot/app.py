@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
@@ -20,6 +21,10 @@ from bot.slack_client import make_web_client
 from bot.workspaces import ensure_workspace
 
 log = logging.getLogger(__name__)
+
+# What adds the listeners to the app: ``handlers.register``, passed in by the entry point
+# (``bot.cli``) and the tests, so that ``bot`` never imports ``handlers``.
+Register = Callable[[App, Services], None]
 
 # Bolt runs each listener (its ack, then its Web API calls) on this pool and answers Slack once
 # ack() is called. Bolt's default of 5 threads let five slow views.open calls hold back every
@@ -42,13 +47,15 @@ def create_app(
     settings: Settings,
     services: Services | None = None,
     *,
+    register: Register,
     client: WebClient | None = None,
     process_before_response: bool = False,
     token_verification_enabled: bool = True,
 ) -> App:
-    """Build the app; ``process_before_response=True`` makes listener effects deterministic."""
-    import handlers
+    """Build the app and let ``register`` add the listeners.
 
+    ``process_before_response=True`` makes listener effects deterministic (tests).
+    """
     services = services or Services.from_settings(settings)
     oauth_settings = None
     if settings.oauth_enabled:
@@ -82,7 +89,7 @@ def create_app(
             max_workers=LISTENER_THREADS, thread_name_prefix="listener"
         ),
     )
-    handlers.register(app, services)
+    register(app, services)
     return app
 
 

@@ -117,6 +117,7 @@ def run_web(settings: Settings, with_scheduler: bool = False) -> int:
     def load():  # noqa: ANN202 - runs in the gunicorn worker, after the fork
         # Imported here, not above: gunicorn's master only supervises, and the app's imports
         # (Bolt, SQLAlchemy, the views) cost it ~25 MB it never uses (bench/bench_ack.py).
+        import handlers
         from bot.app import create_app
         from bot.services import Services
         from bot.web import make_wsgi_app
@@ -126,7 +127,7 @@ def run_web(settings: Settings, with_scheduler: bool = False) -> int:
             from bot.scheduler import build_scheduler
 
             build_scheduler(services, blocking=False).start()
-        wsgi = make_wsgi_app(create_app(settings, services), services)
+        wsgi = make_wsgi_app(create_app(settings, services, register=handlers.register), services)
         # What was built so far lives as long as the worker: keep it out of the collector's
         # full passes, each ~50 ms on this machine, which made the ack's p99 tail.
         gc.freeze()
@@ -158,11 +159,12 @@ def run_all(settings: Settings) -> int:
     settings.require_socket_mode()
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    import handlers
     from bot.app import create_app
     from bot.scheduler import build_scheduler
 
     services = _prepare(settings)
-    app = create_app(settings, services)
+    app = create_app(settings, services, register=handlers.register)
     build_scheduler(services, blocking=False).start()
     log.info("connecting to Slack in Socket Mode")
     handler = SocketModeHandler(app, settings.SLACK_APP_TOKEN)

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+import handlers
 from bot.config import Settings, normalize_database_url
 from bot.db import make_engine, upgrade_to_head
 
@@ -178,7 +179,9 @@ def app(slack_settings: Settings, services):
     """The real app, listeners run before the response so their effects are there to check."""
     from bot.app import create_app
 
-    return create_app(slack_settings, services, process_before_response=True)
+    return create_app(
+        slack_settings, services, register=handlers.register, process_before_response=True
+    )
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+import handlers
 from bot.assessment.advice import narrative
 from bot.assessment.engine import score_answers
 from bot.models import Assessment
@@ -36,7 +37,9 @@ def make_send(
         OPENAI_MODEL="operator-model",
         OPENAI_TIMEOUT=timeout,
     )
-    app = create_app(services.settings, services, process_before_response=True)
+    app = create_app(
+        services.settings, services, register=handlers.register, process_before_response=True
+    )
     return lambda body: dispatch(app, body, secret=SIGNING_SECRET)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+import handlers
 from bot.db import make_engine, make_session_factory, session_scope, upgrade_to_head
 from bot.models import Decision
 from bot.services import Services
@@ -34,7 +35,12 @@ def real_app(request: pytest.FixtureRequest, slack_settings, tmp_path):  # noqa:
     services = Services(
         settings=slack_settings, engine=engine, sessions=make_session_factory(engine)
     )
-    yield create_app(slack_settings, services, process_before_response=True), services
+    yield (
+        create_app(
+            slack_settings, services, register=handlers.register, process_before_response=True
+        ),
+        services,
+    )
     engine.dispose()
 
 

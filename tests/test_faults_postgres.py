@@ -21,6 +21,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+import handlers
 from bot.config import normalize_database_url
 from bot.db import database_answers, make_engine, make_session_factory
 from bot.models import Decision, DecisionEvent
@@ -166,7 +167,12 @@ def pg_app(database: Database, slack_settings, slack_api):
     services = Services(
         settings=slack_settings, engine=engine, sessions=make_session_factory(engine)
     )
-    yield create_app(slack_settings, services, process_before_response=True), services
+    yield (
+        create_app(
+            slack_settings, services, register=handlers.register, process_before_response=True
+        ),
+        services,
+    )
     engine.dispose()
 
 

@@ -10,6 +10,7 @@ import pytest
 from slack_bolt import BoltRequest
 from sqlalchemy import func, select
 
+import handlers
 from bot.app import BOT_SCOPES, create_app
 from bot.db import session_scope, upgrade_to_head
 from bot.models import BOTS_TABLE, INSTALLATIONS_TABLE, Workspace
@@ -40,7 +41,7 @@ def oauth(settings_factory, slack_api, tmp_path: Path):
         DATABASE_URL=url,
     )
     services = Services.from_settings(settings)
-    app = create_app(settings, services, process_before_response=True)
+    app = create_app(settings, services, register=handlers.register, process_before_response=True)
     yield app, services
     services.engine.dispose()
 

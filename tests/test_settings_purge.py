@@ -17,6 +17,7 @@ from slack_bolt import BoltRequest
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+import handlers
 from bot.app import create_app
 from bot.db import make_engine, make_session_factory, session_scope, upgrade_to_head
 from bot.models import (
@@ -371,7 +372,7 @@ def test_uninstall_drops_the_tokens_and_a_reinstall_after_a_purge_starts_clean(
         SLACK_API_BASE_URL=slack_api.base_url,
     )
     services = Services.from_settings(settings)
-    app = create_app(settings, services, process_before_response=True)
+    app = create_app(settings, services, register=handlers.register, process_before_response=True)
     try:
         _install(app, slack_api)
         with session_scope(services.sessions) as session:
