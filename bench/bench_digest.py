@@ -50,10 +50,11 @@ from sqlalchemy.orm import Session  # noqa: E402
 from bench import Row, emit  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db import session_scope, upgrade_to_head  # noqa: E402
-from bot.digest import jobs, store  # noqa: E402
+from bot.digest import store
 from bot.digest.compose import team_digest  # noqa: E402
 from bot.digest.pool import NewsPool  # noqa: E402
 from bot.digest.teams import load_plans, team_decisions  # noqa: E402
+from bot.jobs import digest as jobs  # noqa: E402
 from bot.models import (  # noqa: E402
     Decision,
     DigestRecipient,

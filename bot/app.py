@@ -16,8 +16,8 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.config import Settings
 from bot.db import session_scope
+from bot.messaging.client import make_web_client
 from bot.services import Services
-from bot.slack_client import make_web_client
 from bot.workspaces import ensure_workspace
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import delete
 
 from bot.db import session_scope
-from bot.digest.jobs import DELIVER_MINUTES, FETCH_MINUTES, deliver_digests, fetch_feeds
+from bot.jobs.digest import DELIVER_MINUTES, FETCH_MINUTES, deliver_digests, fetch_feeds
 from bot.jobs.reminders import send_review_reminders
 from bot.models import ProcessedEvent
 from bot.services import Services

@@ -224,7 +224,7 @@ def test_the_worker_finds_each_teams_own_bot_token_with_oauth(settings_factory, 
     from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
     from bot.db import upgrade_to_head
-    from bot.slack_client import team_client
+    from bot.messaging.client import team_client
 
     url = f"sqlite:///{tmp_path / 'worker.db'}"
     upgrade_to_head(url)

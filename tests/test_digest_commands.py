@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.digest import delivery
-from bot.digest.jobs import deliver_digests
+from bot.jobs.digest import deliver_digests
 from bot.models import Decision, DigestRecipient, DigestSentItem
 from tests.conftest import ADMIN, CHANNEL, OTHER_TEAM, TEAM, USER
 from tests.slack_requests import block_actions, button, slash_command

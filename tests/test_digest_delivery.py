@@ -11,7 +11,7 @@ from slack_sdk.oauth.installation_store import Bot
 from sqlalchemy import select, update
 
 from bot.digest import delivery
-from bot.digest.jobs import deliver_digests
+from bot.jobs.digest import deliver_digests
 from bot.models import DigestDelivery, DigestSentItem, NewsItem, TeamSettings
 from bot.scheduler import JOBS
 from bot.views.digest import failure_summary

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.digest import jobs, store
-from bot.digest.jobs import deliver_digests
+from bot.digest import store
 from bot.digest.store import backoff, feeds_due, prune_items
+from bot.jobs import digest as jobs
+from bot.jobs.digest import deliver_digests
 from bot.models import Feed, NewsItem, NewsItemSource, TeamFeed, Workspace
 from bot.news.feeds import FeedSource
 from tests.conftest import ADMIN, CHANNEL, OTHER_TEAM, TEAM

@@ -151,7 +151,7 @@ def rows(session: Session, team_id: str = TEAM) -> dict[tuple[str, str], str]:
 def _worker(database_url: str, slack_base_url: str, iso_now: str) -> None:
     """Run one delivery pass the way ``python -m bot worker`` would, at a fixed time."""
     from bot.config import Settings
-    from bot.digest.jobs import deliver_digests
+    from bot.jobs.digest import deliver_digests
     from bot.services import Services
 
     settings = Settings(

@@ -21,9 +21,9 @@ from sqlalchemy import select
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import session_scope, upgrade_to_head
 from bot.digest.delivery import Wanted
-from bot.digest.jobs import DeliveryReport, deliver_digests
-from bot.digest.runner import DeliveryRun
-from bot.digest.slack import ChannelPacer
+from bot.jobs.digest import DeliveryReport, deliver_digests
+from bot.messaging.digest import DeliveryRun
+from bot.messaging.post import ChannelPacer
 from bot.models import DigestDelivery
 from bot.services import Services
 from tests.conftest import (

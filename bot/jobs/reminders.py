@@ -12,8 +12,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.db import session_scope
 from bot.decisions.reminders import DueReminder, claim, due_reminders, mark_sent
+from bot.messaging.client import team_client
 from bot.services import Services
-from bot.slack_client import team_client
 from bot.views.decisions import reminder_blocks, reminder_text
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from bot.admins import is_admin
 from bot.db import session_scope
-from bot.digest import commands
 from bot.digest.schedule import zone
 from bot.i18n import t
+from bot.messaging import digest_commands as commands
 from bot.views.digest import digest_blocks, digest_text, failure_summary, notice_blocks
 from handlers.context import CommandRequest, require_admin, user_info
 

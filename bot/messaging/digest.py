@@ -1,6 +1,6 @@
 """One delivery run, team by team: who is due, claim, compose, send, settle.
 
-``bot.digest.jobs.deliver_digests`` builds one ``DeliveryRun`` per pass and hands it the
+``bot.jobs.digest.deliver_digests`` builds one ``DeliveryRun`` per pass and hands it the
 teams that have something due; each team runs in one thread, recipient after recipient, so a
 recipient's claim is committed just before its message goes and its outcome just after,
 before the next recipient's claim. Those commits are shared with the other teams' threads
@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ from slack_sdk import WebClient
 from bot.db import session_scope
 from bot.digest import delivery
 from bot.digest.batch import Batched
-from bot.digest.compose import History, compose_team, histories, with_llm_why
+from bot.digest.compose import History, compose_team, histories
 from bot.digest.pool import NewsPool
 from bot.digest.schedule import (
     GRACE,
@@ -33,10 +33,13 @@ from bot.digest.schedule import (
     possible_periods,
     zone,
 )
-from bot.digest.slack import ChannelPacer, post, team_client, user_zone
 from bot.digest.teams import INSTALLER, MANAGER, SUBSCRIBER, Reader, TeamPlan
 from bot.i18n import t
+from bot.llm import LLMError
+from bot.messaging.client import team_client
+from bot.messaging.post import ChannelPacer, post, user_zone
 from bot.news.compose import Digest
+from bot.news.why import parse_why_batch, why_batch_prompt
 from bot.services import Services
 from bot.views.digest import digest_blocks, digest_text
 
@@ -265,3 +268,23 @@ class DeliveryRun:
                 )
             )
             outcome.add(self.settles(delivery.Outcome(won, error, items, self.now)))
+
+
+def with_llm_why(services: Services, digest: Digest, plan: TeamPlan) -> Digest:
+    """Every sentence from one batched LLM call, or the digest unchanged on any failure."""
+    if not (digest.items and plan.llm_enabled and services.settings.llm_configured):
+        return digest
+    llm = services.llm(plan.llm_model)
+    if llm is None:
+        return digest
+    system, user = why_batch_prompt(digest.items, plan.lang)
+    try:
+        answer = llm.complete(system, user)
+    except LLMError:  # already logged by the client; the rules' sentences stand
+        return digest
+    sentences = parse_why_batch(answer, len(digest.items))
+    if sentences is None:
+        log.warning("LLM why-it-matters answer unusable for team %s; rules used", plan.team_id)
+        return digest
+    items = tuple(replace(item, why=why) for item, why in zip(digest.items, sentences, strict=True))
+    return replace(digest, items=items)

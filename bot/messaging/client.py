@@ -1,6 +1,6 @@
 """The one way we build Slack Web API clients: our base URL, timeouts and retry policy.
 
-Jobs run outside any Slack request, so they get a team's client from ``team_client``.
+Jobs run outside any Slack request, so they get a workspace's client from ``team_client``.
 """
 
 from __future__ import annotations
@@ -41,16 +41,22 @@ def make_web_client(settings: Settings, token: str | None = None, timeout: int =
     )
 
 
-def team_client(services: Services, team_id: str) -> WebClient | None:
-    """A Web API client with ``team_id``'s bot token, None when the team has none."""
+def team_client(
+    services: Services, team_id: str, enterprise_id: str | None = None
+) -> WebClient | None:
+    """A client with the workspace's bot token (the single token, or its installation's); None
+    when it has none. Without ``enterprise_id``, OAuth mode reads it from the workspace."""
     settings = services.settings
     if not settings.oauth_enabled:
-        return make_web_client(settings, token=settings.SLACK_BOT_TOKEN)
-    store = services.installation_store or SQLAlchemyInstallationStore(
-        client_id=settings.SLACK_CLIENT_ID, engine=services.engine
-    )
-    with session_scope(services.sessions) as session:
-        workspace = session.get(Workspace, team_id)
-        enterprise_id = workspace.enterprise_id if workspace else None
-    bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
-    return make_web_client(settings, token=bot.bot_token) if bot and bot.bot_token else None
+        token = settings.SLACK_BOT_TOKEN
+    else:
+        if enterprise_id is None:
+            with session_scope(services.sessions) as session:
+                workspace = session.get(Workspace, team_id)
+                enterprise_id = workspace.enterprise_id if workspace else None
+        store = services.installation_store or SQLAlchemyInstallationStore(
+            client_id=settings.SLACK_CLIENT_ID, engine=services.engine
+        )
+        bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+        token = bot.bot_token if bot else None
+    return make_web_client(settings, token=token) if token else None

@@ -5,7 +5,7 @@ it, with a conditional GET; a failing feed is recorded and backed off and never 
 others. ``deliver_digests`` (every minute) finds the teams with something due, ranks the
 stored news once (only then), and runs up to ``DIGEST_DELIVERY_CONCURRENCY`` teams at once
 in threads: per team, each recipient's due occurrence is claimed, composed, sent and settled
-(``bot.digest.runner``), the claims and settlements of all the teams in flight going to the
+(``bot.messaging.digest``), the claims and settlements of all the teams in flight going to the
 database together (``bot.digest.batch``). A team's messages go to different channels (one
 per channel and period), paced anyway at one per second per channel. The work is mostly
 waiting for Slack, so a run takes about as long as its slowest team until the CPU is the
@@ -25,10 +25,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db import session_scope
 from bot.digest import delivery
-from bot.digest.runner import DeliveryReport, DeliveryRun, TeamOutcome
 from bot.digest.schedule import possible_periods
 from bot.digest.store import feeds_due, prune_items, record_fetch, store_entries
 from bot.digest.teams import TeamPlan, load_plans
+from bot.messaging.digest import DeliveryReport, DeliveryRun, TeamOutcome
 from bot.news.fetch import Validators, fetch_all
 from bot.news.normalize import parse_feed
 from bot.services import Services

@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 
 from bot.db import session_scope
 from bot.digest import delivery
-from bot.digest.compose import team_digest, with_llm_why
+from bot.digest.compose import team_digest
 from bot.digest.pool import NewsPool
 from bot.digest.schedule import WEEKDAYS, Occurrence, Schedule, next_occurrence, zone
-from bot.digest.slack import ChannelPacer, post
 from bot.digest.teams import MANAGER, SUBSCRIBER, TeamPlan, load_plans
 from bot.errors import SLACK_ERROR_KEYS, UserError
 from bot.i18n import t
+from bot.messaging.digest import with_llm_why
+from bot.messaging.post import ChannelPacer, post
 from bot.models import DigestRecipient
 from bot.news.compose import Digest
 from bot.services import Services

@@ -1,4 +1,4 @@
-"""The Slack side of delivery: a client per team, one message per channel per second, and
+"""The Slack side of delivery: one message per channel per second, and
 every failure turned into a Slack error code the delivery row can record."""
 
 from __future__ import annotations
@@ -12,32 +12,12 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
 from bot.services import Services
-from bot.slack_client import make_web_client
 
 log = logging.getLogger(__name__)
 
 CHANNEL_INTERVAL = 1.0  # Slack: about one message per second per channel
-
-
-def team_client(
-    services: Services, team_id: str, enterprise_id: str | None = None
-) -> WebClient | None:
-    """A client with the team's bot token: the single token, or the team's installation's."""
-    settings = services.settings
-    if not settings.oauth_enabled:
-        if not settings.SLACK_BOT_TOKEN:
-            return None
-        return make_web_client(settings, token=settings.SLACK_BOT_TOKEN)
-    store = services.installation_store or SQLAlchemyInstallationStore(
-        client_id=settings.SLACK_CLIENT_ID, engine=services.engine
-    )
-    bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
-    if bot is None or not bot.bot_token:
-        return None
-    return make_web_client(settings, token=bot.bot_token)
 
 
 class ChannelPacer:
@@ -81,7 +61,7 @@ def post(
 ) -> str | None:
     """Post one message; None when Slack took it, else the error code.
 
-    A 429 is retried by the client after ``Retry-After`` (``bot.slack_client``); what still
+    A 429 is retried by the client after ``Retry-After`` (``bot.messaging.client``); what still
     fails comes back as ``ratelimited`` for the next run to retry.
     """
     pacer.wait(channel)
