@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(USAGE, end="")
         return 0
     if command == "assess":
-        from bot.assessment.cli import main as assess_main
+        from bot.assess_cli import main as assess_main
 
         try:
             settings = get_settings()

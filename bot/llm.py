@@ -133,7 +133,7 @@ class LLMClient:
         system = NARRATIVE_SYSTEM.format(
             principles=PRINCIPLES_BRIEF, language=LANGUAGE_NAMES.get(lang, "English")
         )
-        user = json.dumps(assessment.to_json(lang), ensure_ascii=False)
+        user = json.dumps(offline.to_json(assessment, lang), ensure_ascii=False)
         return self._prose(self.complete(system, user))
 
     def answer(self, question: str, lang: str) -> str:

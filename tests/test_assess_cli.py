@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.assessment.cli import main
+from bot.assess_cli import main
 from bot.assessment.questions import PAGES, QUESTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,7 +195,7 @@ def test_ctrl_c_leaves_cleanly_with_130() -> None:
 
 # --- through a real process -----------------------------------------------------------------
 
-ENTRY = "from bot.assessment.cli import main; raise SystemExit(main())"
+ENTRY = "from bot.assess_cli import main; raise SystemExit(main())"
 
 
 def test_subprocess_json(tmp_path: Path) -> None:

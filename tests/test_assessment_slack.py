@@ -9,8 +9,8 @@ import json
 from slack_sdk.models.blocks import ActionsBlock, Block, ContextBlock, HeaderBlock, SectionBlock
 from sqlalchemy import select
 
+from bot.assess_cli import main as terminal
 from bot.assessment import PAGES as ENGINE_PAGES
-from bot.assessment.cli import main as terminal
 from bot.models import Assessment
 from bot.views.assessment import ModalState
 from bot.workspaces import team_settings

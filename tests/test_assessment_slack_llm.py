@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 import handlers
-from bot.assessment.advice import narrative
+from bot.assessment.advice import narrative, to_json
 from bot.assessment.engine import score_answers
 from bot.models import Assessment
 from bot.workspaces import team_settings
@@ -72,7 +72,7 @@ def test_the_llm_writes_the_narrative_and_nothing_else(llm_send, slack_api, open
     row = _stored(session)
     assert (row.result["advice"], row.result["narrative"]) == (LLM_TEXT, "llm")
     # Verdict, scores and flags are the engine's, whatever the LLM says.
-    engine = score_answers(HYPED).to_json("en")
+    engine = to_json(score_answers(HYPED), "en")
     assert row.verdict == row.result["verdict"] == "wrap"
     for key in ("confidence", "scores", "red_flags", "reasons", "next_steps"):
         assert row.result[key] == engine[key], key

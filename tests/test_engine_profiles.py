@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import pytest
 
+from bot.assessment.advice import to_json
 from bot.assessment.engine import (
     ENGINE_VERSION,
     PRIORS,
@@ -345,7 +346,7 @@ def test_answer_error_speaks_french_too() -> None:
 
 def test_to_json_is_exactly_the_contract() -> None:
     result = score_answers(_team("hyped_startup"))
-    out = result.to_json("en")
+    out = to_json(result, "en")
     assert list(out) == [
         "verdict",
         "confidence",

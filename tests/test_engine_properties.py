@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.assessment.advice import to_json
 from bot.assessment.engine import BUILD_BARS, score_answers
 from bot.assessment.questions import PRINCIPLES, QUESTIONS, RED_FLAGS, VERDICTS
 
@@ -57,7 +58,7 @@ def test_every_combination_yields_a_valid_result(answers: dict[str, str]) -> Non
 @settings(max_examples=60, deadline=None)
 @given(partial_answers, st.sampled_from(["en", "fr"]))
 def test_json_has_exactly_the_contract_keys(answers: dict[str, str], lang: str) -> None:
-    out = score_answers(answers).to_json(lang)
+    out = to_json(score_answers(answers), lang)
     assert list(out) == JSON_KEYS
     assert list(out["scores"]) == list(VERDICTS)
     assert all(isinstance(v, float) and round(v, 2) == v for v in out["scores"].values())
@@ -184,7 +185,7 @@ def test_no_public_api_match_favours_owning_more_when_ai_is_the_product(
 @given(partial_answers)
 def test_red_flags_do_not_depend_on_the_wording(answers: dict[str, str]) -> None:
     result = score_answers(answers)
-    en, fr = result.to_json("en"), result.to_json("fr")
+    en, fr = to_json(result, "en"), to_json(result, "fr")
     assert [f["id"] for f in en["red_flags"]] == [f["id"] for f in fr["red_flags"]]
     assert en["scores"] == fr["scores"] and en["verdict"] == fr["verdict"]
 
@@ -196,7 +197,7 @@ def test_the_verdict_has_the_highest_shown_score(answers: dict[str, str]) -> Non
     # would read "build 0.75" next to "wrap 0.60" as the advisor contradicting itself.
     result = score_answers(answers)
     assert all(result.scores[result.verdict] >= s for s in result.scores.values())
-    shown = result.to_json("en")["scores"]
+    shown = to_json(result, "en")["scores"]
     assert all(shown[result.verdict] >= s for s in shown.values())
     for verdict in result.excluded:
         assert result.scores[verdict] == 0.0

@@ -14,6 +14,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from bot.assessment import advice as offline
+from bot.assessment.advice import to_json
 from bot.assessment.ask import answer_offline, usage
 from bot.assessment.engine import score_answers
 from bot.llm import LLMClient, LLMError, advise, answer_question
@@ -119,8 +120,8 @@ def test_advise_uses_the_llm_and_leaves_verdict_scores_flags_alone(
     result = advise(assessment, "en", client(openai_server))
     assert (result.text, result.used_llm, result.fallback_notice) == (LLM_TEXT, True, None)
 
-    with_llm = assessment.to_json("en", advice=result.text)
-    without = assessment.to_json("en")
+    with_llm = to_json(assessment, "en", advice=result.text)
+    without = to_json(assessment, "en")
     assert with_llm["advice"] == LLM_TEXT
     for key in ("verdict", "confidence", "scores", "red_flags", "reasons", "next_steps"):
         assert with_llm[key] == without[key], key
@@ -241,7 +242,7 @@ def test_cli_can_use_the_llm_and_keeps_the_engine_fields(
 ) -> None:
     import io
 
-    from bot.assessment.cli import main
+    from bot.assess_cli import main
 
     openai_server.behave("normal", content=LLM_TEXT)
     out, err = io.StringIO(), io.StringIO()
@@ -250,7 +251,7 @@ def test_cli_can_use_the_llm_and_keeps_the_engine_fields(
     assert code == 0 and err.getvalue() == ""
     printed = json.loads(out.getvalue())
     assert printed["advice"] == LLM_TEXT
-    expected = score_answers(HYPED).to_json("en")
+    expected = to_json(score_answers(HYPED), "en")
     assert {k: printed[k] for k in ("verdict", "scores", "red_flags")} == {
         k: expected[k] for k in ("verdict", "scores", "red_flags")
     }

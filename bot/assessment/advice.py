@@ -8,6 +8,7 @@ then the reasons with the principle each one rests on, then what to do on Monday
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot.assessment.engine import Assessment, Reason
 from bot.assessment.questions import QUESTION_IDS, VERDICTS, principle_name, verdict_name
@@ -163,3 +164,21 @@ def narrative(assessment: Assessment, lang: str) -> str:
     )
     sections.append(t(f"advisor.closing.{verdict}", lang))
     return "\n\n".join(sections)
+
+
+def to_json(assessment: Assessment, lang: str = "en", advice: str | None = None) -> dict[str, Any]:
+    """Exactly the contract's object; ``advice`` replaces the offline narrative (LLM text)."""
+    return {
+        "verdict": assessment.verdict,
+        "confidence": round(assessment.confidence, 2),
+        "scores": {v: round(assessment.scores[v], 2) for v in VERDICTS},
+        "red_flags": [
+            {"id": flag, "text": red_flag_text(flag, lang)} for flag in assessment.red_flags
+        ],
+        "reasons": [
+            {"principle": r.principle, "text": text}
+            for r, text in zip(assessment.reasons, reason_texts(assessment, lang), strict=True)
+        ],
+        "next_steps": next_steps(assessment, lang),
+        "advice": advice if advice is not None else narrative(assessment, lang),
+    }

@@ -411,25 +411,6 @@ class Assessment:
     def missing(self) -> tuple[str, ...]:
         return tuple(q for q in QUESTION_IDS if q not in self.answers)
 
-    def to_json(self, lang: str = "en", advice: str | None = None) -> dict[str, Any]:
-        """Exactly the contract's object; ``advice`` replaces the offline narrative (LLM text)."""
-        from bot.assessment import advice as offline  # advice imports this module
-
-        return {
-            "verdict": self.verdict,
-            "confidence": round(self.confidence, 2),
-            "scores": {v: round(self.scores[v], 2) for v in VERDICTS},
-            "red_flags": [
-                {"id": flag, "text": offline.red_flag_text(flag, lang)} for flag in self.red_flags
-            ],
-            "reasons": [
-                {"principle": r.principle, "text": text}
-                for r, text in zip(self.reasons, offline.reason_texts(self, lang), strict=True)
-            ],
-            "next_steps": offline.next_steps(self, lang),
-            "advice": advice if advice is not None else offline.narrative(self, lang),
-        }
-
     def to_record(self) -> dict[str, Any]:
         """Ids only, no wording: what gets stored, so it can be re-rendered in any language."""
         return {

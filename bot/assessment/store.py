@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.assessment.advice import to_json
 from bot.assessment.engine import Assessment
 from bot.assessment.questions import QUESTION_IDS
 from bot.errors import NotFound
@@ -65,7 +66,7 @@ def result_payload(
 ) -> dict[str, Any]:
     """What is stored as ``result``: the contract JSON and the ids that explain it."""
     return {
-        **assessment.to_json(lang, advice=advice),
+        **to_json(assessment, lang, advice=advice),
         "lang": lang,
         "narrative": narrative,
         "engine_version": assessment.engine_version,

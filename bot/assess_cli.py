@@ -14,6 +14,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from bot.assessment.advice import to_json
 from bot.assessment.engine import AnswerError, Assessment, score_answers, validate_answers
 from bot.assessment.questions import (
     PAGES,
@@ -184,7 +185,9 @@ def main(
     assessment = score_answers(answers)
     advice = _advice(assessment, lang, llm, stderr)
     if fmt == "json":
-        stdout.write(json.dumps(assessment.to_json(lang, advice=advice), ensure_ascii=False) + "\n")
+        stdout.write(
+            json.dumps(to_json(assessment, lang, advice=advice), ensure_ascii=False) + "\n"
+        )
     else:
         stdout.write(render_text(assessment, lang, advice))
     stdout.flush()
