@@ -49,3 +49,11 @@ SLACK_ERROR_KEYS: dict[str, str] = {
     "account_inactive": "errors.slack.account_inactive",
     "missing_scope": "errors.slack.missing_scope",
 }
+
+
+def parse_id(raw: object) -> int:
+    """An id from a payload (button value, metadata); garbage reads as "not found"."""
+    text = str(raw).strip() if raw is not None else ""
+    if not text.isdigit() or len(text) > 18:
+        raise NotFound()
+    return int(text)

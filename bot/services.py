@@ -12,11 +12,13 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy import Engine
 
 from bot.admins import USERS_CACHE_SECONDS
+from bot.after_ack import AfterAck
 from bot.cache import TeamCache
 from bot.commands import SubcommandTable
 from bot.config import Settings
 from bot.db import SessionFactory, make_engine, make_session_factory
 from bot.models import utcnow
+from bot.workspaces import llm_choice
 
 # Long enough that a burst of requests from one workspace costs one read, short enough that a
 # purge or a language change made by another process is seen within a few seconds.
@@ -35,6 +37,8 @@ class Services:
     # its LLM switch and model (the advisor).
     teams: TeamCache[Any] = field(default_factory=lambda: TeamCache(TEAMS_CACHE_SECONDS))
     installation_store: InstallationStore | None = None
+    # The one place listeners put work that must wait for the ack (the LLM's answers).
+    after_ack: AfterAck = field(default_factory=AfterAck)
     _llm_clients: dict[tuple, Any] = field(default_factory=dict, init=False, repr=False)
     _llm_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -67,3 +71,17 @@ class Services:
             if client is None:
                 client = self._llm_clients[key] = client_from_settings(settings, model)
         return client
+
+    def team_llm(self, team_id: str):  # noqa: ANN201 - bot.llm.LLMClient | None
+        """The LLM writer when the operator set a key *and* the team left it on, else None.
+
+        Without a key nothing is read: the offline advisor needs no settings. The team's switch
+        and model are cached with its language (``teams``), so an ``ask`` acks as fast with an
+        LLM as without.
+        """
+        if not self.settings.llm_configured:
+            return None
+        enabled, model = self.teams.get(
+            team_id, "llm", lambda _: llm_choice(self.sessions, team_id)
+        )
+        return self.llm(model) if enabled else None

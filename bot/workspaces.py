@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from bot.db import SessionFactory, session_scope
+from bot.i18n import DEFAULT_LANGUAGE
 from bot.models import TeamSettings, Workspace
+
+log = logging.getLogger(__name__)
+
+# A settings row exists only for an existing workspace (foreign key, cascade), so finding it is
+# finding both. One indexed read: the ORM load of the workspace plus the lazy load of its
+# settings cost a quarter of the app's CPU per request (bench/bench_ack.py, py-spy). It also
+# gives the team's language, which listeners then read from the context, not the database.
+_SETTINGS_ROW = select(TeamSettings.language)
+ATTEMPTS = 3
 
 
 def ensure_workspace(session: Session, team_id: str, **fields: object) -> Workspace:
@@ -37,3 +51,53 @@ def mark_uninstalled(session: Session, team_id: str, when: datetime) -> None:
     workspace = session.get(Workspace, team_id)
     if workspace is not None:
         workspace.uninstalled_at = when
+
+
+def ensure_known_workspace(
+    sessions: SessionFactory, team_id: str, enterprise_id: str | None
+) -> str:
+    """Create the workspace and its settings the first time a team is heard from; its language.
+
+    Idempotent, so tried again on an OperationalError: a dropped PostgreSQL connection is worth
+    a second try on a fresh one.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _workspace_language(sessions, team_id, enterprise_id) or DEFAULT_LANGUAGE
+        except OperationalError as exc:
+            if attempt == ATTEMPTS:
+                raise
+            log.info(
+                "workspace check for %s failed (%s); trying again", team_id, type(exc.orig).__name__
+            )
+            time.sleep(0.02 * attempt)
+    raise AssertionError("unreachable")
+
+
+def _workspace_language(
+    sessions: SessionFactory, team_id: str, enterprise_id: str | None
+) -> str | None:
+    # A read, as on almost every request; only a new team's rows are written, in a unit that
+    # writes from its start (SQLite: the first requests of a new team arriving together would
+    # otherwise fail with "database is locked"; tests/test_abuse_http.py).
+    with session_scope(sessions) as session:
+        language = session.scalar(_SETTINGS_ROW.where(TeamSettings.team_id == team_id))
+    if language is None:
+        with session_scope(sessions, write=True) as session:
+            workspace = ensure_workspace(session, team_id, enterprise_id=enterprise_id)
+            session.flush()
+            assert workspace.settings is not None
+            language = workspace.settings.language
+    return language
+
+
+def llm_choice(sessions: SessionFactory, team_id: str) -> tuple[bool, str | None]:
+    """The team's LLM switch and model (on, the operator's model, when it has no row)."""
+    with session_scope(sessions) as session:
+        row = session.execute(
+            select(TeamSettings.llm_enabled, TeamSettings.llm_model).where(
+                TeamSettings.team_id == team_id
+            )
+        ).first()
+    # The middleware creates the row; a purge in between leaves the defaults.
+    return (True, None) if row is None else (bool(row.llm_enabled), row.llm_model)

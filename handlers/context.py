@@ -1,31 +1,22 @@
-"""Typed access to what middleware put in Bolt's context."""
+"""What listeners share: a subcommand's request, ``users.info``, the admin check.
+
+The middleware puts ``services`` and ``lang`` in Bolt's context; listeners declare them (and
+``team_id``, ``user_id``) as parameters and Bolt passes them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot.admins import app_admin_ids, is_admin
 from bot.commands import SlashCommand
 from bot.db import session_scope
 from bot.errors import NotAllowed
-from bot.i18n import DEFAULT_LANGUAGE, t
+from bot.i18n import t
 from bot.services import Services
-
-
-def services_of(context: BoltContext) -> Services:
-    return context["services"]
-
-
-def team_language(context: BoltContext) -> str:
-    """The team's language, read by the middleware with the workspace check (no query here).
-
-    English when the middleware could not read it (the database down): the error handler must
-    still be able to say something.
-    """
-    return context.get("team_language") or DEFAULT_LANGUAGE
 
 
 @dataclass

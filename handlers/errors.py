@@ -10,8 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import SLACK_ERROR_KEYS, UserError, new_error_id
-from bot.i18n import t
-from handlers.context import services_of, team_language
+from bot.i18n import DEFAULT_LANGUAGE, t
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,8 @@ def handle_error(
     client: WebClient,
     response: BoltResponse | None,
 ) -> None:
-    lang = team_language(context)
+    # Not a parameter: this also runs when the middleware did not (or failed before the language).
+    lang = context.get("lang") or DEFAULT_LANGUAGE
     text = user_message(error, lang)
     try:
         if context.respond is not None and (body.get("response_url") or body.get("response_urls")):
@@ -58,4 +58,4 @@ def register(app: App) -> None:
     app.error(handle_error)
 
 
-__all__ = ["handle_error", "register", "services_of", "user_message"]
+__all__ = ["handle_error", "register", "user_message"]

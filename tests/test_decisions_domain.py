@@ -15,8 +15,8 @@ from bot.decisions.export import export_csv
 from bot.decisions.prefill import rationale_of
 from bot.decisions.rules import DecisionDraft, draft_errors, team_today
 from bot.decisions.search import SEARCH_INDEX, list_page, search_terms, words_filter
-from bot.decisions.store import edit_decision, get_decision, history, parse_id
-from bot.errors import NotFound
+from bot.decisions.store import edit_decision, get_decision, history
+from bot.errors import NotFound, parse_id
 from bot.models import Decision
 from tests.conftest import DATABASES, OTHER_TEAM, TEAM, USER
 from tests.test_decisions_support import NOW, TODAY, make_decision

@@ -104,14 +104,6 @@ def save_assessment(
     return StoredAssessment.of(row)
 
 
-def parse_assessment_id(raw: object) -> int:
-    """An id from a button value; garbage reads as "not found", like a forged id."""
-    text = str(raw).strip() if raw is not None else ""
-    if not text.isdigit() or len(text) > 18:
-        raise NotFound()
-    return int(text)
-
-
 def _row(session: Session, team_id: str, assessment_id: int) -> AssessmentRow:
     row = session.scalar(
         select(AssessmentRow).where(

@@ -7,12 +7,12 @@ Bounded by construction (a fixed number of each), so the Home tab stays within B
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.decisions.rules import ACTIVE_STATUSES
+from bot.decisions.rules import ACTIVE_STATUSES, team_today
 from bot.decisions.store import DecisionSummary
 from bot.models import Decision
 from bot.workspaces import team_settings
@@ -78,4 +78,20 @@ def home_overview(session: Session, team_id: str, today: date) -> HomeOverview:
         [DecisionSummary.of(d) for d in upcoming],
         digest,
         today,
+    )
+
+
+@dataclass(frozen=True)
+class TeamContext:
+    """What the decide modal and the Home tab need of a team's settings."""
+
+    lang: str
+    today: date
+    review_period_days: int
+
+
+def team_context(session: Session, team_id: str, now: datetime) -> TeamContext:
+    settings = team_settings(session, team_id)
+    return TeamContext(
+        settings.language, team_today(now, settings.timezone), settings.review_period_days
     )

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.admins import is_admin
 from bot.decisions.rules import DecisionDraft, DraftRejected
-from bot.errors import NotAllowed, NotFound, UserError
+from bot.errors import NotAllowed, NotFound, UserError, parse_id
 from bot.models import Assessment, Decision, DecisionEvent
 
 # Fields an edit may change, in the order the history shows them.
@@ -57,14 +58,6 @@ class DecisionSummary:
         )
 
 
-def parse_id(raw: object) -> int:
-    """An id from a payload (button value, metadata); garbage reads as "not found"."""
-    text = str(raw).strip() if raw is not None else ""
-    if not text.isdigit() or len(text) > 18:
-        raise NotFound()
-    return int(text)
-
-
 def get_decision(session: Session, team_id: str, decision_id: int) -> Decision:
     decision = session.scalar(
         select(Decision).where(Decision.team_id == team_id, Decision.id == decision_id)
@@ -99,6 +92,19 @@ def require_change_right(decision: Decision, user_id: str, is_admin: Callable[[]
     if user_id in (decision.owner_id, decision.created_by) or is_admin():
         return
     raise NotAllowed("decisions.error.not_yours", owner=f"<@{decision.owner_id}>")
+
+
+def changeable_decision(
+    session: Session, team_id: str, user_id: str, requester: dict[str, Any], raw_id: object
+) -> Decision:
+    """The team's decision named by a payload, if this user may change it; else the error.
+
+    ``requester`` is the user's ``users.info``, fetched by the caller before the transaction
+    opens: a unit that writes must not wait on Slack while it holds the database.
+    """
+    decision = get_decision(session, team_id, parse_id(raw_id))
+    require_change_right(decision, user_id, lambda: is_admin(session, team_id, user_id, requester))
+    return decision
 
 
 def _plain(value: Any) -> Any:

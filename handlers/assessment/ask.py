@@ -7,8 +7,7 @@ from bot.i18n import t
 from bot.llm import LLMClient, answer_question
 from bot.views.assessment import ask_text
 from bot.views.decisions import escape
-from handlers.assessment.background import run_after_ack
-from handlers.assessment.common import team_llm, telling
+from handlers.assessment.common import telling
 from handlers.context import CommandRequest
 
 
@@ -17,7 +16,7 @@ def ask(req: CommandRequest) -> None:
     if not question:
         req.ack(response_type="ephemeral", text=usage(lang))
         return
-    llm = team_llm(req.services, req.cmd.team_id)
+    llm = req.services.team_llm(req.cmd.team_id)
     if llm is None:  # offline: instant, so the ack itself carries the answer
         answer = answer_question(question, lang, None)
         req.ack(response_type="ephemeral", text=ask_text(question, answer.text, lang, by_llm=False))
@@ -27,7 +26,7 @@ def ask(req: CommandRequest) -> None:
         text=t("advisor.slack.thinking", lang, question=escape(" ".join(question.split()))),
     )
     tell = telling(lambda text: req.respond(text=text, response_type="ephemeral"), lang)
-    run_after_ack(lambda: _answer(req, question, lang, llm), tell)
+    req.services.after_ack.submit(lambda: _answer(req, question, lang, llm), tell)
 
 
 def _answer(req: CommandRequest, question: str, lang: str, llm: LLMClient) -> None:

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot.assessment.store import TITLE_MAX, load_assessment, parse_assessment_id
+from bot.assessment.store import TITLE_MAX, load_assessment
 from bot.db import session_scope
+from bot.errors import parse_id
+from bot.services import Services
 from bot.views.assessment import ModalState, answers_from_value, assessment_modal
 from handlers.assessment.common import channel_of
-from handlers.context import CommandRequest, services_of, team_language
+from handlers.context import CommandRequest
 
 
 def open_modal(
@@ -41,26 +43,30 @@ def assess(req: CommandRequest) -> None:
 
 
 def start(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, lang: str
 ) -> None:
     """ "Start an assessment": empty, or pre-filled with answers a decision was made on."""
     ack()
-    lang = team_language(context)
     state = ModalState(channel_id=channel_of(body), answers=answers_from_value(action.get("value")))
     open_modal(client, body["trigger_id"], state, lang, body.get("view"))
 
 
 def retake(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    services: Services,
+    lang: str,
+    team_id: str,
 ) -> None:
     """Retake: the same title and answers, ready to change. Another team's id is not found."""
     ack()
-    services = services_of(context)
     with session_scope(services.sessions) as session:
-        stored = load_assessment(session, context.team_id, parse_assessment_id(action.get("value")))
+        stored = load_assessment(session, team_id, parse_id(action.get("value")))
     state = ModalState(
         title=stored.title,
         channel_id=channel_of(body) or stored.channel_id or "",
         answers=stored.answers,
     )
-    open_modal(client, body["trigger_id"], state, team_language(context))
+    open_modal(client, body["trigger_id"], state, lang)

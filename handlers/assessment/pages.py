@@ -10,10 +10,11 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.services import Services
 from bot.views.assessment import (
     ModalState,
     answers_on_page,
@@ -22,7 +23,6 @@ from bot.views.assessment import (
     title_from_values,
 )
 from handlers.assessment.result import finish
-from handlers.context import services_of, team_language
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +38,15 @@ def _state_with_page_answers(view: dict[str, Any]) -> tuple[ModalState, dict[str
 
 
 def submit_page(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack,
+    view: dict[str, Any],
+    client: WebClient,
+    services: Services,
+    lang: str,
+    team_id: str,
+    user_id: str,
 ) -> None:
     """Next page, or the errors beside unanswered questions, or (last page) the result."""
-    services = services_of(context)
-    lang = team_language(context)
     state, picked = _state_with_page_answers(view)
     errors = missing_errors(state.page, picked, lang)
     if errors:
@@ -51,15 +55,14 @@ def submit_page(
     if not state.last_page:
         ack(response_action="update", view=assessment_modal(state.at(state.page + 1), lang))
         return
-    finish(ack, services, client, context.team_id, context.user_id, state, lang)
+    finish(ack, services, client, team_id, user_id, state, lang)
 
 
-def go_back(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def go_back(ack: Ack, body: dict[str, Any], client: WebClient, lang: str) -> None:
     """The previous page, with what was picked on this one kept for when the user returns."""
     ack()
     view = body["view"]
     state, _ = _state_with_page_answers(view)
-    lang = team_language(context)
     try:
         client.views_update(
             view_id=view["id"],

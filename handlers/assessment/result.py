@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -19,20 +19,17 @@ from bot.assessment.engine import Assessment, score_answers
 from bot.assessment.store import (
     StoredAssessment,
     load_assessment,
-    parse_assessment_id,
     save_assessment,
     set_narrative,
 )
 from bot.db import session_scope
-from bot.errors import NotFound, UserError
+from bot.errors import NotFound, UserError, parse_id
 from bot.i18n import t
 from bot.llm import LLMClient, advise
 from bot.services import Services
 from bot.views.assessment import ModalState, ResultCard, result_blocks, result_text
 from bot.workspaces import team_settings
-from handlers.assessment.background import run_after_ack
-from handlers.assessment.common import channel_of, team_llm, telling
-from handlers.context import services_of, team_language
+from handlers.assessment.common import channel_of, telling
 
 log = logging.getLogger(__name__)
 # Where a message cannot go (the bot is not in that channel), it goes to the user's DM.
@@ -62,13 +59,15 @@ def finish(
         )
     ack(response_action="clear")
     log.info("assessment %s stored team=%s verdict=%s", stored.id, team_id, stored.verdict)
-    llm = team_llm(services, team_id)
+    llm = services.team_llm(team_id)
     if llm is None:
         post_result(services, client, stored, lang)
         return
     _to_user(client, stored, text=t("advisor.slack.working", lang))
     tell = telling(lambda text: _to_user(client, stored, text=text), lang)
-    run_after_ack(lambda: _write_then_post(services, client, stored, assessment, lang, llm), tell)
+    services.after_ack.submit(
+        lambda: _write_then_post(services, client, stored, assessment, lang, llm), tell
+    )
 
 
 def _write_then_post(
@@ -151,19 +150,20 @@ def share(
     action: dict[str, Any],
     client: WebClient,
     respond: Respond,
-    context: BoltContext,
+    services: Services,
+    lang: str,
+    team_id: str,
+    user_id: str,
 ) -> None:
     """Post the user's own result in the channel for everyone; mark the private copy shared."""
     ack()
-    services = services_of(context)
     with session_scope(services.sessions) as session:
-        stored = load_assessment(session, context.team_id, parse_assessment_id(action.get("value")))
-    if stored.user_id != context.user_id:
+        stored = load_assessment(session, team_id, parse_id(action.get("value")))
+    if stored.user_id != user_id:
         raise UserError("advisor.slack.not_yours")
     channel = channel_of(body) or stored.channel_id
     if not channel:
         raise NotFound()
-    lang = team_language(context)
     card = ResultCard.of(stored)
     client.chat_postMessage(
         channel=channel,
@@ -172,7 +172,7 @@ def share(
             card,
             lang,
             shareable=False,
-            footer=t("advisor.slack.shared_by", lang, user=f"<@{context.user_id}>"),
+            footer=t("advisor.slack.shared_by", lang, user=f"<@{user_id}>"),
         ),
     )
     respond(

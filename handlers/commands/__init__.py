@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.commands import SlashCommand
 from bot.services import Services
 from bot.views.help import help_blocks, help_text
-from handlers.context import CommandRequest, services_of, team_language
+from handlers.context import CommandRequest
 
 COMMAND = "/buildvsbuy"
 
 
 def buildvsbuy(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ack: Ack,
+    body: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    services: Services,
+    lang: str,
 ) -> None:
-    services = services_of(context)
     cmd = SlashCommand.parse(body)
-    lang = team_language(context)
     sub = services.subcommands.get(cmd.subcommand)
     if sub is None:
         unknown = cmd.subcommand if cmd.subcommand not in ("", "help") else None

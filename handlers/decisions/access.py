@@ -1,57 +1,20 @@
-"""What every decision listener needs: the team's context, the right to change, the Home."""
+"""What every decision listener needs: ``users.info`` for the checks, and the Home tab."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import date
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
-from bot.admins import is_admin
 from bot.db import session_scope
-from bot.decisions.overview import home_overview
-from bot.decisions.rules import team_today
-from bot.decisions.store import get_decision, parse_id, require_change_right
-from bot.models import Decision
+from bot.decisions.overview import home_overview, team_context
 from bot.services import Services
 from bot.views.home import home_view
-from bot.workspaces import team_settings
 from handlers.context import user_info
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TeamContext:
-    lang: str
-    today: date
-    review_period_days: int
-
-
-def team_context(services: Services, session: Session, team_id: str) -> TeamContext:
-    settings = team_settings(session, team_id)
-    return TeamContext(
-        settings.language,
-        team_today(services.clock(), settings.timezone),
-        settings.review_period_days,
-    )
-
-
-def changeable(
-    session: Session, team_id: str, user_id: str, requester: dict, raw_id: object
-) -> Decision:
-    """The team's decision named by a payload, if this user may change it; else the error.
-
-    ``requester`` is the user's ``users.info``, fetched by the caller before the transaction
-    opens: a unit that writes must not wait on Slack while it holds the database.
-    """
-    decision = get_decision(session, team_id, parse_id(raw_id))
-    require_change_right(decision, user_id, lambda: is_admin(session, team_id, user_id, requester))
-    return decision
 
 
 def requester_info(services: Services, client: WebClient, team_id: str, user_id: str) -> dict:
@@ -85,7 +48,7 @@ def owner_info(services: Services, client: WebClient, team_id: str, owner_id: st
 
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
     with session_scope(services.sessions) as session:
-        ctx = team_context(services, session, team_id)
+        ctx = team_context(session, team_id, services.clock())
         overview = home_overview(session, team_id, ctx.today)
     client.views_publish(user_id=user_id, view=home_view(ctx.lang, overview))
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.db import session_scope
 from bot.decisions.prefill import draft_from_assessment
 from bot.decisions.rules import DecisionDraft
-from bot.decisions.store import get_assessment, parse_id
+from bot.decisions.store import get_assessment
+from bot.errors import parse_id
+from bot.services import Services
 from bot.views.decisions import ModalContext
-from handlers.context import services_of, team_language
 from handlers.decisions.modal import open_decide_modal
 
 
@@ -20,34 +21,46 @@ def _channel(body: dict[str, Any]) -> str:
     return str((body.get("channel") or {}).get("id") or "")
 
 
-def log_decision(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def log_decision(
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    services: Services,
+    team_id: str,
+    user_id: str,
+) -> None:
     ack()
-    draft = DecisionDraft(title="", verdict="", owner_id=context.user_id)
+    draft = DecisionDraft(title="", verdict="", owner_id=user_id)
     open_decide_modal(
-        services_of(context),
+        services,
         client,
         trigger_id=body["trigger_id"],
-        team_id=context.team_id,
+        team_id=team_id,
         context=ModalContext(_channel(body)),
         draft=draft,
     )
 
 
 def save_assessment_as_decision(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    services: Services,
+    lang: str,
+    team_id: str,
+    user_id: str,
 ) -> None:
     """Pre-fill from the team's stored assessment; another team's id is simply not found."""
     ack()
-    services = services_of(context)
-    lang = team_language(context)
     with session_scope(services.sessions) as session:
-        assessment = get_assessment(session, context.team_id, parse_id(action.get("value")))
-        draft = draft_from_assessment(assessment, context.user_id, lang)
+        assessment = get_assessment(session, team_id, parse_id(action.get("value")))
+        draft = draft_from_assessment(assessment, user_id, lang)
     open_decide_modal(
         services,
         client,
         trigger_id=body["trigger_id"],
-        team_id=context.team_id,
+        team_id=team_id,
         context=ModalContext(_channel(body)),
         draft=draft,
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot.db import session_scope
 from bot.decisions.prefill import draft_from_decision
 from bot.decisions.search import list_page
-from bot.decisions.store import DecisionSummary, change
+from bot.decisions.store import DecisionSummary, change, changeable_decision
 from bot.errors import NotFound, UserError
 from bot.i18n import t
 from bot.services import Services
@@ -22,20 +22,19 @@ from bot.views.decisions import (
     parse_page_value,
     summary_line,
 )
-from handlers.context import services_of, team_language
-from handlers.decisions.access import changeable, refresh_homes, requester_info
+from handlers.decisions.access import refresh_homes, requester_info
 from handlers.decisions.modal import open_decide_modal
 
 STATUS_OF = {"revisit": "revisiting", "reverse": "reversed"}
 
 
-def turn_page(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def turn_page(
+    ack: Ack, action: dict[str, Any], respond: Respond, services: Services, lang: str, team_id: str
+) -> None:
     ack()
-    services = services_of(context)
-    lang = team_language(context)
     number, words = parse_page_value(action.get("value", ""))
     with session_scope(services.sessions) as session:
-        page = list_page(session, context.team_id, number, words)
+        page = list_page(session, team_id, number, words)
     respond(
         replace_original=True,
         response_type="ephemeral",
@@ -50,23 +49,22 @@ def entry_menu(
     action: dict[str, Any],
     respond: Respond,
     client: WebClient,
-    context: BoltContext,
+    services: Services,
+    lang: str,
+    team_id: str,
+    user_id: str,
 ) -> None:
     """One listed decision's menu; the id is looked up in the requester's team only."""
     ack()
-    services = services_of(context)
-    team_id, user_id = context.team_id, context.user_id
     verb, _, raw_id = str((action.get("selected_option") or {}).get("value", "")).partition(":")
     if verb not in ENTRY_ACTIONS:
         raise NotFound()
     if verb in STATUS_OF:
-        set_status(
-            services, client, respond, team_id, user_id, raw_id, verb, team_language(context)
-        )
+        set_status(services, client, respond, team_id, user_id, raw_id, verb, lang)
         return
     requester = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions) as session:
-        decision = changeable(session, team_id, user_id, requester, raw_id)
+        decision = changeable_decision(session, team_id, user_id, requester, raw_id)
         if verb == "supersede" and decision.superseded_by_id is not None:
             raise UserError("decisions.error.already_superseded")
         draft, title, decision_id = draft_from_decision(decision), decision.title, decision.id
@@ -99,7 +97,7 @@ def set_status(
 ) -> None:
     requester = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions, write=True) as session:
-        decision = changeable(session, team_id, user_id, requester, raw_id)
+        decision = changeable_decision(session, team_id, user_id, requester, raw_id)
         changed = change(
             session, decision, user_id, STATUS_OF[verb], services.clock(), status=STATUS_OF[verb]
         )

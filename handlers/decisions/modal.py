@@ -6,14 +6,16 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.db import session_scope
+from bot.decisions.overview import team_context
 from bot.decisions.rules import TEXT_MAX, TITLE_MAX, DecisionDraft, DraftRejected, draft_errors
 from bot.decisions.store import (
     DecisionSummary,
+    changeable_decision,
     create_decision,
     edit_decision,
     get_assessment,
@@ -29,14 +31,7 @@ from bot.views.decisions import (
     draft_from_state,
     summary_line,
 )
-from handlers.context import services_of, team_language
-from handlers.decisions.access import (
-    changeable,
-    owner_info,
-    refresh_homes,
-    requester_info,
-    team_context,
-)
+from handlers.decisions.access import owner_info, refresh_homes, requester_info
 
 log = logging.getLogger(__name__)
 # Where a confirmation cannot go (the bot is not in that channel), it goes to the user's DM.
@@ -54,7 +49,7 @@ def open_decide_modal(
     supersedes_title: str | None = None,
 ) -> None:
     with session_scope(services.sessions) as session:
-        ctx = team_context(services, session, team_id)
+        ctx = team_context(session, team_id, services.clock())
         assessments = recent_assessments(session, team_id)
         linked = draft.assessment_id if draft else None
         if linked and linked not in {aid for aid, _ in assessments}:
@@ -81,11 +76,15 @@ def _field_errors(error: UserError, lang: str) -> dict[str, str]:
 
 
 def save_decision(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack,
+    view: dict[str, Any],
+    client: WebClient,
+    services: Services,
+    lang: str,
+    team_id: str,
+    user_id: str,
 ) -> None:
     """Check every field, save with its history, or show what is wrong beside each field."""
-    services = services_of(context)
-    team_id, user_id = context.team_id, context.user_id
     draft = draft_from_state(view["state"]["values"])
     modal = ModalContext.load(view.get("private_metadata", ""))
     # Slack is asked before the write transaction opens, never while it holds the database.
@@ -95,16 +94,18 @@ def save_decision(
     now = services.clock()
     try:
         with session_scope(services.sessions, write=True) as session:
-            errors = draft_errors(draft, team_context(services, session, team_id).today, owner)
+            errors = draft_errors(
+                draft, team_context(session, team_id, services.clock()).today, owner
+            )
             if errors:
                 raise DraftRejected(errors)
             if modal.edit_id is not None:
-                decision = changeable(session, team_id, user_id, requester, modal.edit_id)
+                decision = changeable_decision(session, team_id, user_id, requester, modal.edit_id)
                 edit_decision(session, decision, user_id, draft, now)
                 key = "decisions.confirm.edited"
             else:
                 old = (
-                    changeable(session, team_id, user_id, requester, modal.supersedes_id)
+                    changeable_decision(session, team_id, user_id, requester, modal.supersedes_id)
                     if modal.supersedes_id is not None
                     else None
                 )
@@ -112,10 +113,9 @@ def save_decision(
                 key = "decisions.confirm.superseded" if old else "decisions.confirm.logged"
             saved = DecisionSummary.of(decision)
     except UserError as error:
-        ack(response_action="errors", errors=_field_errors(error, team_language(context)))
+        ack(response_action="errors", errors=_field_errors(error, lang))
         return
     ack()
-    lang = team_language(context)
     post_confirmation(
         client,
         modal.channel_id or user_id,

@@ -6,19 +6,19 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.db import session_scope
 from bot.decisions import reminders
-from bot.decisions.store import get_assessment
+from bot.decisions.store import changeable_decision, get_assessment
 from bot.i18n import t
 from bot.models import Decision
+from bot.services import Services
 from bot.views.decisions import escape
 from bot.views.digest import BLOCK_PREFIX as DIGEST_BLOCK
-from handlers.context import services_of, team_language
-from handlers.decisions.access import changeable, refresh_homes, requester_info
+from handlers.decisions.access import refresh_homes, requester_info
 from handlers.decisions.revisit import open_revisit
 
 Apply = Callable[[Session, Decision, str, datetime], date | None]
@@ -29,16 +29,17 @@ def _answer(
     action: dict[str, Any],
     respond: Respond,
     client: WebClient,
-    context: BoltContext,
+    services: Services,
+    lang: str,
+    team_id: str,
+    user_id: str,
     apply: Apply,
     key: str,
 ) -> None:
     ack()
-    services = services_of(context)
-    team_id, user_id, lang = context.team_id, context.user_id, team_language(context)
     requester = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions, write=True) as session:
-        decision = changeable(session, team_id, user_id, requester, action.get("value"))
+        decision = changeable_decision(session, team_id, user_id, requester, action.get("value"))
         new_date = apply(session, decision, user_id, services.clock())
         title, owner = escape(decision.title), decision.owner_id
     respond(
@@ -49,25 +50,31 @@ def _answer(
 
 
 def still_right(
-    ack: Ack, action: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ack: Ack,
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    services: Services,
+    lang: str,
+    team_id: str,
+    user_id: str,
 ) -> None:
-    _answer(
-        ack,
-        action,
-        respond,
-        client,
-        context,
-        reminders.still_right,
-        "decisions.reminder.done_still_right",
-    )
+    answer = (ack, action, respond, client, services, lang, team_id, user_id)
+    _answer(*answer, reminders.still_right, "decisions.reminder.done_still_right")
 
 
 def snooze(
-    ack: Ack, action: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ack: Ack,
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    services: Services,
+    lang: str,
+    team_id: str,
+    user_id: str,
 ) -> None:
-    _answer(
-        ack, action, respond, client, context, reminders.snooze, "decisions.reminder.done_snoozed"
-    )
+    answer = (ack, action, respond, client, services, lang, team_id, user_id)
+    _answer(*answer, reminders.snooze, "decisions.reminder.done_snoozed")
 
 
 def revisit(
@@ -76,7 +83,10 @@ def revisit(
     action: dict[str, Any],
     respond: Respond,
     client: WebClient,
-    context: BoltContext,
+    services: Services,
+    lang: str,
+    team_id: str,
+    user_id: str,
 ) -> None:
     """Mark it revisiting (kept in the history), then show the answers it was decided on.
 
@@ -84,11 +94,9 @@ def revisit(
     sent to a manager, is left as it is and the note goes to the clicker alone.
     """
     ack()
-    services = services_of(context)
-    team_id, user_id, lang = context.team_id, context.user_id, team_language(context)
     requester = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions, write=True) as session:
-        decision = changeable(session, team_id, user_id, requester, action.get("value"))
+        decision = changeable_decision(session, team_id, user_id, requester, action.get("value"))
         reminders.revisit(session, decision, user_id, services.clock())
         answers = (
             get_assessment(session, team_id, decision.assessment_id).answers

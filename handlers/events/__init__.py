@@ -5,40 +5,37 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App
 
 from bot.db import session_scope
+from bot.services import Services
 from bot.workspaces import mark_uninstalled
-from handlers.context import services_of
 
 log = logging.getLogger(__name__)
 
 
-def app_uninstalled(event: dict[str, Any], context: BoltContext) -> None:
-    services = services_of(context)
-    team_id = context.team_id
+def app_uninstalled(services: Services, team_id: str, enterprise_id: str | None) -> None:
     store = services.installation_store
     if store is not None:
-        store.delete_all(enterprise_id=context.enterprise_id, team_id=team_id)
+        store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
     with session_scope(services.sessions, write=True) as session:
         mark_uninstalled(session, team_id, services.clock())
     log.info("app uninstalled team=%s: tokens deleted", team_id)
 
 
-def tokens_revoked(event: dict[str, Any], context: BoltContext) -> None:
-    services = services_of(context)
+def tokens_revoked(
+    event: dict[str, Any], services: Services, team_id: str, enterprise_id: str | None
+) -> None:
     store = services.installation_store
     tokens = event.get("tokens") or {}
     if store is not None:
         for user_id in tokens.get("oauth") or []:
-            store.delete_installation(
-                enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=user_id
-            )
+            store.delete_installation(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
         if tokens.get("bot"):
-            store.delete_bot(enterprise_id=context.enterprise_id, team_id=context.team_id)
+            store.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
     log.info(
         "tokens revoked team=%s: %d bot, %d user tokens deleted",
-        context.team_id,
+        team_id,
         len(tokens.get("bot") or []),
         len(tokens.get("oauth") or []),
     )

@@ -9,14 +9,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.db import session_scope
 from bot.i18n import t
+from bot.services import Services
 from bot.team_config import purge_team, team_data_counts
 from bot.views.settings import purge_view
-from handlers.context import require_admin, services_of, team_language
+from handlers.context import require_admin
 from handlers.settings.screen import channel_of, tell
 from handlers.settings.submit import refuse_unless_admin
 
@@ -24,23 +25,31 @@ log = logging.getLogger(__name__)
 
 
 def open_purge_confirmation(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    services: Services,
+    lang: str,
+    team_id: str,
+    user_id: str,
 ) -> None:
     ack()
-    services = services_of(context)
-    team_id = context.team_id
-    lang = team_language(context)
-    require_admin(services, client, team_id, context.user_id, lang)
+    require_admin(services, client, team_id, user_id, lang)
     with session_scope(services.sessions) as session:
         counts = team_data_counts(session, team_id)
     metadata = (body.get("view") or {}).get("private_metadata", "")
     client.views_push(trigger_id=body["trigger_id"], view=purge_view(counts, lang, metadata))
 
 
-def confirm_purge(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    services = services_of(context)
-    team_id, user_id = context.team_id, context.user_id
-    lang = team_language(context)  # read before the settings go
+def confirm_purge(
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    services: Services,
+    lang: str,  # read by the middleware, before the settings go
+    team_id: str,
+    user_id: str,
+) -> None:
     if refuse_unless_admin(ack, services, client, team_id, user_id, lang):
         return
     ack(response_action="clear")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -21,7 +21,7 @@ from bot.team_config import form as fields
 from bot.team_config.checks import Check, channel_error_for, channel_problem, run_checks
 from bot.team_config.feeds import FeedCheck, check_new_feed, known_feed_error
 from bot.views.settings import notice_view, saved_line
-from handlers.context import require_admin, services_of, team_language, user_info
+from handlers.context import require_admin, user_info
 from handlers.settings.screen import channel_of, tell
 
 
@@ -81,11 +81,14 @@ def _slow_checks(
 
 
 def submit_settings(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    services: Services,
+    lang: str,
+    team_id: str,
+    user_id: str,
 ) -> None:
-    services = services_of(context)
-    team_id, user_id = context.team_id, context.user_id
-    lang = team_language(context)
     if refuse_unless_admin(ack, services, client, team_id, user_id, lang):
         return
     view = body["view"]
