@@ -8,7 +8,8 @@ import pytest
 
 from bot.news.fetch import fetch_feed
 from bot.news.normalize import ParsedFeed, parse_feed
-from bot.news.text import clean_text, mrkdwn_escape, truncate_words
+from bot.news.text import clean_text
+from bot.text import escape, truncate_words
 from tests.fakes.feed_server import FeedServer, rss2
 from tests.fakes.feed_server import feed_server as feed_server_fixture  # noqa: F401
 
@@ -212,6 +213,4 @@ def test_truncate_words(text: str, limit: int, cut: str) -> None:
 
 
 def test_mrkdwn_escape() -> None:
-    assert (
-        mrkdwn_escape("<!channel> & <https://x|y>") == "&lt;!channel&gt; &amp; &lt;https://x|y&gt;"
-    )
+    assert escape("<!channel> & <https://x|y>") == "&lt;!channel&gt; &amp; &lt;https://x|y&gt;"

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 import feedparser
 
 from bot.news.canonical import web_url
-from bot.news.text import clean_text, truncate_words
+from bot.news.text import clean_text
+from bot.text import truncate_words
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Turning feed markup into plain text that is safe to show in Slack.
 
 Feeds put HTML, double-escaped entities, control characters and bidi overrides in titles;
-a digest shows none of it. Plain text is what we store; ``mrkdwn_escape`` is applied at the
-last moment, when a Slack message is built.
+a digest shows none of it. Plain text is what we store; ``bot.text.escape`` is applied at
+the last moment, when a Slack message is built.
 """
 
 from __future__ import annotations
@@ -85,19 +85,3 @@ def clean_text(value: str | None) -> str:
             break
     text = unicodedata.normalize("NFC", _drop_controls(text))
     return " ".join(text.split())
-
-
-def truncate_words(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters on a word boundary, with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:.-–—") + "…"
-
-
-def mrkdwn_escape(text: str) -> str:
-    """Escape ``&``, ``<`` and ``>`` as Slack requires, so feed text cannot ping or link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

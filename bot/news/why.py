@@ -18,9 +18,9 @@ from functools import lru_cache
 from typing import Protocol
 
 from bot.i18n import t
-from bot.news.text import clean_text, truncate_words
-
-VERDICTS: tuple[str, ...] = ("buy", "wrap", "fine_tune", "build")
+from bot.news.text import clean_text
+from bot.text import truncate_words
+from bot.vocabulary import VERDICTS
 
 # Which logged decisions a topic can overturn.
 TOPIC_VERDICTS: Mapping[str, tuple[str, ...]] = {

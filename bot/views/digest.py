@@ -23,9 +23,9 @@ from bot.digest.delivery import FAILED, DeliveryProblem
 from bot.errors import SLACK_ERROR_KEYS
 from bot.i18n import has, t
 from bot.news.compose import Digest, DigestItem
-from bot.news.text import mrkdwn_escape, truncate_words
 from bot.news.why import DecisionRef
-from bot.views.decisions import ACTION_REVISIT
+from bot.text import escape, truncate_words
+from bot.views import ids
 
 MAX_BLOCKS = 50
 HEADER_CHARS = 150
@@ -37,17 +37,16 @@ DECISION_TITLE_CHARS = 120
 NOTIFICATION_CHARS = 300
 # The ids of a digest's story and decision blocks start with this, so the Revisit button (shared
 # with reminders) can tell it was clicked in a digest: a message it must never replace.
-BLOCK_PREFIX = "digest."
 
 
 def _link(url: str, label: str) -> str:
     # Inside <url|label> a raw "|" or ">" would end the URL early.
-    safe = mrkdwn_escape(url).replace("|", "%7C")
+    safe = escape(url).replace("|", "%7C")
     return f"<{safe}|{label}>"
 
 
 def _sources(names: Sequence[str], lang: str) -> str:
-    shown = ", ".join(mrkdwn_escape(n) for n in names[:SOURCES_SHOWN])
+    shown = ", ".join(escape(n) for n in names[:SOURCES_SHOWN])
     if len(names) > SOURCES_SHOWN:
         shown += " " + t("digest.message.more_sources", lang, count=len(names) - SOURCES_SHOWN)
     return shown
@@ -55,7 +54,7 @@ def _sources(names: Sequence[str], lang: str) -> str:
 
 def item_text(item: DigestItem, lang: str) -> str:
     """One story as mrkdwn: linked bold title, why it matters, topic · sources · date."""
-    title = mrkdwn_escape(item.title)
+    title = escape(item.title)
     published = (
         item.published.strftime("%Y-%m-%d") if item.published else t("digest.message.undated", lang)
     )
@@ -66,7 +65,7 @@ def item_text(item: DigestItem, lang: str) -> str:
         sources=_sources(item.sources, lang),
         published=published,
     )
-    rest = f"\n{mrkdwn_escape(item.why)}\n{meta}"
+    rest = f"\n{escape(item.why)}\n{meta}"
     if item.url:
         linked = f"*{_link(item.url, title)}*{rest}"
         if len(linked) <= SECTION_CHARS:
@@ -83,12 +82,12 @@ def _decision_block(ref: DecisionRef, lang: str, block_id: str) -> SectionBlock:
     text = t(
         "news.digest.decision_link",
         lang,
-        title=mrkdwn_escape(truncate_words(ref.title, DECISION_TITLE_CHARS)),
+        title=escape(truncate_words(ref.title, DECISION_TITLE_CHARS)),
         verdict=verdict,
     )
     button = ButtonElement(
         text=t("news.digest.revisit", lang)[:BUTTON_TEXT_CHARS],
-        action_id=ACTION_REVISIT,
+        action_id=ids.DECISION_REVISIT,
         value=ref.id,
     )
     return SectionBlock(
@@ -125,7 +124,7 @@ def digest_blocks(
     for n, item in enumerate(digest.items, start=1):
         blocks.append(
             SectionBlock(
-                block_id=f"{BLOCK_PREFIX}item.{n}",
+                block_id=f"{ids.DIGEST_BLOCK_PREFIX}item.{n}",
                 text=MarkdownTextObject(text=item_text(item, lang)),
             )
         )
@@ -133,7 +132,7 @@ def digest_blocks(
         for ref in fresh[: max(budget, 0)]:
             named.add(ref.id)
             budget -= 1
-            blocks.append(_decision_block(ref, lang, f"{BLOCK_PREFIX}decision.{ref.id}"))
+            blocks.append(_decision_block(ref, lang, f"{ids.DIGEST_BLOCK_PREFIX}decision.{ref.id}"))
     if footer:
         blocks.append(_context(footer))
     return blocks[:MAX_BLOCKS]
@@ -143,7 +142,7 @@ def digest_text(digest: Digest, lang: str, date: str) -> str:
     """The notification text (and what screen readers and old clients show)."""
     text = t("digest.message.text", lang, date=date, count=len(digest.items))
     if digest.items:
-        text += " " + mrkdwn_escape(digest.items[0].title)
+        text += " " + escape(digest.items[0].title)
     return truncate_words(text, NOTIFICATION_CHARS)
 
 
@@ -158,7 +157,7 @@ def problem_lines(problems: Sequence[DeliveryProblem], lang: str) -> list[str]:
     for p in problems:
         if p.status == FAILED:
             key = SLACK_ERROR_KEYS.get(p.error or "")
-            reason = t(key, lang) if key else mrkdwn_escape(p.error or "?")
+            reason = t(key, lang) if key else escape(p.error or "?")
             status = t("digest.preview.status_failed", lang)
         else:
             reason = t("digest.preview.reason_missed", lang)
