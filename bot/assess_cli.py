@@ -19,13 +19,13 @@ from bot.assessment.engine import AnswerError, Assessment, score_answers, valida
 from bot.assessment.questions import (
     PAGES,
     QUESTION_IDS,
-    VERDICTS,
     options,
     page_title,
     question_text,
     verdict_name,
 )
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from bot.vocabulary import VERDICTS
 
 if TYPE_CHECKING:
     from bot.llm import LLMClient

@@ -146,7 +146,7 @@ class AuditEntry(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 
-class Assessment(Base):
+class AssessmentRow(Base):
     __tablename__ = "assessments"
     __table_args__ = (Index("ix_assessments_team_created", "team_id", "created_at"),)
 

@@ -14,13 +14,13 @@ from bot.assessment.questions import (
     QUESTION_IDS,
     QUESTIONS,
     RED_FLAGS,
-    VERDICTS,
     options,
     page_title,
     principle_name,
     question_text,
 )
 from bot.i18n import has
+from bot.vocabulary import VERDICTS
 
 FRONTIER = {
     "ai_role": "is_the_product", "motivation": "mission", "budget": "over_100m",

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.assess_cli import main as terminal
 from bot.assessment import PAGES as ENGINE_PAGES
-from bot.models import Assessment
+from bot.models import AssessmentRow
 from bot.views.assessment import ModalState
 from bot.workspaces import team_settings
 from tests.conftest import CHANNEL, OTHER_TEAM, TEAM, USER
@@ -40,9 +40,9 @@ def _texts(blocks: list[dict]) -> str:
     return json.dumps(blocks, ensure_ascii=False)
 
 
-def _rows(session) -> list[Assessment]:
+def _rows(session) -> list[AssessmentRow]:
     session.expire_all()
-    return list(session.scalars(select(Assessment).order_by(Assessment.id)))
+    return list(session.scalars(select(AssessmentRow).order_by(AssessmentRow.id)))
 
 
 # ------------------------------------------------------------------------- the modal
@@ -329,7 +329,7 @@ def test_retake_opens_the_modal_pre_filled(send, slack_api, session):
 
 def test_another_teams_assessment_id_is_not_found(send, slack_api, session):
     slack_api.add_team(OTHER_TEAM, bot_token="xoxb-2222-other", name="Other")
-    theirs = Assessment(
+    theirs = AssessmentRow(
         team_id=OTHER_TEAM,
         user_id=USER,
         title="Their secret plan",

@@ -13,7 +13,7 @@ from sqlalchemy import select
 import handlers
 from bot.assessment.advice import narrative, to_json
 from bot.assessment.engine import score_answers
-from bot.models import Assessment
+from bot.models import AssessmentRow
 from bot.workspaces import team_settings
 from tests.conftest import CHANNEL, SIGNING_SECRET, TEAM
 from tests.fakes.openai_server import FakeOpenAI
@@ -48,9 +48,9 @@ def llm_send(settings_factory, slack_api, slack_settings, services, openai_serve
     return make_send(settings_factory, slack_api, slack_settings, services, openai_server, 1.0)
 
 
-def _stored(session) -> Assessment:
+def _stored(session) -> AssessmentRow:
     session.expire_all()
-    return session.scalars(select(Assessment)).one()
+    return session.scalars(select(AssessmentRow)).one()
 
 
 def _result(slack_api) -> dict:

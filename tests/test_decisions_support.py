@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.decisions.rules import DecisionDraft
 from bot.decisions.store import create_decision
-from bot.models import Assessment, Decision, DecisionEvent
+from bot.models import AssessmentRow, Decision, DecisionEvent
 from tests.conftest import TEAM, USER
 
 # A fixed "now" for every test: a Tuesday, so dates below are easy to check by hand.
@@ -66,8 +66,8 @@ def make_assessment(
     verdict: str = "wrap",
     answers: dict[str, str] | None = None,
     result: dict[str, Any] | None = None,
-) -> Assessment:
-    assessment = Assessment(
+) -> AssessmentRow:
+    assessment = AssessmentRow(
         team_id=team_id,
         user_id=USER,
         title=title,

@@ -21,7 +21,8 @@ from bot.assessment.engine import (
     score_answers,
     validate_answers,
 )
-from bot.assessment.questions import PRINCIPLES, QUESTIONS, RED_FLAGS, VERDICTS
+from bot.assessment.questions import PRINCIPLES, QUESTIONS, RED_FLAGS
+from bot.vocabulary import VERDICTS
 
 # Column order of the answer strings below.
 ORDER = (

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from bot.assessment.advice import to_json
 from bot.assessment.engine import BUILD_BARS, score_answers
-from bot.assessment.questions import PRINCIPLES, QUESTIONS, RED_FLAGS, VERDICTS
+from bot.assessment.questions import PRINCIPLES, QUESTIONS, RED_FLAGS
+from bot.vocabulary import VERDICTS
 
 QUICK = settings(max_examples=200, deadline=None)
 

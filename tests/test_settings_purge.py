@@ -23,7 +23,7 @@ from bot.db import make_engine, make_session_factory, session_scope, upgrade_to_
 from bot.models import (
     BOTS_TABLE,
     INSTALLATIONS_TABLE,
-    Assessment,
+    AssessmentRow,
     AuditEntry,
     Base,
     Decision,
@@ -44,7 +44,7 @@ from bot.models import (
 from bot.services import Services
 from bot.team_config import purge_team
 from bot.team_config.cli import main as purge_main
-from bot.views.settings import DELETE_ACTION
+from bot.views.ids import SETTINGS_DELETE as DELETE_ACTION
 from bot.workspaces import ensure_workspace
 from tests.conftest import ADMIN, CHANNEL, OTHER_TEAM, SIGNING_SECRET, TEAM, USER
 from tests.fakes.blockkit import validate_view
@@ -73,7 +73,7 @@ def seed_shared(session: Session) -> tuple[int, int]:
 def seed_team(session: Session, team_id: str, feed_id: int, item_id: int) -> None:
     """One row (or more) of ``team_id`` in every table that has a team_id."""
     ensure_workspace(session, team_id, installer_user_id=ADMIN)
-    assessment = Assessment(
+    assessment = AssessmentRow(
         team_id=team_id,
         user_id=USER,
         title="Support bot",

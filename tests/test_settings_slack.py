@@ -23,7 +23,7 @@ from bot.models import (
 )
 from bot.services import Services
 from bot.team_config import form as f
-from bot.views.settings import PROBLEMS_BLOCK
+from bot.views.ids import SETTINGS_PROBLEMS_BLOCK as PROBLEMS_BLOCK
 from bot.workspaces import ensure_workspace
 from tests.conftest import ADMIN, CHANNEL, OTHER_TEAM, TEAM, USER
 from tests.fakes.blockkit import validate_view

@@ -12,7 +12,8 @@ from bot.assessment.engine import (
     score_answers,
     validate_answers,
 )
-from bot.assessment.questions import PAGES, PRINCIPLES, QUESTIONS, RED_FLAGS, VERDICTS
+from bot.assessment.questions import PAGES, PRINCIPLES, QUESTIONS, RED_FLAGS
+from bot.vocabulary import VERDICTS
 
 __all__ = [
     "ENGINE_VERSION",

@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.assessment.engine import Assessment, Reason
-from bot.assessment.questions import QUESTION_IDS, VERDICTS, principle_name, verdict_name
+from bot.assessment.questions import QUESTION_IDS, principle_name, verdict_name
 from bot.i18n import t
+from bot.vocabulary import VERDICTS
 
 # The base plan for each verdict, in the order a team should do it.
 NEXT_STEPS: dict[str, tuple[str, ...]] = {

@@ -21,8 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.assessment.questions import QUESTION_IDS, QUESTIONS, RED_FLAGS, VERDICTS
+from bot.assessment.questions import QUESTION_IDS, QUESTIONS, RED_FLAGS
 from bot.i18n import t
+from bot.vocabulary import VERDICTS
 
 ENGINE_VERSION = "1.1.0"  # 1.1.0: a verdict a gate closed never outscores the verdict
 

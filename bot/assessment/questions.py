@@ -27,7 +27,6 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
 }
 QUESTION_IDS: tuple[str, ...] = tuple(QUESTIONS)
 
-VERDICTS: tuple[str, ...] = ("buy", "wrap", "fine_tune", "build")
 
 RED_FLAGS: tuple[str, ...] = (
     "investor_driven",

@@ -20,7 +20,7 @@ from bot.assessment.advice import to_json
 from bot.assessment.engine import Assessment
 from bot.assessment.questions import QUESTION_IDS
 from bot.errors import NotFound
-from bot.models import Assessment as AssessmentRow
+from bot.models import AssessmentRow
 
 TITLE_MAX = 150  # what the decide modal accepts, so "Save as decision" keeps the whole title
 NARRATIVE_OFFLINE, NARRATIVE_LLM = "offline", "llm"

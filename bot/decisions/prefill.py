@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.decisions.rules import TEXT_MAX, TITLE_MAX, VERDICTS, DecisionDraft
 from bot.i18n import catalog, has
-from bot.models import Assessment, Decision
+from bot.models import AssessmentRow, Decision
 
 
 class _Blank(dict):
@@ -37,7 +37,7 @@ def rationale_of(result: dict[str, Any], lang: str) -> str:
     return "\n".join(lines)[:TEXT_MAX]
 
 
-def draft_from_assessment(assessment: Assessment, owner_id: str, lang: str) -> DecisionDraft:
+def draft_from_assessment(assessment: AssessmentRow, owner_id: str, lang: str) -> DecisionDraft:
     verdict = assessment.verdict if assessment.verdict in VERDICTS else "buy"
     return DecisionDraft(
         title=assessment.title[:TITLE_MAX],

@@ -12,8 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import InvalidInput
+from bot.vocabulary import VERDICTS
 
-VERDICTS: tuple[str, ...] = ("buy", "wrap", "fine_tune", "build")
 STATUSES: tuple[str, ...] = ("proposed", "decided", "revisiting", "superseded", "reversed")
 # Decisions still in force get review reminders; superseded and reversed ones are history.
 ACTIVE_STATUSES: tuple[str, ...] = ("proposed", "decided", "revisiting")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.admins import is_admin
 from bot.decisions.rules import DecisionDraft, DraftRejected
 from bot.errors import NotAllowed, NotFound, UserError, parse_id
-from bot.models import Assessment, Decision, DecisionEvent
+from bot.models import AssessmentRow, Decision, DecisionEvent
 
 # Fields an edit may change, in the order the history shows them.
 EDITABLE = (
@@ -67,9 +67,11 @@ def get_decision(session: Session, team_id: str, decision_id: int) -> Decision:
     return decision
 
 
-def get_assessment(session: Session, team_id: str, assessment_id: int) -> Assessment:
+def get_assessment(session: Session, team_id: str, assessment_id: int) -> AssessmentRow:
     assessment = session.scalar(
-        select(Assessment).where(Assessment.team_id == team_id, Assessment.id == assessment_id)
+        select(AssessmentRow).where(
+            AssessmentRow.team_id == team_id, AssessmentRow.id == assessment_id
+        )
     )
     if assessment is None:
         raise NotFound()
@@ -79,9 +81,9 @@ def get_assessment(session: Session, team_id: str, assessment_id: int) -> Assess
 def recent_assessments(session: Session, team_id: str, limit: int = 25) -> list[tuple[int, str]]:
     """(id, title) of the team's latest assessments, for the modal's "linked assessment"."""
     rows = session.execute(
-        select(Assessment.id, Assessment.title)
-        .where(Assessment.team_id == team_id)
-        .order_by(Assessment.created_at.desc(), Assessment.id.desc())
+        select(AssessmentRow.id, AssessmentRow.title)
+        .where(AssessmentRow.team_id == team_id)
+        .order_by(AssessmentRow.created_at.desc(), AssessmentRow.id.desc())
         .limit(limit)
     )
     return [(row.id, row.title) for row in rows]

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from bot.vocabulary import WEEKDAYS
+
 DAILY = "daily"
 DEFAULT_DAYS = "mon"
 DEFAULT_TIME = time(9, 0)

@@ -18,6 +18,8 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 CHANNEL_INTERVAL = 1.0  # Slack: about one message per second per channel
+# Where a message cannot go (the bot is not in that channel), the user gets it by DM instead.
+UNPOSTABLE = ("not_in_channel", "channel_not_found", "is_archived")
 
 
 class ChannelPacer:
@@ -88,3 +90,19 @@ def user_zone(
         log.info("users.info failed for a digest reader (team=%s): %s", team_id, error_code(exc))
         return None, False
     return user.get("tz") or None, bool(user.get("deleted"))
+
+
+def posted(send: Callable[..., Any], **message: Any) -> bool:
+    """Send; False (instead of an error) where Slack says the bot cannot post there."""
+    try:
+        send(**message)
+    except SlackApiError as error:
+        if error.response.get("error") not in UNPOSTABLE:
+            raise
+        log.info(
+            "cannot post in %s (%s); the user gets a DM",
+            message.get("channel"),
+            error.response.get("error"),
+        )
+        return False
+    return True

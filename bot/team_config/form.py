@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from bot.i18n import LANGUAGES, t
+from bot.vocabulary import WEEKDAYS
 
-WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAILY = "daily"
 VISIBILITIES: tuple[str, ...] = ("ephemeral", "channel")
 ON, OFF = "on", "off"

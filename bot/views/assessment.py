@@ -33,7 +33,6 @@ from bot.assessment.advice import ruled_out_lines
 from bot.assessment.questions import (
     PAGES,
     QUESTIONS,
-    VERDICTS,
     options,
     page_title,
     principle_name,
@@ -42,14 +41,10 @@ from bot.assessment.questions import (
 )
 from bot.assessment.store import NARRATIVE_LLM, TITLE_MAX, StoredAssessment
 from bot.i18n import t
-from bot.views.decisions import ACTION_FROM_ASSESSMENT, ACTION_START_ASSESSMENT, escape
+from bot.text import clip, escape
+from bot.views import ids
+from bot.vocabulary import VERDICTS
 
-CALLBACK_PAGE = "assessment.page"
-ACTION_BACK = "assessment.back"
-ACTION_SHARE = "assessment.share"
-ACTION_RETAKE = "assessment.retake"
-ACTION_START = ACTION_START_ASSESSMENT  # the Home tab's and the revisit modal's button
-ACTION_SAVE = ACTION_FROM_ASSESSMENT  # handled by the decision log
 TITLE_BLOCK, TITLE_ACTION = "title", "value"
 ANSWER_ACTION = "answer"
 METADATA_MAX = 3000
@@ -204,7 +199,9 @@ def _modal_page(
                 block_id="nav",
                 elements=[
                     ButtonElement(
-                        action_id=ACTION_BACK, value=str(page), text=t("advisor.slack.back", lang)
+                        action_id=ids.ASSESSMENT_BACK,
+                        value=str(page),
+                        text=t("advisor.slack.back", lang),
                     )
                 ],
             )
@@ -212,7 +209,7 @@ def _modal_page(
     submit = "advisor.slack.finish" if state.last_page else "advisor.slack.next"
     return View(
         type="modal",
-        callback_id=CALLBACK_PAGE,
+        callback_id=ids.ASSESSMENT_PAGE,
         title=t("advisor.slack.modal_title", lang),
         submit=t(submit, lang),
         close=t("advisor.slack.cancel", lang),
@@ -289,16 +286,12 @@ class ResultCard:
         )
 
 
-def _clip(text: str, limit: int = SECTION_MAX) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=_clip(text)))
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_MAX)))
 
 
 def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=_clip(text))])
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_MAX))])
 
 
 def score_chart(card: ResultCard, lang: str) -> str:
@@ -347,7 +340,7 @@ def result_blocks(
     the narrative, then Save as decision / Share in channel / Retake."""
     value = str(card.id)
     blocks: list[Block] = [
-        HeaderBlock(text=_clip(card.title or t("advisor.slack.untitled", lang), 150)),
+        HeaderBlock(text=clip(card.title or t("advisor.slack.untitled", lang), 150)),
         _section(
             t(
                 "advisor.narrative.verdict",
@@ -411,15 +404,22 @@ def result_blocks(
         blocks.append(_context(f"_{notice}_"))
     buttons = [
         ButtonElement(
-            action_id=ACTION_SAVE, value=value, style="primary", text=t("advisor.slack.save", lang)
+            action_id=ids.DECISION_FROM_ASSESSMENT,
+            value=value,
+            style="primary",
+            text=t("advisor.slack.save", lang),
         )
     ]
     if shareable:
         buttons.append(
-            ButtonElement(action_id=ACTION_SHARE, value=value, text=t("advisor.slack.share", lang))
+            ButtonElement(
+                action_id=ids.ASSESSMENT_SHARE, value=value, text=t("advisor.slack.share", lang)
+            )
         )
     buttons.append(
-        ButtonElement(action_id=ACTION_RETAKE, value=value, text=t("advisor.slack.retake", lang))
+        ButtonElement(
+            action_id=ids.ASSESSMENT_RETAKE, value=value, text=t("advisor.slack.retake", lang)
+        )
     )
     blocks.append(ActionsBlock(block_id="assessment_result", elements=buttons))
     if footer:
@@ -445,7 +445,7 @@ def ask_text(
     body = escape(answer) if by_llm else answer
     parts = [
         t("advisor.slack.asked", lang, question=escape(" ".join(question.split()))),
-        _clip(body, 3500),
+        clip(body, 3500),
     ]
     if notice:
         parts.append(f"_{notice}_")

@@ -34,33 +34,17 @@ from bot.decisions.rules import STATUSES, TEXT_MAX, TITLE_MAX, VERDICTS, Decisio
 from bot.decisions.search import Page
 from bot.decisions.store import DecisionSummary
 from bot.i18n import t
+from bot.text import clip, escape
+from bot.views import ids
 
-CALLBACK_SAVE = "decisions.save"
-ACTION_ENTRY = "decisions.entry"  # the overflow menu on each listed decision
-ACTION_NEXT, ACTION_PREVIOUS = "decisions.page.next", "decisions.page.previous"
-ACTION_LOG = "decisions.log"
-ACTION_FROM_ASSESSMENT = "decision.from_assessment"  # the assessment result's button
-ACTION_STILL_RIGHT = "decisions.reminder.still_right"
-ACTION_REVISIT = "decisions.reminder.revisit"
-ACTION_SNOOZE = "decisions.reminder.snooze"
-ACTION_START_ASSESSMENT = "assessment.start"  # handled by the assessment listeners
 ENTRY_ACTIONS = ("revisit", "supersede", "reverse", "edit")
 VALUE = "value"  # the action id of every input in the decide modal
 OPTION_TEXT_MAX = 75
 BUTTON_VALUE_MAX = 2000
 
 
-def escape(text: str) -> str:
-    """User text inside mrkdwn: Slack's three control characters escaped."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _option(text: str, value: str) -> Option:
-    return Option(text=_clip(text, OPTION_TEXT_MAX), value=value)
+    return Option(text=clip(text, OPTION_TEXT_MAX), value=value)
 
 
 # ------------------------------------------------------------------------- the decide modal
@@ -194,7 +178,7 @@ def decide_modal(
         )
     return View(
         type="modal",
-        callback_id=CALLBACK_SAVE,
+        callback_id=ids.DECISION_SAVE,
         private_metadata=context.dump(),
         title=t(f"decisions.modal.title_{mode}", lang),
         submit=t("decisions.modal.submit", lang),
@@ -268,7 +252,7 @@ def summary_line(d: DecisionSummary, lang: str) -> str:
 
 def _entry_menu(d: DecisionSummary, lang: str) -> OverflowMenuElement:
     return OverflowMenuElement(
-        action_id=ACTION_ENTRY,
+        action_id=ids.DECISION_ENTRY,
         options=[
             _option(t(f"decisions.entry.{action}", lang), f"{action}:{d.id}")
             for action in ENTRY_ACTIONS
@@ -315,7 +299,7 @@ def list_blocks(page: Page, lang: str) -> list[Block]:
     if page.has_previous:
         buttons.append(
             ButtonElement(
-                action_id=ACTION_PREVIOUS,
+                action_id=ids.DECISION_PREVIOUS,
                 text=t("decisions.list.previous", lang),
                 value=page_value(page.number - 1, page.words),
             )
@@ -323,7 +307,7 @@ def list_blocks(page: Page, lang: str) -> list[Block]:
     if page.has_next:
         buttons.append(
             ButtonElement(
-                action_id=ACTION_NEXT,
+                action_id=ids.DECISION_NEXT,
                 text=t("decisions.list.next", lang),
                 value=page_value(page.number + 1, page.words),
             )
@@ -370,18 +354,20 @@ def reminder_blocks(r: DueReminder, lang: str) -> list[Block]:
             block_id="reminder",
             elements=[
                 ButtonElement(
-                    action_id=ACTION_STILL_RIGHT,
+                    action_id=ids.DECISION_STILL_RIGHT,
                     style="primary",
                     value=value,
                     text=t("decisions.reminder.still_right", lang),
                 ),
                 ButtonElement(
-                    action_id=ACTION_REVISIT,
+                    action_id=ids.DECISION_REVISIT,
                     value=value,
                     text=t("decisions.reminder.revisit", lang),
                 ),
                 ButtonElement(
-                    action_id=ACTION_SNOOZE, value=value, text=t("decisions.reminder.snooze", lang)
+                    action_id=ids.DECISION_SNOOZE,
+                    value=value,
+                    text=t("decisions.reminder.snooze", lang),
                 ),
             ],
         ),

@@ -20,9 +20,10 @@ from slack_sdk.models.views import View
 
 from bot.decisions.overview import DigestSchedule, HomeOverview
 from bot.i18n import t
-from bot.views.decisions import ACTION_LOG, ACTION_START_ASSESSMENT, escape, summary_line
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from bot.text import escape
+from bot.views import ids
+from bot.views.decisions import summary_line
+from bot.vocabulary import WEEKDAYS
 
 
 def home_view(lang: str, overview: HomeOverview | None = None) -> View:
@@ -33,11 +34,11 @@ def home_view(lang: str, overview: HomeOverview | None = None) -> View:
             block_id="home-start",
             elements=[
                 ButtonElement(
-                    action_id=ACTION_START_ASSESSMENT,
+                    action_id=ids.ASSESSMENT_START,
                     style="primary",
                     text=t("home.start_assessment", lang),
                 ),
-                ButtonElement(action_id=ACTION_LOG, text=t("home.log_decision", lang)),
+                ButtonElement(action_id=ids.DECISION_LOG, text=t("home.log_decision", lang)),
             ],
         ),
     ]

@@ -34,12 +34,10 @@ from bot.digest import DeliveryProblem
 from bot.i18n import LANGUAGES, has, t
 from bot.team_config import form as f
 from bot.team_config.store import Change, TeamFeedRef
+from bot.text import clip, escape
+from bot.views import ids
 from bot.views.digest import failure_summary
 
-SETTINGS_CALLBACK = "settings"
-PURGE_CALLBACK = "settings.purge"
-DELETE_ACTION = "settings.delete_all"
-PROBLEMS_BLOCK = "settings.delivery_problems"
 MAX_CHECKBOXES = 10  # Slack's limit; more feeds than that get a multi-select
 CONTEXT_CHARS = 3000
 OPTION_CHARS = 75
@@ -65,11 +63,7 @@ def _s(key: str, lang: str, **params: object) -> str:
 
 
 def _option(value: str, text: str) -> Option:
-    return Option(value=value, text=_cut(text, OPTION_CHARS))
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return Option(value=value, text=clip(text, OPTION_CHARS))
 
 
 def _switch(name: str, enabled: bool, on: str, off: str, label: str) -> InputBlock:
@@ -144,7 +138,8 @@ def _digest_blocks(screen: SettingsScreen) -> list[Block]:
     if problems:  # beside the channel: most are fixed there (invite me, pick another one)
         blocks.append(
             SectionBlock(
-                block_id=PROBLEMS_BLOCK, text=MarkdownTextObject(text=_cut(problems, CONTEXT_CHARS))
+                block_id=ids.SETTINGS_PROBLEMS_BLOCK,
+                text=MarkdownTextObject(text=clip(problems, CONTEXT_CHARS)),
             )
         )
     return blocks + [
@@ -303,7 +298,7 @@ def _history_blocks(history: Sequence[Change], lang: str) -> list[Block]:
             when=when,
             changes=change_summary(change.changes, lang),
         )
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(text, CONTEXT_CHARS))]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(text, CONTEXT_CHARS))]))
     return blocks
 
 
@@ -321,7 +316,7 @@ def settings_view(screen: SettingsScreen) -> View:
             elements=[
                 ButtonElement(
                     text=_s("modal.delete_all", lang),
-                    action_id=DELETE_ACTION,
+                    action_id=ids.SETTINGS_DELETE,
                     style="danger",
                     value="delete",
                 )
@@ -331,7 +326,7 @@ def settings_view(screen: SettingsScreen) -> View:
     blocks += _history_blocks(screen.history, lang)
     return View(
         type="modal",
-        callback_id=SETTINGS_CALLBACK,
+        callback_id=ids.SETTINGS_SAVE,
         title=_s("modal.title", lang),
         submit=_s("modal.submit", lang),
         close=_s("modal.close", lang),
@@ -346,7 +341,7 @@ def purge_view(counts: dict[str, int], lang: str, private_metadata: str = "") ->
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=_s("purge.intro", lang))),
         SectionBlock(
-            text=MarkdownTextObject(text=_cut("\n".join(lines) or _s("purge.nothing", lang), 3000))
+            text=MarkdownTextObject(text=clip("\n".join(lines) or _s("purge.nothing", lang), 3000))
         ),
     ]
     if {"slack_installations", "slack_bots"} & counts.keys():
@@ -354,7 +349,7 @@ def purge_view(counts: dict[str, int], lang: str, private_metadata: str = "") ->
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_s("purge.outro", lang))]))
     return View(
         type="modal",
-        callback_id=PURGE_CALLBACK,
+        callback_id=ids.SETTINGS_PURGE,
         title=_s("purge.title", lang),
         submit=_s("purge.submit", lang),
         close=_s("purge.close", lang),
@@ -376,15 +371,11 @@ def notice_view(text: str, lang: str) -> View:
         type="modal",
         title=_s("modal.title", lang),
         close=_s("modal.done", lang),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=_cut(text, 3000)))],
+        blocks=[SectionBlock(text=MarkdownTextObject(text=clip(text, 3000)))],
     )
 
 
 # ----------------------------------------------------------------------- how a change reads
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _value(name: str, value: Any, lang: str) -> str:
@@ -398,17 +389,17 @@ def _value(name: str, value: Any, lang: str) -> str:
         if value == f.DAILY:
             return _s("value.daily", lang)
         return ", ".join(
-            _s(f"day.{d}", lang) if d in f.WEEKDAYS else _escape(d) for d in str(value).split(",")
+            _s(f"day.{d}", lang) if d in f.WEEKDAYS else escape(d) for d in str(value).split(",")
         )
     if name == "language" and value in LANGUAGES:
         return _s(f"language.{value}", lang)
     if name == "result_visibility" and value in f.VISIBILITIES:
         return _s(f"value.{value}", lang)
-    return _escape(str(value))
+    return escape(str(value))
 
 
 def _list_change(name: str, before: list, after: list, lang: str) -> str:
-    show = (lambda v: f"<@{v}>") if name in ("managers", "admins") else _escape
+    show = (lambda v: f"<@{v}>") if name in ("managers", "admins") else escape
     added = [f"+{show(v)}" for v in after if v not in before]
     removed = [f"−{show(v)}" for v in before if v not in after]
     return ", ".join(added + removed) or _s("value.none", lang)
@@ -419,7 +410,7 @@ def change_summary(changes: dict[str, dict[str, Any]], lang: str) -> str:
     parts = []
     for name, change in changes.items():
         known = has(f"settings.field.{name}", lang)
-        label = _s(f"field.{name}", lang) if known else _escape(name)
+        label = _s(f"field.{name}", lang) if known else escape(name)
         before, after = change.get("before"), change.get("after")
         if isinstance(before, list) or isinstance(after, list):
             text = _list_change(name, list(before or []), list(after or []), lang)
@@ -433,4 +424,4 @@ def saved_line(changes: dict[str, dict[str, Any]], lang: str) -> str:
     """The one ephemeral line an admin gets after saving."""
     if not changes:
         return _s("saved.nothing", lang)
-    return _cut(_s("saved.done", lang, changes=change_summary(changes, lang)), 3000)
+    return clip(_s("saved.done", lang, changes=change_summary(changes, lang)), 3000)

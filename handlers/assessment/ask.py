@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.assessment.ask import usage
 from bot.i18n import t
 from bot.llm import LLMClient, answer_question
+from bot.text import escape
 from bot.views.assessment import ask_text
-from bot.views.decisions import escape
 from handlers.assessment.common import telling
 from handlers.context import CommandRequest
 

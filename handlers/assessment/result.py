@@ -8,12 +8,10 @@ the LLM failed). Verdict, scores and flags are the engine's either way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.assessment.engine import Assessment, score_answers
 from bot.assessment.store import (
@@ -26,14 +24,13 @@ from bot.db import session_scope
 from bot.errors import NotFound, UserError, parse_id
 from bot.i18n import t
 from bot.llm import LLMClient, advise
+from bot.messaging.post import posted
 from bot.services import Services
 from bot.views.assessment import ModalState, ResultCard, result_blocks, result_text
 from bot.workspaces import team_settings
 from handlers.assessment.common import channel_of, telling
 
 log = logging.getLogger(__name__)
-# Where a message cannot go (the bot is not in that channel), it goes to the user's DM.
-UNPOSTABLE = ("not_in_channel", "channel_not_found", "is_archived")
 
 
 def finish(
@@ -85,25 +82,9 @@ def _write_then_post(
     post_result(services, client, stored, lang, notice=advice.fallback_notice)
 
 
-def _posted(send: Callable[..., Any], **message: Any) -> bool:
-    """Send; False (instead of an error) where Slack says the bot cannot post there."""
-    try:
-        send(**message)
-    except SlackApiError as error:
-        if error.response.get("error") not in UNPOSTABLE:
-            raise
-        log.info(
-            "cannot post in %s (%s); the user gets a DM",
-            message.get("channel"),
-            error.response.get("error"),
-        )
-        return False
-    return True
-
-
 def _to_user(client: WebClient, stored: StoredAssessment, **message: Any) -> None:
     """Only the user sees it: ephemeral in the channel, or a DM when there is none."""
-    if stored.channel_id and _posted(
+    if stored.channel_id and posted(
         client.chat_postEphemeral, channel=stored.channel_id, user=stored.user_id, **message
     ):
         return
@@ -125,11 +106,11 @@ def post_result(
     if stored.channel_id:
         in_channel = visibility == "channel"
         blocks = result_blocks(card, lang, shareable=not in_channel, notice=notice)
-        if in_channel and _posted(
+        if in_channel and posted(
             client.chat_postMessage, channel=stored.channel_id, text=text, blocks=blocks
         ):
             return
-        if not in_channel and _posted(
+        if not in_channel and posted(
             client.chat_postEphemeral,
             channel=stored.channel_id,
             user=stored.user_id,

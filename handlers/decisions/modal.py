@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.db import session_scope
 from bot.decisions.overview import team_context
@@ -23,6 +21,7 @@ from bot.decisions.store import (
 )
 from bot.errors import UserError
 from bot.i18n import t
+from bot.messaging.post import posted
 from bot.services import Services
 from bot.views.decisions import (
     ModalContext,
@@ -32,10 +31,6 @@ from bot.views.decisions import (
     summary_line,
 )
 from handlers.decisions.access import owner_info, refresh_homes, requester_info
-
-log = logging.getLogger(__name__)
-# Where a confirmation cannot go (the bot is not in that channel), it goes to the user's DM.
-UNPOSTABLE = ("not_in_channel", "channel_not_found", "is_archived")
 
 
 def open_decide_modal(
@@ -129,12 +124,9 @@ def save_decision(
 def post_confirmation(
     client: WebClient, channel: str, user_id: str, blocks: list, text: str
 ) -> None:
-    try:
-        client.chat_postMessage(channel=channel, blocks=blocks, text=text)
-    except SlackApiError as error:
-        if error.response.get("error") not in UNPOSTABLE or channel == user_id:
-            raise
-        log.info(
-            "confirmation not postable in %s (%s); sent by DM", channel, error.response.get("error")
-        )
-        client.chat_postMessage(channel=user_id, blocks=blocks, text=text)
+    """In the channel; by DM where the bot cannot post there."""
+    if channel != user_id and posted(
+        client.chat_postMessage, channel=channel, blocks=blocks, text=text
+    ):
+        return
+    client.chat_postMessage(channel=user_id, blocks=blocks, text=text)

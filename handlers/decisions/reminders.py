@@ -16,8 +16,8 @@ from bot.decisions.store import changeable_decision, get_assessment
 from bot.i18n import t
 from bot.models import Decision
 from bot.services import Services
-from bot.views.decisions import escape
-from bot.views.digest import BLOCK_PREFIX as DIGEST_BLOCK
+from bot.text import escape
+from bot.views.ids import DIGEST_BLOCK_PREFIX
 from handlers.decisions.access import refresh_homes, requester_info
 from handlers.decisions.revisit import open_revisit
 
@@ -106,7 +106,7 @@ def revisit(
         title, owner = decision.title, decision.owner_id
     open_revisit(client, body["trigger_id"], title, dict(answers or {}), lang)
     note = t("decisions.reminder.done_revisit", lang, title=escape(title))
-    if str(action.get("block_id", "")).startswith(DIGEST_BLOCK):
+    if str(action.get("block_id", "")).startswith(DIGEST_BLOCK_PREFIX):
         respond(replace_original=False, response_type="ephemeral", text=note)
     else:
         respond(replace_original=True, text=note)

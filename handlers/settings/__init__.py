@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from bot.views.settings import DELETE_ACTION, PURGE_CALLBACK, SETTINGS_CALLBACK
+from bot.views import ids
 from handlers.settings.command import open_settings
 from handlers.settings.purge import confirm_purge, open_purge_confirmation
 from handlers.settings.submit import submit_settings
@@ -13,6 +13,6 @@ from handlers.settings.submit import submit_settings
 
 def register(app: App, services: Services) -> None:
     services.subcommands.add("settings", open_settings, "settings.command.help", admin_only=True)
-    app.view(SETTINGS_CALLBACK)(submit_settings)
-    app.action(DELETE_ACTION)(open_purge_confirmation)
-    app.view(PURGE_CALLBACK)(confirm_purge)
+    app.view(ids.SETTINGS_SAVE)(submit_settings)
+    app.action(ids.SETTINGS_DELETE)(open_purge_confirmation)
+    app.view(ids.SETTINGS_PURGE)(confirm_purge)

@@ -1,0 +1,34 @@
+"""The words the app shares between its parts, each defined once: verdicts and weekdays.
+
+Stored and sent as their plain string values (``"fine_tune"``, ``"mon"``): the tuples below
+are what the rest of the code iterates, in their one canonical order.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Verdict(StrEnum):
+    """What the advisor recommends, from the least to the most to build."""
+
+    BUY = "buy"
+    WRAP = "wrap"
+    FINE_TUNE = "fine_tune"
+    BUILD = "build"
+
+
+class Weekday(StrEnum):
+    """Digest days, Monday first (``datetime.weekday()`` order)."""
+
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+VERDICTS: tuple[str, ...] = tuple(v.value for v in Verdict)
+WEEKDAYS: tuple[str, ...] = tuple(d.value for d in Weekday)
