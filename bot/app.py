@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import cast
 
 from slack_bolt import App
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
@@ -60,7 +61,7 @@ def create_app(
     oauth_settings = None
     if settings.oauth_enabled:
         services.installation_store = SQLAlchemyInstallationStore(
-            client_id=settings.SLACK_CLIENT_ID, engine=services.engine
+            client_id=settings.SLACK_CLIENT_ID or "", engine=services.engine
         )
         oauth_settings = OAuthSettings(
             client_id=settings.SLACK_CLIENT_ID,
@@ -93,7 +94,7 @@ def create_app(
     return app
 
 
-def _on_installed(services: Services):
+def _on_installed(services: Services) -> Callable[[SuccessArgs], BoltResponse]:
     def success(args: SuccessArgs) -> BoltResponse:
         installation = args.installation
         tz = None
@@ -103,7 +104,8 @@ def _on_installed(services: Services):
         except Exception as exc:  # noqa: BLE001 - the time zone is a nicety; install anyway
             log.warning("install: could not read installer's time zone: %s", type(exc).__name__)
         with session_scope(services.sessions, write=True) as session:
-            workspace = ensure_workspace(session, installation.team_id)
+            # A workspace install always names its team (org-wide installs are not offered).
+            workspace = ensure_workspace(session, cast(str, installation.team_id))
             workspace.name = installation.team_name
             workspace.enterprise_id = installation.enterprise_id
             workspace.installer_user_id = installation.user_id

@@ -8,9 +8,14 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, get_settings
 from bot.i18n import t
+
+if TYPE_CHECKING:  # imported where used: each command loads only what it needs (memory)
+    from bot.services import Services
+    from bot.web import WSGIApp
 
 log = logging.getLogger("bot")
 
@@ -94,11 +99,12 @@ def _migrate_in_child(settings: Settings) -> None:
     child.join()
     if child.exitcode != 0:
         raise ConfigError(
-            f"DATABASE_URL: the migration failed (exit code {child.exitcode}); the error is above"
+            "DATABASE_URL",
+            f"could not be migrated (exit code {child.exitcode}); the error is above",
         )
 
 
-def _prepare(settings: Settings):  # noqa: ANN202 - Services
+def _prepare(settings: Settings) -> Services:
     """Services for a long-running process; SQLite is migrated at start-up."""
     from bot.services import Services
 
@@ -114,7 +120,7 @@ def run_web(settings: Settings, with_scheduler: bool = False) -> int:
     if settings.DATABASE_URL.startswith("sqlite"):
         _migrate_in_child(settings)
 
-    def load():  # noqa: ANN202 - runs in the gunicorn worker, after the fork
+    def load() -> WSGIApp:  # runs in the gunicorn worker, after the fork
         # Imported here, not above: gunicorn's master only supervises, and the app's imports
         # (Bolt, SQLAlchemy, the views) cost it ~25 MB it never uses (bench/bench_ack.py).
         import handlers

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,5 +58,5 @@ class SubcommandTable:
     def get(self, name: str) -> Subcommand | None:
         return self._entries.get(name)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Subcommand]:
         return iter(self._entries.values())

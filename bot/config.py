@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -150,7 +150,7 @@ def normalize_database_url(url: str) -> str:
     raise ValueError(f"uses an unsupported database {scheme!r}")
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read settings now; a bad one becomes a ``ConfigError`` naming it."""
     try:
         return Settings(**overrides)

@@ -6,9 +6,13 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:  # alembic is imported only when migrating
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +99,7 @@ def upgrade_to_head(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
-def alembic_config(url: str):  # noqa: ANN201 - alembic's Config
+def alembic_config(url: str) -> Config:
     from alembic.config import Config
 
     root = Path(__file__).resolve().parent.parent
@@ -103,3 +107,8 @@ def alembic_config(url: str):  # noqa: ANN201 - alembic's Config
     config.set_main_option("script_location", str(root / "migrations"))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched (``Session.execute`` types its result loosely)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -18,8 +18,6 @@ from bot.assessment.engine import Assessment
 from bot.i18n import t
 
 if TYPE_CHECKING:
-    import openai
-
     from bot.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -173,7 +171,7 @@ def client_from_settings(settings: Settings, model: str | None = None) -> LLMCli
     )
 
 
-def _describe(exc: openai.OpenAIError) -> str:
+def _describe(exc: Exception) -> str:
     status = getattr(exc, "status_code", None)
     message = getattr(exc, "message", None) or str(exc)
     return f"HTTP {status}: {message}" if status else message

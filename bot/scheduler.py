@@ -19,7 +19,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import delete
 
-from bot.db import session_scope
+from bot.db import rowcount, session_scope
 from bot.jobs.digest import DELIVER_MINUTES, FETCH_MINUTES, deliver_digests, fetch_feeds
 from bot.jobs.reminders import send_review_reminders
 from bot.models import ProcessedEvent
@@ -55,7 +55,7 @@ def prune_processed_events(services: Services) -> int:
     cutoff = services.clock() - timedelta(days=1)
     with session_scope(services.sessions) as session:
         result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff))
-    return result.rowcount or 0
+    return rowcount(result) or 0
 
 
 # Features append their jobs here (feeds, digests, reminders).

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy import Engine
@@ -19,6 +19,9 @@ from bot.config import Settings
 from bot.db import SessionFactory, make_engine, make_session_factory
 from bot.models import utcnow
 from bot.workspaces import llm_choice
+
+if TYPE_CHECKING:  # imported when first used: the offline advisor never loads openai
+    from bot.llm import LLMClient
 
 # Long enough that a burst of requests from one workspace costs one read, short enough that a
 # purge or a language change made by another process is seen within a few seconds.
@@ -52,7 +55,7 @@ class Services:
         self.users.forget_team(team_id)
         self.teams.forget_team(team_id)
 
-    def llm(self, model: str | None = None):  # noqa: ANN201 - bot.llm.LLMClient | None
+    def llm(self, model: str | None = None) -> LLMClient | None:
         """The LLM client when the operator configured a key, else None (offline advice).
 
         One client per model for the life of the process: building an OpenAI client per call
@@ -72,7 +75,7 @@ class Services:
                 client = self._llm_clients[key] = client_from_settings(settings, model)
         return client
 
-    def team_llm(self, team_id: str):  # noqa: ANN201 - bot.llm.LLMClient | None
+    def team_llm(self, team_id: str) -> LLMClient | None:
         """The LLM writer when the operator set a key *and* the team left it on, else None.
 
         Without a key nothing is read: the offline advisor needs no settings. The team's switch

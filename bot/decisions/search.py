@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
@@ -67,7 +68,7 @@ def words_filter(dialect: str, terms: list[str]) -> ColumnElement[bool] | None:
         return None
     if dialect == "postgresql":
         words = " ".join(term.replace("'", "''") for term in terms)
-        query = literal_column(f"plainto_tsquery('simple', '{words}')")
+        query: ColumnElement[Any] = literal_column(f"plainto_tsquery('simple', '{words}')")
         return literal_column(SEARCH_DOCUMENT).op("@@")(query)
     return and_(
         *(

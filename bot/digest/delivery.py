@@ -29,15 +29,19 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.db import rowcount
 from bot.digest.sql import insert_for, insert_ignoring
 from bot.models import DigestDelivery, DigestSentItem
 
 log = logging.getLogger(__name__)
-_DELIVERIES, _SENT_ITEMS = DigestDelivery.__table__, DigestSentItem.__table__
+# Core tables (declarative models type ``__table__`` as a FromClause).
+_DELIVERIES = cast(Table, DigestDelivery.__table__)
+_SENT_ITEMS = cast(Table, DigestSentItem.__table__)
 _KEY = ("team_id", "period", "recipient")
 
 LEASE = timedelta(minutes=10)
@@ -245,7 +249,7 @@ def _take_over(
             status=CLAIMED, claimed_by=worker, claimed_at=now, attempts=_DELIVERIES.c.attempts + 1
         )
     )
-    if taken.rowcount != 1:
+    if rowcount(taken) != 1:
         return None
     log.info(
         "delivery %s (%s %s) taken over for attempt %d",
@@ -315,7 +319,7 @@ def record_missed(
         .values(status=MISSED)
         .execution_options(synchronize_session=False)
     )
-    return changed.rowcount == 1
+    return rowcount(changed) == 1
 
 
 def status_after(outcome: Outcome) -> str:
@@ -339,18 +343,20 @@ def settle_all(session: Session, outcomes: Sequence[Outcome]) -> list[str]:
         (o for o, s in zip(outcomes, statuses, strict=True) if s == SENT), key=lambda o: o.claim.id
     )
     if sent:
-        changed = session.execute(
-            _SETTLE_SENT,
-            [
-                {
-                    "b_id": o.claim.id,
-                    "b_worker": o.claim.worker,
-                    "b_at": o.at,
-                    "b_items": list(o.item_ids),
-                }
-                for o in sent
-            ],
-        ).rowcount
+        changed = rowcount(
+            session.execute(
+                _SETTLE_SENT,
+                [
+                    {
+                        "b_id": o.claim.id,
+                        "b_worker": o.claim.worker,
+                        "b_at": o.at,
+                        "b_items": list(o.item_ids),
+                    }
+                    for o in sent
+                ],
+            )
+        )
         if changed != len(sent):  # a lease ran out mid-send and someone else took over
             _warn_taken_over(session, sent)
         stories = {(o.claim.team_id, i): o.at for o in sent for i in o.item_ids}

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.db import rowcount
 from bot.digest.sql import insert_for
 from bot.models import Feed, NewsItem, NewsItemSource, TeamFeed, Workspace
 from bot.news.canonical import canonical_url
@@ -217,4 +218,4 @@ def prune_items(session: Session, now: datetime, keep: timedelta = KEEP_ITEMS) -
         .where(NewsItem.first_seen_at < now - keep)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return rowcount(result) or 0

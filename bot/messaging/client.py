@@ -55,7 +55,7 @@ def team_client(
                 workspace = session.get(Workspace, team_id)
                 enterprise_id = workspace.enterprise_id if workspace else None
         store = services.installation_store or SQLAlchemyInstallationStore(
-            client_id=settings.SLACK_CLIENT_ID, engine=services.engine
+            client_id=settings.SLACK_CLIENT_ID or "", engine=services.engine
         )
         bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
         token = bot.bot_token if bot else None

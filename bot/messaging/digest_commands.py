@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.db import session_scope
+from bot.db import rowcount, session_scope
 from bot.digest import delivery
 from bot.digest.compose import team_digest
 from bot.digest.pool import NewsPool
@@ -80,13 +80,15 @@ def subscribe(session: Session, team_id: str, user_id: str, now: datetime) -> bo
 def unsubscribe(session: Session, team_id: str, user_id: str) -> tuple[bool, bool]:
     """Drop the user's own subscription: (whether there was one, whether they remain a
     manager, which only admins change)."""
-    removed = session.execute(
-        delete(DigestRecipient).where(
-            DigestRecipient.team_id == team_id,
-            DigestRecipient.user_id == user_id,
-            DigestRecipient.role == SUBSCRIBER,
+    removed = rowcount(
+        session.execute(
+            delete(DigestRecipient).where(
+                DigestRecipient.team_id == team_id,
+                DigestRecipient.user_id == user_id,
+                DigestRecipient.role == SUBSCRIBER,
+            )
         )
-    ).rowcount
+    )
     manager = (
         session.scalar(
             select(DigestRecipient.user_id).where(

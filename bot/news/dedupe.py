@@ -158,7 +158,7 @@ def _is_cut(title: str) -> bool:
 def _best_title(members: Sequence[Entry]) -> str:
     """The title most outlets used; among ties, a complete one, then the first reported."""
     counts = Counter(e.title for e in members)
-    order = {}
+    order: dict[str, int] = {}
     for rank, entry in enumerate(members):
         order.setdefault(entry.title, rank)
     return min(counts, key=lambda t: (_is_cut(t), -counts[t], order[t]))

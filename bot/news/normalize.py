@@ -66,7 +66,10 @@ def _published(raw: dict[str, Any], now: datetime) -> datetime | None:
         if not value:
             continue
         try:
-            when = datetime(*value[:6], tzinfo=UTC)  # feedparser normalises to UTC
+            year, month, day, hour, minute, second = value[:6]
+            when = datetime(
+                year, month, day, hour, minute, second, tzinfo=UTC
+            )  # feedparser normalises to UTC
         except (TypeError, ValueError, OverflowError):
             continue
         return None if when > now + FUTURE_TOLERANCE else when

@@ -12,6 +12,7 @@ import logging
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.db import rowcount
 from bot.models import BOTS_TABLE, INSTALLATIONS_TABLE, Base, team_tables
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,8 @@ def purge_team(session: Session, team_id: str) -> dict[str, int]:
     deleted: dict[str, int] = {}
     for table in _tables():
         result = session.execute(delete(table).where(table.c.team_id == team_id))
-        if result.rowcount:
-            deleted[table.name] = int(result.rowcount)
+        if rowcount(result):
+            deleted[table.name] = int(rowcount(result))
     session.expunge_all()  # objects loaded before are gone from the database
     log.info("purged team=%s: %d rows from %d tables", team_id, sum(deleted.values()), len(deleted))
     return deleted

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.commands import Subcommand
 from bot.i18n import t
@@ -26,8 +26,8 @@ def help_blocks(
     lang: str,
     unknown: str | None = None,
     command: str = "/buildvsbuy",
-) -> list:
-    blocks = []
+) -> list[Block]:
+    blocks: list[Block] = []
     if unknown:
         blocks.append(
             SectionBlock(text=MarkdownTextObject(text=t("help.unknown", lang, name=unknown[:50])))
