@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from bot.models import AuditEntry, Feed, TeamFeed
 from tests.conftest import TEAM
 from tests.fakes.feed_server import FeedServer
-from tests.test_abuse_support import assert_clean
-from tests.test_settings_slack import errors_of, open_modal, submit
+from tests.support.abuse import assert_clean
+from tests.support.settings import errors_of, open_modal, submit
 
 
 @pytest.fixture

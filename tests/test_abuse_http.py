@@ -23,7 +23,7 @@ from bot.models import ProcessedEvent, Workspace
 from tests.conftest import BOT_TOKEN, CHANNEL, SIGNING_SECRET, TEAM, USER
 from tests.fakes.slack_api import FakeSlackAPI, running_fake_slack_api
 from tests.slack_requests import app_home_opened, content_type_of, sign, slash_command
-from tests.test_abuse_support import (
+from tests.support.abuse import (
     FORGERIES,
     FUZZ,
     assert_clean,

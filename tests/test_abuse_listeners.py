@@ -35,8 +35,8 @@ from tests.slack_requests import (
     view_closed,
     view_submission,
 )
-from tests.test_abuse_support import assert_clean, assert_nothing_leaked_to_slack, call_wsgi
-from tests.test_decisions_support import make_assessment, make_decision
+from tests.support.abuse import assert_clean, assert_nothing_leaked_to_slack, call_wsgi
+from tests.support.decisions import make_assessment, make_decision
 
 STRANGER_TEAM = OTHER_TEAM  # no data at all; its workspace row exists, as Slack talks to it
 NON_ADMIN = USER

@@ -23,7 +23,7 @@ from bot.workspaces import ensure_workspace
 from tests.conftest import CHANNEL, SIGNING_SECRET, TEAM
 from tests.fakes.blockkit import shared_dir
 from tests.slack_requests import sign, slash_command
-from tests.test_abuse_support import (
+from tests.support.abuse import (
     FORGERIES,
     FORM,
     FUZZ,

@@ -10,8 +10,7 @@ import pytest
 from bot.workspaces import team_settings
 from tests.conftest import CHANNEL, TEAM, USER
 from tests.slack_requests import slash_command
-from tests.test_assessment_slack_llm import make_send
-from tests.test_assessment_slack_support import wait_for
+from tests.support.assessment import make_send, wait_for
 
 QUESTION = "Should we fine-tune Llama on our support tickets?"
 NOTICE = "The AI writer is unavailable; here is the offline advice."

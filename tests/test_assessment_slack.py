@@ -16,7 +16,7 @@ from bot.views.assessment import ModalState
 from bot.workspaces import team_settings
 from tests.conftest import CHANNEL, OTHER_TEAM, TEAM, USER
 from tests.slack_requests import block_actions, button, slash_command
-from tests.test_assessment_slack_support import (
+from tests.support.assessment import (
     FRONTIER,
     HYPED,
     PAGES,

@@ -10,37 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-import handlers
 from bot.assessment.advice import narrative, to_json
 from bot.assessment.engine import score_answers
 from bot.models import AssessmentRow
 from bot.workspaces import team_settings
-from tests.conftest import CHANNEL, SIGNING_SECRET, TEAM
-from tests.fakes.openai_server import FakeOpenAI
-from tests.slack_requests import dispatch
-from tests.test_assessment_slack_support import HYPED, results_posted, run_modal, wait_for
+from tests.conftest import CHANNEL, TEAM
+from tests.support.assessment import HYPED, make_send, results_posted, run_modal, wait_for
 
 LLM_TEXT = "*Wrap it.* Plug into the grid, ship the product. Tell your investors: product first."
 NOTICE = "The AI writer is unavailable; here is the offline advice."
-
-
-def make_send(
-    settings_factory, slack_api, slack_settings, services, openai_server: FakeOpenAI, timeout: float
-):
-    """The real app with the operator's LLM configured (``slack_settings`` registers the team)."""
-    from bot.app import create_app
-
-    services.settings = settings_factory(
-        SLACK_API_BASE_URL=slack_api.base_url,
-        OPENAI_API_KEY=openai_server.api_key,
-        OPENAI_BASE_URL=openai_server.base_url,
-        OPENAI_MODEL="operator-model",
-        OPENAI_TIMEOUT=timeout,
-    )
-    app = create_app(
-        services.settings, services, register=handlers.register, process_before_response=True
-    )
-    return lambda body: dispatch(app, body, secret=SIGNING_SECRET)
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from tests import test_faults_database, test_faults_postgres
 from tests.conftest import ADMIN, CHANNEL, SIGNING_SECRET, TEAM, USER
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack_requests import block_actions, button, dispatch, slash_command, view_submission
-from tests.test_abuse_support import wait_until
-from tests.test_decisions_support import decide_state, make_decision, metadata, overflow
+from tests.support.abuse import wait_until
+from tests.support.decisions import decide_state, make_decision, metadata, overflow
 
 # The app on a database file of its own (SQLite, or a PostgreSQL schema), committing for real.
 real_app = test_faults_database.real_app

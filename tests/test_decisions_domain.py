@@ -19,7 +19,7 @@ from bot.decisions.store import edit_decision, get_decision, history
 from bot.errors import NotFound, parse_id
 from bot.models import Decision
 from tests.conftest import DATABASES, OTHER_TEAM, TEAM, USER
-from tests.test_decisions_support import NOW, TODAY, make_decision
+from tests.support.decisions import NOW, TODAY, make_decision
 
 PERSON = {"id": USER, "is_bot": False, "deleted": False}
 

@@ -20,9 +20,9 @@ from tests.slack_requests import (
     slash_command,
     view_submission,
 )
-from tests.test_decisions_support import (
+from tests.support.clock import Clock
+from tests.support.decisions import (
     NOW,
-    Clock,
     count_decisions,
     decide_state,
     events_of,
@@ -38,7 +38,7 @@ BYSTANDER = "U0123BYST"  # in the workspace, neither owner, creator nor admin
 
 @pytest.fixture(autouse=True)
 def clock(services, slack_api) -> Clock:
-    services.clock = Clock()
+    services.clock = Clock(NOW)
     slack_api.add_user(TEAM, BYSTANDER, name="bo")
     return services.clock
 

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from bot.models import Decision, DecisionEvent
 from tests.conftest import CHANNEL, OTHER_TEAM, USER
 from tests.slack_requests import block_actions, button, slash_command, view_submission
-from tests.test_decisions_support import (
-    Clock,
+from tests.support.clock import Clock
+from tests.support.decisions import (
+    NOW,
     decide_state,
     make_assessment,
     make_decision,
@@ -25,7 +26,7 @@ NOT_FOUND = "That item doesn't exist, or it belongs to another workspace."
 
 @pytest.fixture(autouse=True)
 def _clock(services) -> None:
-    services.clock = Clock()
+    services.clock = Clock(NOW)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from bot.views.decisions import (
 )
 from bot.views.home import digest_text, home_view
 from tests.fakes.blockkit import validate_blocks, validate_view
-from tests.test_decisions_support import NOW, TODAY, decide_state
+from tests.support.decisions import NOW, TODAY, decide_state
 
 LANGS = ["en", "fr"]
 

@@ -13,10 +13,10 @@ from bot.jobs.digest import deliver_digests
 from bot.models import Decision, DigestRecipient, DigestSentItem
 from tests.conftest import ADMIN, CHANNEL, OTHER_TEAM, TEAM, USER
 from tests.slack_requests import block_actions, button, slash_command
-from tests.test_decisions_support import make_decision
-from tests.test_digest_support import (
+from tests.support.clock import Clock
+from tests.support.decisions import make_decision
+from tests.support.digest import (
     MONDAY_9AM_PARIS,
-    Clock,
     Story,
     make_team,
     numbered,

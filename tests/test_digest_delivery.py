@@ -16,10 +16,10 @@ from bot.models import DigestDelivery, DigestSentItem, NewsItem, TeamSettings
 from bot.scheduler import JOBS
 from bot.views.digest import failure_summary
 from tests.conftest import ADMIN, CHANNEL, OTHER_TEAM, TEAM, USER
-from tests.test_decisions_support import make_decision
-from tests.test_digest_support import (
+from tests.support.clock import Clock
+from tests.support.decisions import make_decision
+from tests.support.digest import (
     MONDAY_9AM_PARIS,
-    Clock,
     Story,
     make_team,
     numbered,

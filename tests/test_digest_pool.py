@@ -14,8 +14,9 @@ from bot.news.dedupe import cluster_stories
 from bot.news.rank import rank_stories
 from bot.news.why import DecisionRef
 from tests.conftest import CHANNEL, OTHER_TEAM, TEAM
-from tests.test_decisions_support import make_decision
-from tests.test_digest_support import WIRE, Clock, Story, make_team, numbered, store_news
+from tests.support.clock import Clock
+from tests.support.decisions import make_decision
+from tests.support.digest import MONDAY_9AM_PARIS, WIRE, Story, make_team, numbered, store_news
 
 ALPHA, BETA, GAMMA = (f"https://{n}.example/feed.xml" for n in ("alpha", "beta", "gamma"))
 PRIVATE = "https://intranet.corp.example/news.xml"
@@ -37,7 +38,7 @@ def _send(session, pool, digest, period=PERIOD, recipient=f"channel:{CHANNEL}", 
 
 
 def test_the_same_story_from_three_outlets_is_one_item_with_its_sources(session):
-    clock = Clock()
+    clock = Clock(MONDAY_9AM_PARIS)
     make_team(session, feeds=[ALPHA, BETA, GAMMA])
     title = "Mistral releases Magistral Small with open weights"
     store_news(
@@ -70,7 +71,7 @@ def test_the_same_story_from_three_outlets_is_one_item_with_its_sources(session)
 
 
 def test_a_story_sent_once_is_not_sent_again_when_another_outlet_picks_it_up(session):
-    clock = Clock()
+    clock = Clock(MONDAY_9AM_PARIS)
     make_team(session, feeds=[ALPHA, BETA, GAMMA])
     store_news(
         session,
@@ -117,7 +118,7 @@ def test_a_story_sent_once_is_not_sent_again_when_another_outlet_picks_it_up(ses
 
 
 def test_recipients_of_the_same_period_get_the_same_stories(session):
-    clock = Clock()
+    clock = Clock(MONDAY_9AM_PARIS)
     make_team(session, managers=["U0NEWYORK"])
     store_news(session, clock.now, numbered(5))
     pool, for_channel = _digest(session, clock)
@@ -130,7 +131,7 @@ def test_recipients_of_the_same_period_get_the_same_stories(session):
 
 
 def test_a_private_feed_never_leaks_into_another_teams_digest(session):
-    clock = Clock()
+    clock = Clock(MONDAY_9AM_PARIS)
     make_team(session, TEAM, feeds=[WIRE, PRIVATE])
     make_team(session, OTHER_TEAM, feeds=[WIRE])
     public = "OpenAI cuts GPT-5 API prices by half"
@@ -164,7 +165,7 @@ def test_a_private_feed_never_leaks_into_another_teams_digest(session):
 
 
 def test_cut_rankings_keep_the_ranking_order(session):
-    clock = Clock()
+    clock = Clock(MONDAY_9AM_PARIS)
     make_team(session, TEAM, feeds=[WIRE, PRIVATE])
     store_news(session, clock.now, numbered(6, hours_ago=3))
     store_news(
@@ -194,7 +195,7 @@ def test_cut_rankings_keep_the_ranking_order(session):
 
 
 def test_stories_bear_on_the_teams_decisions(session):
-    clock = Clock()
+    clock = Clock(MONDAY_9AM_PARIS)
     make_team(session)
     wrap = make_decision(session, title="Wrap a hosted model for support", verdict="wrap")
     make_decision(session, title="Build our own model", verdict="build")
@@ -211,7 +212,7 @@ def test_stories_bear_on_the_teams_decisions(session):
 
 
 def test_decisions_are_read_for_many_teams_at_once_newest_first(session):
-    day = Clock().now
+    day = Clock(MONDAY_9AM_PARIS).now
     older = make_decision(session, title="Buy a vendor's bot", verdict="buy", when=day)
     newer = make_decision(
         session, title="Wrap a hosted model", verdict="wrap", when=day + timedelta(hours=1)
@@ -236,4 +237,4 @@ def test_decisions_are_read_for_many_teams_at_once_newest_first(session):
 
 
 def test_nothing_stored_is_an_empty_pool(session):
-    assert NewsPool.load(session, Clock().now).empty
+    assert NewsPool.load(session, Clock(MONDAY_9AM_PARIS).now).empty

@@ -18,8 +18,9 @@ from bot.news.feeds import FeedSource
 from tests.conftest import ADMIN, CHANNEL, OTHER_TEAM, TEAM
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.feed_server import feed_server as feed_server_fixture  # noqa: F401
-from tests.test_decisions_support import make_decision
-from tests.test_digest_support import Clock, Story, make_team, posts, store_news
+from tests.support.clock import Clock
+from tests.support.decisions import make_decision
+from tests.support.digest import MONDAY_9AM_PARIS, Story, make_team, posts, store_news
 
 
 @pytest.fixture
@@ -156,7 +157,7 @@ def test_uninstalled_teams_feeds_are_not_fetched(fetching, feed_server, session)
 
 
 def test_old_items_are_pruned_with_their_sources(session) -> None:
-    clock = Clock()
+    clock = Clock(MONDAY_9AM_PARIS)
     store_news(session, clock.now - timedelta(days=61), [Story("Old news", "https://o.example/1")])
     store_news(session, clock.now, [Story("Fresh news", "https://o.example/2")])
     assert prune_items(session, clock.now) == 1
@@ -166,7 +167,7 @@ def test_old_items_are_pruned_with_their_sources(session) -> None:
 
 
 def test_an_overlong_link_is_skipped_not_truncated(session) -> None:
-    clock = Clock()
+    clock = Clock(MONDAY_9AM_PARIS)
     long_url = "https://o.example/" + "a" * 2100
     assert (
         store_news(

@@ -36,7 +36,8 @@ from tests.conftest import (
     USER,
     migrated_schema,
 )
-from tests.test_digest_support import MONDAY_9AM_PARIS, Clock, make_team, numbered, rows, store_news
+from tests.support.clock import Clock
+from tests.support.digest import MONDAY_9AM_PARIS, make_team, numbered, rows, store_news
 
 SCHEMA = "digest_workers"
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +105,7 @@ def _spawn(url: str, slack_api, env: dict[str, str] | None = None) -> subprocess
         [
             sys.executable,
             "-m",
-            "tests.test_digest_support",
+            "tests.support.digest",
             url,
             slack_api.base_url,
             (MONDAY_9AM_PARIS + timedelta(minutes=1)).isoformat(),

@@ -17,7 +17,7 @@ from bot.models import Decision
 from bot.services import Services
 from tests.conftest import CHANNEL, DATABASES, SIGNING_SECRET, TEAM, USER
 from tests.slack_requests import dispatch, slash_command, view_submission
-from tests.test_decisions_support import decide_state
+from tests.support.decisions import decide_state
 from tests.test_faults_postgres import database  # noqa: F401 - a fixture: a schema of its own
 
 

@@ -20,7 +20,7 @@ from tests.conftest import BOT_TOKEN, CHANNEL, SIGNING_SECRET, TEAM
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlackAPI, running_fake_slack_api
 from tests.slack_requests import post_signed, slash_command
-from tests.test_abuse_support import assert_clean, running_web, wait_until
+from tests.support.abuse import assert_clean, running_web, wait_until
 
 USERS = [f"U0ASKER0{n}" for n in range(4)]
 # The catalog's offline answer for a fine-tuning question, and the notice, read by hand from

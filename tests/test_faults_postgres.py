@@ -29,8 +29,8 @@ from bot.services import Services
 from tests.conftest import BOT_TOKEN, CHANNEL, PG_URL, SIGNING_SECRET, TEAM, migrated_schema
 from tests.fakes.slack_api import FakeSlackAPI, running_fake_slack_api
 from tests.slack_requests import dispatch, post_signed, view_submission
-from tests.test_abuse_support import running_web, wait_until
-from tests.test_decisions_support import decide_state
+from tests.support.abuse import running_web, wait_until
+from tests.support.decisions import decide_state
 
 pytestmark = [
     pytest.mark.postgres,

@@ -15,7 +15,7 @@ from bot.views.settings import SettingsScreen, purge_view, settings_view
 from tests.conftest import ADMIN, CHANNEL, TEAM, USER
 from tests.fakes.blockkit import validate_view
 from tests.slack_requests import slash_command, view_submission
-from tests.test_settings_slack import fail_delivery
+from tests.support.settings import fail_delivery
 
 
 def _texts(node: object) -> list[str]:

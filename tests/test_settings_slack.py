@@ -5,13 +5,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.digest import delivery
 from bot.models import (
     AuditEntry,
     DigestRecipient,
@@ -24,11 +21,18 @@ from bot.models import (
 from bot.services import Services
 from bot.team_config import form as f
 from bot.views.ids import SETTINGS_PROBLEMS_BLOCK as PROBLEMS_BLOCK
-from bot.workspaces import ensure_workspace
 from tests.conftest import ADMIN, CHANNEL, OTHER_TEAM, TEAM, USER
 from tests.fakes.blockkit import validate_view
 from tests.fakes.feed_server import FeedServer
-from tests.slack_requests import slash_command, view_submission
+from tests.slack_requests import slash_command
+from tests.support.settings import (
+    block,
+    errors_of,
+    fail_delivery,
+    initial,
+    open_modal,
+    submit,
+)
 
 OPTION_TEXT = {"type": "plain_text", "text": "x"}
 
@@ -45,82 +49,6 @@ def feeds() -> Iterator[FeedServer]:
     server = FeedServer().start()
     yield server
     server.stop()
-
-
-def open_modal(send, slack_api, user: str = ADMIN) -> dict[str, Any]:
-    before = len(slack_api.calls_to("views.open"))
-    response = send(slash_command("settings", team_id=TEAM, user_id=user, channel_id=CHANNEL))
-    assert response.status == 200
-    opened = slack_api.calls_to("views.open")
-    assert len(opened) == before + 1, "no modal was opened"
-    return opened[-1].params["view"]
-
-
-def block(view: dict[str, Any], block_id: str) -> dict[str, Any]:
-    return next(b for b in view["blocks"] if b.get("block_id") == block_id)
-
-
-def _payload(kind: str, value: Any) -> dict[str, Any]:
-    """What Slack sends back for a widget of ``kind`` holding ``value``."""
-    if kind == "radio_buttons":
-        return {"selected_option": {"text": OPTION_TEXT, "value": value} if value else None}
-    if kind in ("checkboxes", "multi_static_select"):
-        return {"selected_options": [{"text": OPTION_TEXT, "value": v} for v in value]}
-    if kind == "multi_users_select":
-        return {"selected_users": list(value)}
-    if kind == "conversations_select":
-        return {"selected_conversation": value}
-    if kind == "timepicker":
-        return {"selected_time": value}
-    return {"value": value}
-
-
-def _initial(element: dict[str, Any]) -> Any:
-    kind = element["type"]
-    if kind == "radio_buttons":
-        return (element.get("initial_option") or {}).get("value")
-    if kind in ("checkboxes", "multi_static_select"):
-        return [o["value"] for o in element.get("initial_options") or []]
-    if kind == "multi_users_select":
-        return element.get("initial_users") or []
-    if kind == "conversations_select":
-        return element.get("initial_conversation")
-    if kind == "timepicker":
-        return element.get("initial_time")
-    return element.get("initial_value")
-
-
-def state_from(view: dict[str, Any], **edits: Any) -> dict[str, Any]:
-    """The modal's state as Slack submits it: what it showed, with ``edits`` typed in."""
-    values: dict[str, Any] = {}
-    for b in view["blocks"]:
-        if b["type"] != "input":
-            continue
-        element = b["element"]
-        value = edits.pop(b["block_id"], _initial(element))
-        values[b["block_id"]] = {
-            element["action_id"]: {"type": element["type"], **_payload(element["type"], value)}
-        }
-    assert not edits, f"no such fields in the modal: {sorted(edits)}"
-    return values
-
-
-def submit(send, view: dict[str, Any], user: str = ADMIN, **edits: Any):
-    body = view_submission(
-        "settings",
-        state_from(view, **edits),
-        team_id=TEAM,
-        user_id=user,
-        private_metadata=view.get("private_metadata", ""),
-    )
-    return send(body)
-
-
-def errors_of(response) -> dict[str, str]:
-    assert response.status == 200, response.body
-    body = json.loads(response.body)
-    assert body["response_action"] == "errors"
-    return body["errors"]
 
 
 def audit_count(session) -> int:
@@ -144,7 +72,7 @@ def test_admin_opens_the_modal_with_the_current_values(send, slack_api, session)
     session.commit()
     view = open_modal(send, slack_api)
     assert block(view, f.DIGEST_TIME)["element"]["initial_time"] == "10:15"
-    assert _initial(block(view, f.DIGEST_DAYS)["element"]) == ["tue", "fri"]
+    assert initial(block(view, f.DIGEST_DAYS)["element"]) == ["tue", "fri"]
     assert block(view, f.DIGEST_ITEMS)["element"]["initial_value"] == "5"
     assert block(view, f.MANAGERS)["element"]["initial_users"] == [USER]
     # No installer known: the time zone defaults to the admin's own (the fake's Europe/Paris).
@@ -287,21 +215,6 @@ def test_the_confirmation_falls_back_to_a_dm_where_the_bot_cannot_post(send, sla
 
 
 # ----------------------------------------------------------------------- delivery problems
-
-
-def fail_delivery(session, team_id: str, channel: str, error: str) -> None:
-    """A digest to ``channel`` that Slack refused for good, as the worker records it."""
-    ensure_workspace(session, team_id)
-    won = delivery.claim(
-        session,
-        team_id,
-        "2026-03-09",
-        delivery.channel_recipient(channel),
-        datetime(2026, 3, 9, 8, 0, tzinfo=UTC),
-        "worker",
-    )
-    delivery.mark_failed(session, won, error)
-    session.commit()
 
 
 def test_admins_see_their_teams_failed_digests_beside_the_channel(send, slack_api, session) -> None:

@@ -10,12 +10,15 @@ from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 
-from tests.conftest import BOT_TOKEN, CHANNEL, TEAM, USER
+import handlers
+from tests.conftest import BOT_TOKEN, CHANNEL, SIGNING_SECRET, TEAM, USER
 from tests.fakes.blockkit import validate_view
+from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack_requests import (
     block_actions,
     button,
+    dispatch,
     slash_command,
     submitted_view,
     view_submission,
@@ -191,3 +194,22 @@ def results_posted(slack_api: FakeSlackAPI, method: str = "chat.postEphemeral") 
         for c in slack_api.calls_to(method)
         if "assessment.retake" in json.dumps(c.params.get("blocks") or [])
     ]
+
+
+def make_send(
+    settings_factory, slack_api, slack_settings, services, openai_server: FakeOpenAI, timeout: float
+):
+    """The real app with the operator's LLM configured (``slack_settings`` registers the team)."""
+    from bot.app import create_app
+
+    services.settings = settings_factory(
+        SLACK_API_BASE_URL=slack_api.base_url,
+        OPENAI_API_KEY=openai_server.api_key,
+        OPENAI_BASE_URL=openai_server.base_url,
+        OPENAI_MODEL="operator-model",
+        OPENAI_TIMEOUT=timeout,
+    )
+    app = create_app(
+        services.settings, services, register=handlers.register, process_before_response=True
+    )
+    return lambda body: dispatch(app, body, secret=SIGNING_SECRET)

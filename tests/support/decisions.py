@@ -20,16 +20,6 @@ NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 TODAY = date(2026, 12, 1)
 
 
-class Clock:
-    """``services.clock`` that a test moves forward."""
-
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def make_decision(
     session: Session,
     *,

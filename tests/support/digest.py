@@ -1,7 +1,7 @@
 """Helpers shared by the digest tests (no tests here): a settable clock, teams, stored news.
 
 Also a worker entry point for the "killed mid-run" test, run as a subprocess:
-``python -m tests.test_digest_support <database url> <slack api base url> <iso now>``.
+``python -m tests.support.digest <database url> <slack api base url> <iso now>``.
 """
 
 from __future__ import annotations
@@ -18,25 +18,12 @@ from bot.digest.store import ensure_feed, store_entries
 from bot.models import DigestDelivery, DigestRecipient, TeamFeed, TeamSettings, Workspace
 from bot.news.normalize import Entry
 from tests.conftest import BOT_TOKEN, CHANNEL, SIGNING_SECRET, TEAM
+from tests.support.clock import Clock
 
 # Monday 9 March 2026, 08:00 UTC: 09:00 in Paris (CET), 04:00 in New York (EDT since the 8th).
 MONDAY_9AM_PARIS = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
 INSTALLED = datetime(2026, 3, 5, tzinfo=UTC)  # the Thursday before: no earlier digest missed
 WIRE = "https://wire.example/feed.xml"
-
-
-class Clock:
-    """``services.clock`` that a test moves."""
-
-    def __init__(self, now: datetime = MONDAY_9AM_PARIS) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 def make_team(

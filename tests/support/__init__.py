@@ -1,0 +1,1 @@
+"""Test helpers and the shared parts of the fakes (no tests here)."""
