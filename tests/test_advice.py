@@ -21,25 +21,8 @@ from bot.assessment.questions import (
 )
 from bot.i18n import has
 from bot.vocabulary import VERDICTS
+from tests.support.answers import AGENCY, FRONTIER, HYPED
 
-FRONTIER = {
-    "ai_role": "is_the_product", "motivation": "mission", "budget": "over_100m",
-    "compute": "frontier_scale", "talent": "research_lab", "data": "web_scale",
-    "time_to_value": "years", "deployment": "any_cloud", "differentiation": "no",
-    "product": "full_product", "usage_volume": "high",
-}  # fmt: skip
-HYPED = {
-    "ai_role": "is_the_product", "motivation": "investors", "budget": "1m_to_10m",
-    "compute": "on_demand", "talent": "software_engineers", "data": "none",
-    "time_to_value": "weeks", "deployment": "any_cloud", "differentiation": "yes",
-    "product": "model_only", "usage_volume": "low",
-}  # fmt: skip
-AGENCY = {
-    "ai_role": "supporting", "motivation": "none", "budget": "100k_to_1m", "compute": "none",
-    "talent": "software_engineers", "data": "domain_documents", "time_to_value": "quarters",
-    "deployment": "any_cloud", "differentiation": "partly", "product": "full_product",
-    "usage_volume": "low",
-}  # fmt: skip
 SOLO = {"ai_role": "exploring", "talent": "none", "budget": "under_100k", "motivation": "none"}
 HOSPITAL = {**AGENCY, "motivation": "control", "talent": "ml_engineers",
             "data": "large_proprietary", "deployment": "air_gapped"}  # fmt: skip

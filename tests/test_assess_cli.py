@@ -12,15 +12,10 @@ import pytest
 
 from bot.assess_cli import main
 from bot.assessment.questions import PAGES, QUESTIONS
+from tests.support.answers import FRONTIER
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = ["verdict", "confidence", "scores", "red_flags", "reasons", "next_steps", "advice"]
-FRONTIER = {
-    "ai_role": "is_the_product", "motivation": "mission", "budget": "over_100m",
-    "compute": "frontier_scale", "talent": "research_lab", "data": "web_scale",
-    "time_to_value": "years", "deployment": "any_cloud", "differentiation": "no",
-    "product": "full_product", "usage_volume": "high",
-}  # fmt: skip
 
 
 def run(argv: list[str], stdin: str = "") -> tuple[int, str, str]:

@@ -16,9 +16,8 @@ from bot.views.assessment import ModalState
 from bot.workspaces import team_settings
 from tests.conftest import CHANNEL, OTHER_TEAM, TEAM, USER
 from tests.slack_requests import block_actions, button, slash_command
+from tests.support.answers import FRONTIER, HYPED
 from tests.support.assessment import (
-    FRONTIER,
-    HYPED,
     PAGES,
     click,
     live_view,

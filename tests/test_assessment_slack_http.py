@@ -15,7 +15,8 @@ from tests.conftest import BOT_TOKEN, CHANNEL, SIGNING_SECRET, TEAM, USER
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlackAPI, running_fake_slack_api
 from tests.slack_requests import post_signed, slash_command, view_submission
-from tests.support.assessment import HYPED, radio_values, results_posted, wait_for
+from tests.support.answers import HYPED
+from tests.support.assessment import radio_values, results_posted, wait_for
 from tests.test_http_server import running_web
 
 LLM_TEXT = "Plug into the grid. Ship the product your customers pay for."

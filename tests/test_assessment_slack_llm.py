@@ -15,7 +15,8 @@ from bot.assessment.engine import score_answers
 from bot.models import AssessmentRow
 from bot.workspaces import team_settings
 from tests.conftest import CHANNEL, TEAM
-from tests.support.assessment import HYPED, make_send, results_posted, run_modal, wait_for
+from tests.support.answers import HYPED
+from tests.support.assessment import make_send, results_posted, run_modal, wait_for
 
 LLM_TEXT = "*Wrap it.* Plug into the grid, ship the product. Tell your investors: product first."
 NOTICE = "The AI writer is unavailable; here is the offline advice."

@@ -9,6 +9,7 @@ from bot.assessment.advice import to_json
 from bot.assessment.engine import BUILD_BARS, score_answers
 from bot.assessment.questions import PRINCIPLES, QUESTIONS, RED_FLAGS
 from bot.vocabulary import VERDICTS
+from tests.support.answers import FRONTIER
 
 QUICK = settings(max_examples=200, deadline=None)
 
@@ -19,12 +20,6 @@ partial_answers = st.fixed_dictionaries(
 complete_answers = st.fixed_dictionaries(
     {q: st.sampled_from(answers) for q, answers in QUESTIONS.items()}
 )
-FRONTIER = {
-    "ai_role": "is_the_product", "motivation": "mission", "budget": "over_100m",
-    "compute": "frontier_scale", "talent": "research_lab", "data": "web_scale",
-    "time_to_value": "years", "deployment": "any_cloud", "differentiation": "no",
-    "product": "full_product", "usage_volume": "high",
-}  # fmt: skip
 # A frontier lab with one or two answers changed or dropped: the boundary of the build gate.
 ANY_PAIR = [(q, a) for q, answers in QUESTIONS.items() for a in answers]
 near_frontier = st.builds(

@@ -19,13 +19,8 @@ from bot.assessment.ask import answer_offline, usage
 from bot.assessment.engine import score_answers
 from bot.llm import LLMClient, LLMError, advise, answer_question
 from tests.fakes.openai_server import FakeOpenAI, openapi_spec
+from tests.support.answers import HYPED
 
-HYPED = {
-    "ai_role": "is_the_product", "motivation": "investors", "budget": "1m_to_10m",
-    "compute": "on_demand", "talent": "software_engineers", "data": "none",
-    "time_to_value": "weeks", "deployment": "any_cloud", "differentiation": "yes",
-    "product": "model_only", "usage_volume": "low",
-}  # fmt: skip
 NOTICE_EN = "The AI writer is unavailable; here is the offline advice."
 LLM_TEXT = "*Wrap a model.* Plug into the grid and ship a product. Your investors can wait."
 

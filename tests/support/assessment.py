@@ -26,20 +26,6 @@ from tests.slack_requests import (
 
 T = TypeVar("T")
 
-# The hyped startup of the engine's profile table: wrap, with five red flags.
-HYPED = {
-    "ai_role": "is_the_product", "motivation": "investors", "budget": "1m_to_10m",
-    "compute": "on_demand", "talent": "software_engineers", "data": "none",
-    "time_to_value": "weeks", "deployment": "any_cloud", "differentiation": "yes",
-    "product": "model_only", "usage_volume": "low",
-}  # fmt: skip
-# The frontier lab: clears every bar, so build.
-FRONTIER = {
-    "ai_role": "is_the_product", "motivation": "mission", "budget": "over_100m",
-    "compute": "frontier_scale", "talent": "research_lab", "data": "web_scale",
-    "time_to_value": "years", "deployment": "any_cloud", "differentiation": "no",
-    "product": "full_product", "usage_volume": "high",
-}  # fmt: skip
 PAGES = [
     ["ai_role", "motivation", "differentiation"],
     ["budget", "compute", "talent"],
