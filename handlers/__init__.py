@@ -5,10 +5,21 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import assessment, commands, decisions, digest, errors, events, middleware, settings
+from handlers import (
+    acks,
+    assessment,
+    commands,
+    decisions,
+    digest,
+    errors,
+    events,
+    middleware,
+    settings,
+)
 
 
 def register(app: App, services: Services) -> None:
+    acks.register(app)
     middleware.register(app, services)
     errors.register(app)
     commands.register(app, services)

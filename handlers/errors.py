@@ -36,6 +36,12 @@ def handle_error(
     client: WebClient,
     response: BoltResponse | None,
 ) -> None:
+    if response is not None and context.ack.response is None:
+        # Raised before acking: ack now, so that telling the user (a Slack call that may be
+        # slow) does not hold the ack past Slack's 3 s. Bolt's request thread, seeing the ack,
+        # answers with ``response``: it must already be the empty 200, not Bolt's 500.
+        response.status, response.body = 200, ""
+        context.ack()
     # Not a parameter: this also runs when the middleware did not (or failed before the language).
     lang = context.get("lang") or DEFAULT_LANGUAGE
     text = user_message(error, lang)

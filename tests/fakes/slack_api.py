@@ -69,6 +69,7 @@ JSON_PARAMS = ("blocks", "attachments", "view", "files")  # JSON strings in form
 TRIGGER_TTL = 3.0  # seconds a trigger_id lives
 RESPONSE_URL_USES, RESPONSE_URL_TTL = 5, 30 * 60
 MAX_VIEW_STACK = 3  # a root modal and two pushes
+APP_TOKEN_METHODS = ("apps.connections.open",)  # called with an app-level token (xapp-)
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,7 @@ class FakeSlackAPI:
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._oauth_client: tuple[str, str] | None = None
         self._oauth_codes: dict[str, tuple[str, str, str]] = {}  # code -> (team, user, scope)
+        self._app_tokens: dict[str, str] = {}  # xapp- token -> Socket Mode WebSocket URL
         self._faults: dict[str, list[_Rule]] = {}
         self._delays: dict[str, list[_Rule]] = {}
         self._channel_interval: float | None = None
@@ -335,6 +337,11 @@ class FakeSlackAPI:
         with self._lock:
             self._oauth_codes[code] = (team_id, user_id, scope)
 
+    def add_app_token(self, app_token: str, websocket_url: str) -> None:
+        """An app-level token; ``apps.connections.open`` with it answers ``websocket_url``."""
+        with self._lock:
+            self._app_tokens[app_token] = websocket_url
+
     def new_trigger_id(self, view_id: str | None = None) -> str:
         """A trigger_id that expires after 3 s; ``view_id`` is the modal it came from (push)."""
         with self._lock:
@@ -392,6 +399,12 @@ class FakeSlackAPI:
             found = self._views.get(view_id)
             return dict(found) if found else None
 
+    def last_view(self, callback_id: str) -> dict[str, Any] | None:
+        """The latest modal opened, pushed or updated with this ``callback_id``."""
+        with self._lock:
+            found = [v for v in self._views.values() if v["callback_id"] == callback_id]
+            return found[-1] if found else None
+
     def home_view(self, team_id: str, user_id: str) -> dict[str, Any] | None:
         with self._lock:
             view_id = self._homes.get((team_id, user_id))
@@ -442,7 +455,15 @@ class FakeSlackAPI:
         if handler is None:
             raise SlackError("unknown_method", req_method=method)
         team: _Team | None = None
-        if method != "oauth.v2.access":
+        if method in APP_TOKEN_METHODS:
+            if not token:
+                raise SlackError("not_authed")
+            if token not in self._app_tokens:
+                # Slack refuses a bot token here; an unknown one is an unknown one.
+                raise SlackError(
+                    "not_allowed_token_type" if token in self._tokens else "invalid_auth"
+                )
+        elif method != "oauth.v2.access":
             if not token:
                 raise SlackError("not_authed")
             if token not in self._tokens:
@@ -627,6 +648,14 @@ def _apps_uninstall(fake: FakeSlackAPI, team: _Team, params: dict, **_: Any) -> 
         if team_id == team.id:
             fake._tokens[token] = (team_id, True)
     return {}
+
+
+@_method("apps.connections.open")
+def _apps_connections_open(
+    fake: FakeSlackAPI, team: None, params: dict, *, token: str, **_: Any
+) -> dict:
+    """Slack answers a one-use ``wss://wss-primary.slack.com/link/?ticket=...`` URL."""
+    return {"url": f"{fake._app_tokens[token]}?ticket={fake._new_id('t').lower()}&app_id=A0APP0001"}
 
 
 @_method("oauth.v2.access")

@@ -4,7 +4,8 @@
 - :func:`call_wsgi`: one request through ``bot.web.make_wsgi_app`` in this process (the
   production edge checks, then Bolt), thousands of times faster than a socket;
 - :func:`assert_clean`: no stack trace, exception name or secret in what a user could see;
-- :func:`running_web`: ``python -m bot web`` (gunicorn) in a subprocess, as Slack reaches it;
+- :func:`running_web`: ``python -m bot web`` (gunicorn) in a subprocess, as Slack reaches it
+  (:func:`running_bot`: any ``python -m bot`` command);
 - hypothesis strategies for junk bodies and payloads, and :func:`forged_headers`.
 """
 
@@ -17,9 +18,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -147,14 +149,19 @@ def _wait_for_health(base: str, process: subprocess.Popen, log: Path, seconds: f
 
 
 @contextlib.contextmanager
-def running_web(
-    fake: FakeSlackAPI, database_url: str, workdir: Path, **env: str
-) -> Iterator[tuple[str, Path]]:
-    """``python -m bot web`` against ``fake``; yields (base URL, log file). Never leaks secrets.
+def running_bot(
+    fake: FakeSlackAPI,
+    database_url: str,
+    workdir: Path,
+    command: Sequence[str],
+    ready: Callable[[subprocess.Popen, Path], None],
+    **env: str,
+) -> Iterator[Path]:
+    """``python -m bot *command`` against ``fake``, once ``ready(process, log)`` returns; yields
+    its log file. Stopped (killed if it must be) on the way out; never leaks secrets.
 
     The process gets only the settings given here (none of the developer's own).
     """
-    port = free_port()
     environ = {
         k: v
         for k, v in os.environ.items()
@@ -164,24 +171,25 @@ def running_web(
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_BASE_URL=fake.base_url,
-        PORT=str(port),
         PYTHONPATH=str(ROOT),
         DATABASE_URL=database_url,
         **env,
     )
-    log = workdir / f"web-{port}.log"
-    with log.open("w") as handle:
+    fd, name = tempfile.mkstemp(
+        prefix=f"{command[0] if command else 'bot'}-", suffix=".log", dir=workdir
+    )
+    log = Path(name)
+    with os.fdopen(fd, "w") as handle:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "web"],
+            [sys.executable, "-m", "bot", *command],
             env=environ,
             cwd=workdir,
             stdout=handle,
             stderr=subprocess.STDOUT,
         )
-    base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_health(base, process, log, 30)
-        yield base, log
+        ready(process, log)
+        yield log
     finally:
         process.terminate()
         try:
@@ -191,6 +199,21 @@ def running_web(
             process.wait()
     output = log.read_text()
     assert BOT_TOKEN not in output and SIGNING_SECRET not in output
+
+
+@contextlib.contextmanager
+def running_web(
+    fake: FakeSlackAPI, database_url: str, workdir: Path, **env: str
+) -> Iterator[tuple[str, Path]]:
+    """``python -m bot web`` (gunicorn) against ``fake``; yields (base URL, log file)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy(process: subprocess.Popen, log: Path) -> None:
+        _wait_for_health(base, process, log, 30)
+
+    with running_bot(fake, database_url, workdir, ["web"], healthy, PORT=str(port), **env) as log:
+        yield base, log
 
 
 def wait_until(check: Callable[[], bool], seconds: float = 10, every: float = 0.05) -> bool:

@@ -1,0 +1,39 @@
+"""Every request keeps its ack once a listener has called it, whatever the listener raises next."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_bolt import Ack, App, BoltContext, BoltResponse
+
+
+class KeptAck(Ack):
+    """An ``ack`` that, once called, stays called.
+
+    When a listener raises after acking, slack_bolt 1.30's thread runner (every deployment:
+    ``process_before_response=False``) sets ``ack.response`` back to None. If the request thread,
+    which polls every 10 ms, had not seen the ack yet, it waits out the 3 s and Slack gets 404
+    "unhandled request" (HTTP) or no envelope ack (Socket Mode): "operation_timeout" on top of
+    our own sentence. Ignoring that reset keeps the ack for every listener, whatever it raises.
+    """
+
+    def __init__(self) -> None:
+        self._response: BoltResponse | None = None
+
+    @property
+    def response(self) -> BoltResponse | None:
+        return self._response
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        if value is not None:
+            self._response = value
+
+
+def keep_acks(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002
+    context["ack"] = KeptAck()  # before any listener can reach Bolt's own
+    return next()
+
+
+def register(app: App) -> None:
+    app.use(keep_acks)
