@@ -615,3 +615,19 @@ def test_apps_uninstall_revokes_the_workspaces_tokens(
     slack_api.set_oauth_client("111.222", "shh")
     assert client.apps_uninstall(client_id="111.222", client_secret="shh")["ok"] is True
     assert error_of(client.auth_test).response["error"] == "token_revoked"
+
+
+def test_apps_connections_open_answers_the_app_token_only(client, slack_api) -> None:
+    """Socket Mode's first call: the app-level token gets a WebSocket URL; Slack refuses a bot
+    token there, and an unknown or missing token as anywhere else."""
+    slack_api.add_app_token("xapp-1-A0APP0001-1-secret", "ws://127.0.0.1:1/link/")
+    opened = client.apps_connections_open(app_token="xapp-1-A0APP0001-1-secret")
+    assert opened["url"].startswith("ws://127.0.0.1:1/link/?ticket=")
+
+    def refusal(token: str | None) -> str:
+        caller = WebClient(base_url=slack_api.base_url, token=token, retry_handlers=[])
+        return error_of(lambda: caller.api_call("apps.connections.open")).response["error"]
+
+    assert refusal(TOKEN) == "not_allowed_token_type"
+    assert refusal("xapp-1-A0APP0001-2-unknown") == "invalid_auth"
+    assert refusal(None) == "not_authed"
