@@ -91,6 +91,9 @@ def create_app(
         ),
     )
     register(app, services)
+    # Built now, not on the first ``ask``: importing openai took that ask's listener 4 s on a
+    # loaded 2-core machine, before its ack (tests/test_assessment_slack_http.py).
+    services.llm()
     return app
 
 
