@@ -1,12 +1,12 @@
 """Every listener the app registers, as one request each and the work that must follow it.
 
-The production-configuration suites (``test_production_http.py``: ``python -m bot web`` under
-gunicorn; ``test_production_socket_mode.py``: ``python -m bot`` in Socket Mode) run each
-:data:`CASES` entry through their own transport: Slack must get its ack within 3 s, then the
+The production-configuration suite (``tests/test_production.py``: ``python -m bot web`` under
+gunicorn, and ``python -m bot`` in Socket Mode; see ``tests/support/deployed.py``) runs each
+:data:`CASES` entry through both transports: Slack must get its ack within 3 s, then the
 follow-up work must show on the fake Slack Web API. :func:`registered_listeners` lists what
 ``handlers.register`` wires, so a listener added without a case fails a test.
 
-Cases run in table order against one process per module; the destructive ones (purge,
+Cases run in table order against one process per mode; the destructive ones (purge,
 uninstall) come last. Each builds what it needs (a decision, an assessment, an open modal)
 through the app itself, and reads ids back from the app's SQLite file.
 """
@@ -40,6 +40,8 @@ from tests.support.settings import state_from
 
 ACK_SECONDS = 3.0  # Slack's limit
 WORK_SECONDS = 8.0  # generous: two cores shared by everyone
+UNHANDLED = "unhandled error id="  # how handlers/errors.py logs every unexpected error
+GENERIC_ERROR = "Something went wrong on our side"  # what it tells the user then
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class World:
     transport: Callable[[str], Reply]
     database: Path  # the app's SQLite file
     log: Path  # its stderr
+    mode: str  # "http" or "socket_mode"
 
     def send(self, body: str) -> Reply:
         return self.transport(body)
@@ -184,6 +187,31 @@ class Case:
     listener: str  # "subcommand:assess", "action:assessment.back", "view:settings", "event:..."
     request: Callable[[World], str]  # may first do what it needs through the app
     follows: Follows
+
+
+def run_case(world: World, case: Case) -> None:
+    """Ack within 3 s, then the case's work, and no error on the way (told or logged)."""
+    body = case.request(world)
+    since, errors = len(world.fake.calls), world.log.read_text().count(UNHANDLED)
+    reply = world.send(body)
+    assert reply.acked, f"{case.listener}: not acked: {reply.detail}"
+    assert reply.seconds < ACK_SECONDS, f"{case.listener}: acked after {reply.seconds:.2f} s"
+    try:
+        wait_for(lambda: case.follows(world, since, reply), WORK_SECONDS)
+    except AssertionError:
+        methods = [c.method for c in world.fake.calls[since:]]
+        raise AssertionError(f"{case.listener}: no follow-up; Slack saw {methods}") from None
+    assert not said(GENERIC_ERROR)(world, since, reply), f"{case.listener}: an error was shown"
+    assert world.log.read_text().count(UNHANDLED) == errors, f"{case.listener}: an error was logged"
+
+
+def acked_and_told(world: World, body: str, text: str) -> None:
+    """Acked within 3 s, and then the user told ``text``."""
+    since = len(world.fake.calls)
+    reply = world.send(body)
+    assert reply.acked, reply.detail
+    assert reply.seconds < ACK_SECONDS, f"acked after {reply.seconds:.2f} s"
+    wait_for(lambda: said(text)(world, since, reply))
 
 
 def _page_back(world: World) -> str:
