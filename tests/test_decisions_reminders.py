@@ -251,3 +251,15 @@ def test_the_worker_finds_each_teams_own_bot_token_with_oauth(settings_factory, 
         assert team_client(services, "T0NOTINST") is None
     finally:
         services.engine.dispose()
+
+
+def test_a_hostile_title_neither_pings_nor_spoofs_a_link_in_the_notification(
+    services, slack_api, session, clock
+):
+    make_decision(session, title="<!channel> <https://evil.example|click>", review_date=DUE)
+    clock.now = datetime(2026, 12, 4, 0, 5, tzinfo=NOW.tzinfo)
+    assert send_review_reminders(services) == 1
+    [dm] = _dms(slack_api)
+    for shown in (dm["text"], dm["blocks"][0]["text"]["text"]):
+        assert "<!channel>" not in shown and "<https://" not in shown
+        assert "&lt;!channel&gt; &lt;https://evil.example|click&gt;" in shown

@@ -375,4 +375,5 @@ def reminder_blocks(r: DueReminder, lang: str) -> list[Block]:
 
 
 def reminder_text(r: DueReminder, lang: str) -> str:
-    return t("decisions.reminder.text", lang, title=r.title, date=r.review_date.isoformat())
+    """The notification line: Slack parses it as mrkdwn too, so the title is escaped there."""
+    return t("decisions.reminder.text", lang, title=escape(r.title), date=r.review_date.isoformat())
