@@ -29,6 +29,7 @@ FIXES: dict[str, str] = {
     "PORT": "set it to a TCP port between 1 and 65535",
     "LOG_LEVEL": "use DEBUG, INFO, WARNING or ERROR",
     "FEEDS_ALLOW_PRIVATE_ADDRESSES": "use true or false",
+    "FEEDS_ALLOWED_PORTS": "list the ports feeds may use, comma-separated (default 80,443)",
     "DIGEST_DELIVERY_CONCURRENCY": "set it to a whole number between 1 and 512",
 }
 
@@ -60,6 +61,7 @@ class Settings(BaseSettings):
     PORT: int = Field(default=3000, ge=1, le=65535)
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     FEEDS_ALLOW_PRIVATE_ADDRESSES: bool = False
+    FEEDS_ALLOWED_PORTS: str = "80,443"
     DIGEST_DELIVERY_CONCURRENCY: int = Field(default=64, ge=1, le=512)
 
     @field_validator("*", mode="before")
@@ -89,6 +91,11 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("FEEDS_ALLOWED_PORTS")
+    @classmethod
+    def _ports(cls, value: str | None) -> str:
+        return ",".join(str(p) for p in sorted(parse_ports(value or "80,443")))
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -123,6 +130,10 @@ class Settings(BaseSettings):
         return self.SLACK_APP_TOKEN is not None
 
     @property
+    def feed_ports(self) -> frozenset[int]:
+        return parse_ports(self.FEEDS_ALLOWED_PORTS)
+
+    @property
     def llm_configured(self) -> bool:
         return self.OPENAI_API_KEY is not None
 
@@ -136,6 +147,17 @@ class Settings(BaseSettings):
     def require_socket_mode(self) -> None:
         if not self.SLACK_BOT_TOKEN:
             raise ConfigError("SLACK_BOT_TOKEN", "is missing")
+
+
+def parse_ports(text: str) -> frozenset[int]:
+    """``"80,443,8080"`` as a set of ports; ValueError names what is wrong."""
+    try:
+        ports = frozenset(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ValueError("must be comma-separated port numbers") from None
+    if not ports or not all(1 <= port <= 65535 for port in ports):
+        raise ValueError("must list ports between 1 and 65535")
+    return ports
 
 
 def normalize_database_url(url: str) -> str:

@@ -37,6 +37,10 @@ def inside() -> Iterator[FeedServer]:
         ("http://169.254.169.254/latest/meta-data/", "metadata"),
         ("http://[fd00:ec2::254]/latest/meta-data/", "metadata"),
         ("http://10.0.0.5/feed.xml", "private"),
+        ("http://[fec0::1]/feed.xml", "site-local"),  # deprecated, still routed inside sites
+        ("http://[fec0:0:0:1::5]:80/feed.xml", "site-local"),
+        ("http://93.184.216.34:6379/feed.xml", "port 6379"),  # a public address, Redis's port
+        ("https://93.184.216.34:8443/feed.xml", "port 8443"),
     ],
 )
 def test_an_internal_feed_url_is_refused_on_its_field_and_never_fetched(

@@ -60,6 +60,7 @@ def fetch_feeds(services: Services) -> FetchReport:
         [f.url for f in due],
         validators={f.url: Validators(f.etag, f.last_modified) for f in due},
         allow_private=services.settings.FEEDS_ALLOW_PRIVATE_ADDRESSES,
+        ports=services.settings.feed_ports,
         timeout=FETCH_TIMEOUT,
     )
     for feed in due:

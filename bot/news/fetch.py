@@ -8,7 +8,8 @@ Feed URLs come from workspace admins, so every fetch is treated as hostile input
   to must be public (no loopback, private, link-local, reserved, multicast, unspecified or
   cloud-metadata address, also when hidden inside an IPv6 form), and the connection is then
   pinned to that checked address (Host header and TLS SNI keep the name), so a second DNS
-  answer cannot swap in an internal address;
+  answer cannot swap in an internal address; the port must be one the operator allows (80 and
+  443 by default), so a feed URL cannot knock on a public host's mail or database port;
 - a connect and read timeout per operation and one deadline for the whole fetch, so a server
   that trickles bytes forever is cut off;
 - a byte cap on the *decoded* body (gzip is decompressed here, in bounded steps, so a small
@@ -55,6 +56,7 @@ ERROR_CODES: tuple[str, ...] = (
     "bad_url",
     "bad_scheme",
     "blocked_address",
+    "blocked_port",
     "dns",
     "network",
     "timeout",
@@ -77,6 +79,9 @@ CLOUD_METADATA: frozenset[IPAddress] = frozenset(
     )
 )
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")  # deprecated (RFC 3879) but still routed
+DEFAULT_PORTS: frozenset[int] = frozenset({80, 443})
+_SCHEME_PORTS = {"http": 80, "https": 443}
 
 
 class Validators(NamedTuple):
@@ -144,6 +149,8 @@ def _reason(ip: IPAddress) -> str | None:
         return "a multicast address"
     if ip.is_private:
         return "a private address"
+    if ip in _SITE_LOCAL:
+        return "a site-local address"
     if ip.is_reserved or not ip.is_global:
         return "a reserved address"
     return None
@@ -219,14 +226,26 @@ def _host_header(url: httpx.URL) -> str:
     return host if url.port is None else f"{host}:{url.port}"
 
 
+def _check_port(url: httpx.URL, ports: frozenset[int]) -> None:
+    port = url.port or _SCHEME_PORTS[url.scheme]
+    if port not in ports:
+        allowed = ", ".join(str(p) for p in sorted(ports))
+        raise FetchError("blocked_port", f"port {port} is not allowed (only {allowed})")
+
+
 async def _route(
-    url: httpx.URL, *, allow_private: bool, resolver: Resolver
+    url: httpx.URL, *, allow_private: bool, ports: frozenset[int], resolver: Resolver
 ) -> tuple[httpx.URL, dict[str, str], dict[str, object]]:
-    """The URL to connect to, extra headers and request extensions for one hop."""
+    """The URL to connect to, extra headers and request extensions for one hop.
+
+    Allowing private addresses (a development setting) lifts the port rule too: a feed
+    server on a laptop listens wherever it likes.
+    """
     if allow_private:
         return url, {}, {}
     host = url.raw_host.decode("ascii")  # IDNA-encoded, as DNS and TLS want it
     addresses = await _public_addresses(host, resolver)
+    _check_port(url, ports)
     pinned = url.copy_with(host=addresses[0])
     extensions: dict[str, object] = {}
     if url.scheme == "https":
@@ -353,6 +372,7 @@ async def _fetch(
     client: httpx.AsyncClient,
     validators: Validators,
     allow_private: bool,
+    ports: frozenset[int],
     timeout: float,
     max_bytes: int,
     max_redirects: int,
@@ -361,7 +381,7 @@ async def _fetch(
     target = _check_url(url)
     for _hop in range(max_redirects + 1):
         connect_url, extra, extensions = await _route(
-            target, allow_private=allow_private, resolver=resolver
+            target, allow_private=allow_private, ports=ports, resolver=resolver
         )
         request = client.build_request(
             "GET",
@@ -437,6 +457,7 @@ async def fetch_feed_async(
     etag: str | None = None,
     last_modified: str | None = None,
     allow_private: bool = False,
+    ports: frozenset[int] = DEFAULT_PORTS,
     timeout: float = 10,
     max_bytes: int = 3_000_000,
     max_redirects: int = 5,
@@ -454,6 +475,7 @@ async def fetch_feed_async(
                 client=http,
                 validators=Validators(etag, last_modified),
                 allow_private=allow_private,
+                ports=ports,
                 timeout=timeout,
                 max_bytes=max_bytes,
                 max_redirects=max_redirects,
@@ -487,6 +509,7 @@ def fetch_feed(
     etag: str | None = None,
     last_modified: str | None = None,
     allow_private: bool = False,
+    ports: frozenset[int] = DEFAULT_PORTS,
     timeout: float = 10,
     max_bytes: int = 3_000_000,
     max_redirects: int = 5,
@@ -500,6 +523,7 @@ def fetch_feed(
             etag=etag,
             last_modified=last_modified,
             allow_private=allow_private,
+            ports=ports,
             timeout=timeout,
             max_bytes=max_bytes,
             max_redirects=max_redirects,
@@ -514,6 +538,7 @@ async def fetch_all_async(
     *,
     validators: Mapping[str, Validators] | None = None,
     allow_private: bool = False,
+    ports: frozenset[int] = DEFAULT_PORTS,
     timeout: float = 10,
     max_bytes: int = 3_000_000,
     max_redirects: int = 5,
@@ -540,6 +565,7 @@ async def fetch_all_async(
                 etag=seen.etag,
                 last_modified=seen.last_modified,
                 allow_private=allow_private,
+                ports=ports,
                 timeout=timeout,
                 max_bytes=max_bytes,
                 max_redirects=max_redirects,
@@ -560,6 +586,7 @@ def fetch_all(
     *,
     validators: Mapping[str, Validators] | None = None,
     allow_private: bool = False,
+    ports: frozenset[int] = DEFAULT_PORTS,
     timeout: float = 10,
     max_bytes: int = 3_000_000,
     max_redirects: int = 5,
@@ -573,6 +600,7 @@ def fetch_all(
             urls,
             validators=validators,
             allow_private=allow_private,
+            ports=ports,
             timeout=timeout,
             max_bytes=max_bytes,
             max_redirects=max_redirects,

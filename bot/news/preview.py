@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import NoReturn
 from urllib.parse import urlsplit
 
+from bot.config import ConfigError, parse_ports
 from bot.i18n import LANGUAGES, t
 from bot.news.compose import Digest, compose_digest
 from bot.news.dedupe import cluster_stories
@@ -27,6 +28,7 @@ from bot.news.rank import DEFAULT_LIMIT
 
 MAX_LIMIT = 50
 ALLOW_PRIVATE_ENV = "FEEDS_ALLOW_PRIVATE_ADDRESSES"
+PORTS_ENV = "FEEDS_ALLOWED_PORTS"
 
 
 class _BadArguments(Exception):
@@ -180,6 +182,14 @@ def _allow_private() -> bool:
     return os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _ports() -> frozenset[int]:
+    """The operator's FEEDS_ALLOWED_PORTS, as the app reads it (80 and 443 when unset)."""
+    try:
+        return parse_ports(os.environ.get(PORTS_ENV) or "80,443")
+    except ValueError as exc:
+        raise ConfigError(PORTS_ENV, str(exc)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the preview; ``argv`` is what follows ``digest preview`` on the command line."""
     try:
@@ -191,7 +201,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 0
     lang: str = args.lang
     urls = list(dict.fromkeys(args.feed or [f.url for f in DEFAULT_FEEDS]))
-    results = fetch_all(urls, allow_private=_allow_private(), timeout=args.timeout)
+    try:
+        ports = _ports()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    results = fetch_all(urls, allow_private=_allow_private(), ports=ports, timeout=args.timeout)
     entries: list[Entry] = []
     worked = 0
     for url in urls:

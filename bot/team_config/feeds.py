@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.i18n import has, t
 from bot.news.canonical import canonical_url
 from bot.news.feeds import default_name
-from bot.news.fetch import FetchResult, fetch_feed
+from bot.news.fetch import DEFAULT_PORTS, FetchResult, fetch_feed
 from bot.news.normalize import parse_feed
 from bot.team_config.form import FieldError
 
@@ -40,11 +40,12 @@ def check_new_feed(
     lang: str,
     *,
     allow_private: bool,
+    ports: frozenset[int] = DEFAULT_PORTS,
     timeout: float = FETCH_TIMEOUT,
     fetch: Fetch = fetch_feed,
 ) -> FeedCheck:
     """Fetch and parse ``url`` once; the error, if any, is worded in ``lang`` for the field."""
-    result = fetch(url, allow_private=allow_private, timeout=timeout)
+    result = fetch(url, allow_private=allow_private, ports=ports, timeout=timeout)
     if result.status != "ok":
         code = result.error_code or "network"
         key = (

@@ -72,7 +72,10 @@ def _slow_checks(
 
             def feed_check() -> FieldError | None:
                 found[url] = check_new_feed(
-                    url, lang, allow_private=services.settings.FEEDS_ALLOW_PRIVATE_ADDRESSES
+                    url,
+                    lang,
+                    allow_private=services.settings.FEEDS_ALLOW_PRIVATE_ADDRESSES,
+                    ports=services.settings.feed_ports,
                 )
                 return found[url].error
 
