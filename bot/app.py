@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.messaging.client import make_web_client
 from bot.services import Services
-from bot.workspaces import ensure_workspace
+from bot.workspaces import record_install
 
 log = logging.getLogger(__name__)
 
@@ -108,13 +108,16 @@ def _on_installed(services: Services) -> Callable[[SuccessArgs], BoltResponse]:
             log.warning("install: could not read installer's time zone: %s", type(exc).__name__)
         with session_scope(services.sessions, write=True) as session:
             # A workspace install always names its team (org-wide installs are not offered).
-            workspace = ensure_workspace(session, cast(str, installation.team_id))
-            workspace.name = installation.team_name
-            workspace.enterprise_id = installation.enterprise_id
-            workspace.installer_user_id = installation.user_id
-            workspace.installer_tz = tz
-            workspace.bot_user_id = installation.bot_user_id
-            workspace.uninstalled_at = None
+            record_install(
+                session,
+                team_id=cast(str, installation.team_id),
+                user_id=installation.user_id,
+                now=services.clock(),
+                installer_tz=tz,
+                name=installation.team_name,
+                enterprise_id=installation.enterprise_id,
+                bot_user_id=installation.bot_user_id,
+            )
         log.info("installed team=%s by user=%s", installation.team_id, installation.user_id)
         return args.default.success(args)
 

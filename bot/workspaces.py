@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 
 from bot.db import SessionFactory, session_scope
 from bot.i18n import DEFAULT_LANGUAGE
-from bot.models import TeamSettings, Workspace
+from bot.models import AuditEntry, TeamSettings, Workspace
+
+INSTALLER_ACTION = "admins.installer"
+REINSTALL_ACTION = "app.reinstalled"
 
 log = logging.getLogger(__name__)
 
@@ -101,3 +104,34 @@ def llm_choice(sessions: SessionFactory, team_id: str) -> tuple[bool, str | None
         ).first()
     # The middleware creates the row; a purge in between leaves the defaults.
     return (True, None) if row is None else (bool(row.llm_enabled), row.llm_model)
+
+
+def record_install(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    now: datetime,
+    installer_tz: str | None = None,
+    **fields: str | None,
+) -> Workspace:
+    """An OAuth install: the workspace's details, and its installer the first time only.
+
+    The installer counts as an app admin, and any member may run the install flow again, so a
+    later install changes who is admin never (an admin adds people in the settings instead).
+    Both cases go to the audit trail.
+    """
+    workspace = ensure_workspace(session, team_id)
+    for name, value in fields.items():
+        setattr(workspace, name, value)
+    workspace.uninstalled_at = None
+    if workspace.installer_user_id is None:
+        workspace.installer_user_id = user_id
+        workspace.installer_tz = installer_tz
+        action, changes = INSTALLER_ACTION, {"installer": {"before": None, "after": user_id}}
+    else:
+        action, changes = REINSTALL_ACTION, {}
+    session.add(
+        AuditEntry(team_id=team_id, user_id=user_id, action=action, changes=changes, created_at=now)
+    )
+    return workspace

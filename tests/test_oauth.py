@@ -1,10 +1,17 @@
-"""Multi-workspace installs: OAuth into our database, and uninstall deleting the tokens."""
+"""Multi-workspace installs: OAuth into our database, and uninstall deleting the tokens.
+
+The install flow goes over HTTP through the production WSGI edge (``bot.web``), as a browser
+goes through it: ``GET /slack/install``, then Slack's redirect to ``/slack/oauth_redirect``.
+Every test runs on SQLite and on PostgreSQL (a schema of its own: the installation store
+commits for real).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from slack_bolt import BoltRequest
@@ -13,20 +20,42 @@ from sqlalchemy import func, select
 import handlers
 from bot.app import BOT_SCOPES, create_app
 from bot.db import session_scope, upgrade_to_head
-from bot.models import BOTS_TABLE, INSTALLATIONS_TABLE, Workspace
+from bot.models import BOTS_TABLE, INSTALLATIONS_TABLE, AuditEntry, Workspace
 from bot.services import Services
-from tests.conftest import SIGNING_SECRET
-from tests.slack_requests import app_uninstalled, dispatch, slash_command, tokens_revoked
+from bot.web import make_wsgi_app
+from tests.conftest import DATABASES, PG_URL, SIGNING_SECRET, migrated_schema
+from tests.slack_requests import (
+    app_uninstalled,
+    content_type_of,
+    dispatch,
+    sign,
+    slash_command,
+    tokens_revoked,
+)
+from tests.test_abuse_support import call_wsgi
+from tests.test_decisions_support import posted_texts
 
 CLIENT_ID, CLIENT_SECRET = "1111.2222", "oauth-client-secret"
 TEAM_A, TEAM_B = "T0AAAAAAA", "T0BBBBBBB"
 TOKEN_A, TOKEN_B = "xoxb-team-a-token", "xoxb-team-b-token"
 
 
+@pytest.fixture(params=DATABASES)
+def oauth_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database the app may commit to: a SQLite file, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'oauth.db'}"
+        upgrade_to_head(url)
+        yield url
+    else:
+        assert PG_URL is not None
+        with migrated_schema(PG_URL, "oauth_tests") as url:
+            yield url
+
+
 @pytest.fixture
-def oauth(settings_factory, slack_api, tmp_path: Path):
-    url = f"sqlite:///{tmp_path / 'oauth.db'}"
-    upgrade_to_head(url)
+def oauth(settings_factory, slack_api, oauth_database: str):
+    url = oauth_database
     slack_api.set_oauth_client(CLIENT_ID, CLIENT_SECRET)
     for team, token, installer in ((TEAM_A, TOKEN_A, "U0AINSTAL"), (TEAM_B, TOKEN_B, "U0BINSTAL")):
         slack_api.add_team(team, bot_token=token, name=team)
@@ -46,23 +75,30 @@ def oauth(settings_factory, slack_api, tmp_path: Path):
     services.engine.dispose()
 
 
-def install(app, team: str) -> int:
-    started = app.oauth_flow.handle_installation(BoltRequest(body="", query="", headers={}))
-    assert started.status == 200
-    cookie = SimpleCookie(started.headers["set-cookie"][0])
+def install(oauth, team: str, code: str | None = None, client: str = "127.0.0.1") -> int:
+    """The whole install flow over HTTP: the install page, then Slack's redirect back."""
+    edge = make_wsgi_app(*oauth)
+    headers: list[tuple[str, str]] = []
+    status, page = call_wsgi(
+        edge, b"", {}, method="GET", path="/slack/install", client=client, response_headers=headers
+    )
+    assert status == 200, page
+    cookie = SimpleCookie({k.lower(): v for k, v in headers}["set-cookie"])
     state = cookie["slack-app-oauth-state"].value
-    link = started.body.split('<a href="')[1].split('"')[0]
+    link = page.split('<a href="')[1].split('"')[0]
     query = parse_qs(urlsplit(link.replace("&amp;", "&")).query)
     assert query["client_id"] == [CLIENT_ID]
     assert set(query["scope"][0].split(",")) == set(BOT_SCOPES)
-    done = app.oauth_flow.handle_callback(
-        BoltRequest(
-            body="",
-            query=f"code=code-{team}&state={state}",
-            headers={"cookie": f"slack-app-oauth-state={state}"},
-        )
+    status, _ = call_wsgi(
+        edge,
+        b"",
+        {"Cookie": f"slack-app-oauth-state={state}"},
+        method="GET",
+        path="/slack/oauth_redirect",
+        query=urlencode({"code": code or f"code-{team}", "state": state}),
+        client=client,
     )
-    return done.status
+    return status
 
 
 def _count(services: Services, table, team: str) -> int:
@@ -72,7 +108,7 @@ def _count(services: Services, table, team: str) -> int:
 
 def test_install_stores_the_token_and_the_installer(oauth) -> None:
     app, services = oauth
-    assert install(app, TEAM_A) == 200
+    assert install(oauth, TEAM_A) == 200
     assert _count(services, INSTALLATIONS_TABLE, TEAM_A) == 1
     assert _count(services, BOTS_TABLE, TEAM_A) == 1
     with session_scope(services.sessions) as session:
@@ -85,8 +121,8 @@ def test_install_stores_the_token_and_the_installer(oauth) -> None:
 
 def test_each_workspace_is_answered_with_its_own_token(oauth, slack_api) -> None:
     app, _ = oauth
-    install(app, TEAM_A)
-    install(app, TEAM_B)
+    install(oauth, TEAM_A)
+    install(oauth, TEAM_B)
     response = dispatch(
         app,
         slash_command("help", team_id=TEAM_B, user_id="U0BINSTAL", channel_id="C0GENERAL"),
@@ -111,8 +147,8 @@ def test_a_replayed_or_forged_state_is_refused(oauth) -> None:
 
 def test_uninstall_deletes_that_workspaces_tokens_only(oauth) -> None:
     app, services = oauth
-    install(app, TEAM_A)
-    install(app, TEAM_B)
+    install(oauth, TEAM_A)
+    install(oauth, TEAM_B)
     response = dispatch(app, app_uninstalled(TEAM_A), secret=SIGNING_SECRET)
     assert response.status == 200
     assert _count(services, INSTALLATIONS_TABLE, TEAM_A) == 0
@@ -125,7 +161,49 @@ def test_uninstall_deletes_that_workspaces_tokens_only(oauth) -> None:
 
 def test_tokens_revoked_deletes_the_bot_token(oauth) -> None:
     app, services = oauth
-    install(app, TEAM_A)
+    install(oauth, TEAM_A)
     response = dispatch(app, tokens_revoked(TEAM_A, ["U0BOT"]), secret=SIGNING_SECRET)
     assert response.status == 200
     assert _count(services, BOTS_TABLE, TEAM_A) == 0
+
+
+def _command_over_http(oauth, slack_api, team: str, user: str, text: str) -> int:
+    body = slash_command(
+        text,
+        team_id=team,
+        user_id=user,
+        channel_id="C0GENERAL",
+        response_url=slack_api.response_url(team, "C0GENERAL"),
+    )
+    headers = {"Content-Type": content_type_of(body), **sign(body, SIGNING_SECRET)}
+    return call_wsgi(make_wsgi_app(*oauth), body.encode(), headers)[0]
+
+
+def test_a_reinstall_by_a_plain_member_grants_no_admin_rights_and_is_audited(
+    oauth, slack_api
+) -> None:
+    _, services = oauth
+    assert install(oauth, TEAM_A) == 200  # U0AINSTAL, a plain member, installs first
+    slack_api.add_user(TEAM_A, "U0AMEMBER")
+    slack_api.add_oauth_code("code-again", team_id=TEAM_A, user_id="U0AMEMBER")
+    assert install(oauth, TEAM_A, code="code-again") == 200
+
+    assert _command_over_http(oauth, slack_api, TEAM_A, "U0AMEMBER", "export") == 200
+    assert slack_api.calls_to("files.getUploadURLExternal") == []
+    assert "Only an admin can do that" in posted_texts(slack_api)[-1]
+    assert _command_over_http(oauth, slack_api, TEAM_A, "U0AINSTAL", "export") == 200
+    assert len(slack_api.calls_to("files.getUploadURLExternal")) == 1  # still an admin
+
+    with session_scope(services.sessions) as session:
+        assert session.get(Workspace, TEAM_A).installer_user_id == "U0AINSTAL"
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.team_id == TEAM_A).order_by(AuditEntry.id)
+        ).all()
+        assert [(e.action, e.user_id, e.changes) for e in entries] == [
+            (
+                "admins.installer",
+                "U0AINSTAL",
+                {"installer": {"before": None, "after": "U0AINSTAL"}},
+            ),
+            ("app.reinstalled", "U0AMEMBER", {}),
+        ]

@@ -76,16 +76,22 @@ def call_wsgi(
     *,
     method: str = "POST",
     path: str = "/slack/events",
+    query: str = "",
+    client: str = "127.0.0.1",
+    response_headers: list[tuple[str, str]] | None = None,
 ) -> tuple[int, str]:
-    """One request through a WSGI app, as gunicorn hands it over; (status, body text)."""
+    """One request through a WSGI app, as gunicorn hands it over; (status, body text).
+
+    ``client`` is the caller's address; the answer's headers are added to ``response_headers``.
+    """
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
-        "QUERY_STRING": "",
+        "QUERY_STRING": query,
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "3000",
         "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
+        "REMOTE_ADDR": client,
         "wsgi.url_scheme": "http",
         "wsgi.input": io.BytesIO(body),
         "CONTENT_LENGTH": str(len(body)),
@@ -97,8 +103,10 @@ def call_wsgi(
             environ["HTTP_" + name.upper().replace("-", "_")] = value
     statuses: list[str] = []
 
-    def start_response(status: str, _headers: list, _exc_info: object = None) -> None:
+    def start_response(status: str, headers: list, _exc_info: object = None) -> None:
         statuses.append(status)
+        if response_headers is not None:
+            response_headers.extend(headers)
 
     chunks = wsgi(environ, start_response)
     try:
