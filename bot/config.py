@@ -29,6 +29,7 @@ FIXES: dict[str, str] = {
     "PORT": "set it to a TCP port between 1 and 65535",
     "LOG_LEVEL": "use DEBUG, INFO, WARNING or ERROR",
     "FEEDS_ALLOW_PRIVATE_ADDRESSES": "use true or false",
+    "TRUST_X_FORWARDED_FOR": "use true or false",
     "FEEDS_ALLOWED_PORTS": "list the ports feeds may use, comma-separated (default 80,443)",
     "DIGEST_DELIVERY_CONCURRENCY": "set it to a whole number between 1 and 512",
 }
@@ -62,6 +63,7 @@ class Settings(BaseSettings):
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     FEEDS_ALLOW_PRIVATE_ADDRESSES: bool = False
     FEEDS_ALLOWED_PORTS: str = "80,443"
+    TRUST_X_FORWARDED_FOR: bool = False
     DIGEST_DELIVERY_CONCURRENCY: int = Field(default=64, ge=1, le=512)
 
     @field_validator("*", mode="before")

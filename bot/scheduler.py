@@ -11,7 +11,7 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -22,7 +22,7 @@ from sqlalchemy import delete
 from bot.db import rowcount, session_scope
 from bot.jobs.digest import DELIVER_MINUTES, FETCH_MINUTES, deliver_digests, fetch_feeds
 from bot.jobs.reminders import send_review_reminders
-from bot.models import ProcessedEvent
+from bot.models import OAUTH_STATES_TABLE, ProcessedEvent
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -58,9 +58,20 @@ def prune_processed_events(services: Services) -> int:
     return rowcount(result) or 0
 
 
+def prune_oauth_states(services: Services) -> int:
+    """Expired install-flow states are useless; anyone can create them, so they must go."""
+    # slack_sdk stores expire_at as naive UTC.
+    now = services.clock().astimezone(UTC).replace(tzinfo=None)
+    with session_scope(services.sessions) as session:
+        table = OAUTH_STATES_TABLE
+        result = session.execute(delete(table).where(table.c.expire_at < now))
+    return result.rowcount or 0
+
+
 # Features append their jobs here (feeds, digests, reminders).
 JOBS: list[ScheduledJob] = [
     ScheduledJob("maintenance.prune_events", prune_processed_events, minutes=60),
+    ScheduledJob("maintenance.prune_oauth_states", prune_oauth_states, minutes=60),
     ScheduledJob("decisions.review_reminders", send_review_reminders, minutes=5),
     ScheduledJob("digest.fetch_feeds", fetch_feeds, minutes=FETCH_MINUTES),
     ScheduledJob("digest.deliver", deliver_digests, minutes=DELIVER_MINUTES),

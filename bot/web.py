@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
+import time
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -23,6 +26,12 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 MAX_BODY = 1_000_000  # Slack's payloads are a few kB; a megabyte is plenty
+# Each install page stores an OAuth state row, and anyone may ask for it: per client address,
+# a few pages in ten minutes (a person installs once), then 429.
+INSTALL_PATH = "/slack/install"
+INSTALL_PAGES_PER_CLIENT = 10
+INSTALL_WINDOW_SECONDS = 600.0
+CLIENTS_REMEMBERED = 10_000
 # What reading ids out of an oddly shaped payload raises (a number where a dict should be...).
 UNREADABLE = (TypeError, AttributeError, KeyError, IndexError, ValueError)
 
@@ -111,6 +120,47 @@ def _signed_by_slack(verifier: SignatureVerifier, body: str, environ: dict[str, 
     return verifier.is_valid(body, timestamp, signature)
 
 
+class ClientLimiter:
+    """At most ``limit`` requests per client in any ``window`` seconds, in this process.
+
+    Remembers the ``clients`` most recent clients only, so many addresses cannot fill memory.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        clients: int = CLIENTS_REMEMBERED,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit, self.window, self.clients, self._clock = limit, window, clients, clock
+        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def allow(self, client: str) -> bool:
+        now = self._clock()
+        with self._lock:
+            hits = self._hits.pop(client, None) or deque()
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            allowed = len(hits) < self.limit
+            if allowed:
+                hits.append(now)
+            self._hits[client] = hits
+            while len(self._hits) > self.clients:
+                self._hits.popitem(last=False)
+        return allowed
+
+
+def client_address(environ: dict[str, Any], trust_forwarded: bool) -> str:
+    """Who is asking: the peer, or behind a trusted proxy the address it appended last."""
+    if trust_forwarded:
+        forwarded = environ.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+        if forwarded:
+            return forwarded
+    return str(environ.get("REMOTE_ADDR") or "?")
+
+
 def _reply(start_response: Callable[..., Any], status: str, text: str) -> Iterable[bytes]:
     start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
     return [text.encode()]
@@ -129,6 +179,7 @@ def make_wsgi_app(app: App, services: Services) -> WSGIApp:
 
     slack = SlackRequestHandler(app, path="/slack/events")
     verifier = SignatureVerifier(services.settings.SLACK_SIGNING_SECRET or "")
+    install_pages = ClientLimiter(INSTALL_PAGES_PER_CLIENT, INSTALL_WINDOW_SECONDS)
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO")
@@ -139,6 +190,11 @@ def make_wsgi_app(app: App, services: Services) -> WSGIApp:
                 "200 OK" if ok else "503 Service Unavailable",
                 "ok\n" if ok else "database unavailable\n",
             )
+        if path == INSTALL_PATH:
+            client = client_address(environ, services.settings.TRUST_X_FORWARDED_FOR)
+            if not install_pages.allow(client):
+                log.info("refused install page: too many from %s", client)
+                return _reply(start_response, "429 Too Many Requests", "too many requests\n")
         if path != "/slack/events" or environ.get("REQUEST_METHOD") != "POST":
             return slack(environ, start_response)
         try:

@@ -8,7 +8,9 @@ commits for real).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -20,9 +22,10 @@ from sqlalchemy import func, select
 import handlers
 from bot.app import BOT_SCOPES, create_app
 from bot.db import session_scope, upgrade_to_head
-from bot.models import BOTS_TABLE, INSTALLATIONS_TABLE, AuditEntry, Workspace
+from bot.models import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE, AuditEntry, Workspace
+from bot.scheduler import JOBS, prune_oauth_states
 from bot.services import Services
-from bot.web import make_wsgi_app
+from bot.web import INSTALL_PAGES_PER_CLIENT, make_wsgi_app
 from tests.conftest import DATABASES, PG_URL, SIGNING_SECRET, migrated_schema
 from tests.slack_requests import (
     app_uninstalled,
@@ -207,3 +210,50 @@ def test_a_reinstall_by_a_plain_member_grants_no_admin_rights_and_is_audited(
             ),
             ("app.reinstalled", "U0AMEMBER", {}),
         ]
+
+
+def _states(services: Services) -> int:
+    with services.engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(OAUTH_STATES_TABLE))
+
+
+def test_anonymous_install_pages_are_limited_per_client_and_their_states_pruned(oauth) -> None:
+    app, services = oauth
+    edge = make_wsgi_app(app, services)
+
+    def page(client: str) -> int:
+        return call_wsgi(edge, b"", {}, method="GET", path="/slack/install", client=client)[0]
+
+    statuses = Counter(page("203.0.113.7") for _ in range(2000))
+    assert INSTALL_PAGES_PER_CLIENT == 10
+    assert statuses == {200: 10, 429: 1990}
+    assert _states(services) == 10  # not 2,000
+    assert page("198.51.100.9") == 200  # someone else still gets the page
+    assert _states(services) == 11
+
+    assert prune_oauth_states(services) == 0  # none has expired yet
+    services.clock = lambda: datetime.now(UTC) + timedelta(minutes=11)  # states live 10
+    assert prune_oauth_states(services) == 11
+    assert _states(services) == 0
+    assert [job.minutes for job in JOBS if job.id == "maintenance.prune_oauth_states"] == [60]
+
+
+@pytest.mark.parametrize("behind_proxy", [False, True])
+def test_the_install_limit_counts_clients_behind_a_trusted_proxy_only(
+    oauth, behind_proxy: bool
+) -> None:
+    app, services = oauth
+    services.settings = services.settings.model_copy(update={"TRUST_X_FORWARDED_FOR": behind_proxy})
+    edge = make_wsgi_app(app, services)
+    statuses = Counter(
+        call_wsgi(
+            edge,
+            b"",
+            {"X-Forwarded-For": f"198.51.100.1, 203.0.113.{n}"},  # the proxy appended the last
+            method="GET",
+            path="/slack/install",
+            client="10.0.0.2",  # the proxy
+        )[0]
+        for n in range(20)
+    )
+    assert statuses == ({200: 20} if behind_proxy else {200: 10, 429: 10})
