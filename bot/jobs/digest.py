@@ -30,7 +30,7 @@ from bot.digest.store import feeds_due, prune_items, record_fetch, store_entries
 from bot.digest.teams import TeamPlan, load_plans
 from bot.messaging.digest import DeliveryReport, DeliveryRun, TeamOutcome
 from bot.news.fetch import Validators, fetch_all
-from bot.news.normalize import parse_feed
+from bot.news.sandbox import parse_fetched
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -67,10 +67,7 @@ def fetch_feeds(services: Services) -> FetchReport:
         result = results[feed.url]
         parsed = None
         if result.ok:
-            headers = {"content-location": result.final_url or result.url}
-            if result.content_type:
-                headers["content-type"] = result.content_type
-            parsed = parse_feed(result.body, result.url, headers, source=feed.name, now=now)
+            parsed = parse_fetched(result, source=feed.name, now=now)
         parse_error = parsed.error if parsed else None
         try:
             with session_scope(services.sessions, write=True) as session:  # one feed each

@@ -8,6 +8,7 @@ of the pipeline can trust without re-checking.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -50,6 +51,29 @@ class ParsedFeed:
     title: str
     entries: list[Entry] = field(default_factory=list)
     error: str | None = None
+
+
+# Where the root element starts, in ASCII-compatible encodings and in UTF-16 and UTF-32 (either
+# byte order): only the prolog before it may hold a DTD.
+_ROOT_START = re.compile(rb"<(?:\x00|\x00\x00\x00)?[a-z_]")
+_ENTITY_DECLARATIONS = tuple(
+    "<!entity".encode(codec)
+    for codec in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+)
+ENTITIES_REFUSED = "the feed declares XML entities, which feeds have no need of; refused"
+
+
+def declares_entities(body: bytes) -> bool:
+    """Whether the prolog declares XML entities (``<!ENTITY`` in the DOCTYPE).
+
+    feedparser keeps "safe" internal entities, and expat's billion-laughs guard lets one large
+    entity referred to 99 times through: 2.9 MB became 285 MB of text, 40 s and 2.8 GB in
+    feedparser. Real feeds do not declare entities, so such a feed is refused unread.
+    """
+    lowered = body.lower()
+    root = _ROOT_START.search(lowered)
+    prolog = lowered[: root.start()] if root else lowered
+    return any(declaration in prolog for declaration in _ENTITY_DECLARATIONS)
 
 
 def _host(url: str) -> str:
@@ -140,6 +164,9 @@ def parse_feed(
     entry that is ill-formed or not a feed at all is an error.
     """
     now = now or datetime.now(UTC)
+    if declares_entities(body):
+        logger.warning("refused a feed from %s: it declares XML entities", _host(feed_url))
+        return ParsedFeed(title="", error=ENTITIES_REFUSED)
     try:
         parsed = feedparser.parse(body, response_headers=_response_headers(feed_url, headers))
     except Exception as exc:  # isolation boundary: hostile bytes must not stop the run

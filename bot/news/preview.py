@@ -23,8 +23,9 @@ from bot.news.compose import Digest, compose_digest
 from bot.news.dedupe import cluster_stories
 from bot.news.feeds import DEFAULT_FEEDS, default_name
 from bot.news.fetch import FetchResult, fetch_all
-from bot.news.normalize import Entry, parse_feed
+from bot.news.normalize import Entry
 from bot.news.rank import DEFAULT_LIMIT
+from bot.news.sandbox import parse_fetched
 
 MAX_LIMIT = 50
 ALLOW_PRIVATE_ENV = "FEEDS_ALLOW_PRIVATE_ADDRESSES"
@@ -114,10 +115,7 @@ def read_feed(result: FetchResult, name: str | None, lang: str) -> FeedOutcome:
         code = result.error_code or "network"
         reason = t(f"news.fetch_error.{code}", lang, detail=result.error or code)
         return FeedOutcome(result.url, failure=_one_line(reason))
-    headers = {"content-location": result.final_url or result.url}
-    if result.content_type:
-        headers["content-type"] = result.content_type
-    parsed = parse_feed(result.body, result.url, headers, source=name)
+    parsed = parse_fetched(result, source=name)
     if parsed.error:
         reason = t("news.fetch_error.parse", lang, detail=parsed.error)
         return FeedOutcome(result.url, failure=_one_line(reason))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.news.sandbox import warm_up
 from handlers.context import CommandRequest, require_admin, user_info
 from handlers.settings.screen import current_view
 
@@ -13,3 +14,4 @@ def open_settings(req: CommandRequest) -> None:
     tz = user_info(services, req.client, cmd.team_id, cmd.user_id).get("tz")
     view = current_view(services, cmd.team_id, req.lang, fallback_tz=tz, channel_id=cmd.channel_id)
     req.client.views_open(trigger_id=cmd.trigger_id, view=view)
+    warm_up()  # a new feed is parsed on submission, seconds from now: have the parser ready
