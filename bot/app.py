@@ -12,13 +12,13 @@ from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, Succ
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.config import Settings
 from bot.db import session_scope
 from bot.messaging.client import make_web_client
 from bot.services import Services
+from bot.tokens import installation_store
 from bot.workspaces import record_install
 
 log = logging.getLogger(__name__)
@@ -60,9 +60,7 @@ def create_app(
     services = services or Services.from_settings(settings)
     oauth_settings = None
     if settings.oauth_enabled:
-        services.installation_store = SQLAlchemyInstallationStore(
-            client_id=settings.SLACK_CLIENT_ID or "", engine=services.engine
-        )
+        services.installation_store = installation_store(settings, services.engine)
         oauth_settings = OAuthSettings(
             client_id=settings.SLACK_CLIENT_ID,
             client_secret=settings.SLACK_CLIENT_SECRET,

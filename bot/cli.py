@@ -25,6 +25,7 @@ USAGE = """usage: python -m bot [COMMAND]
   web               HTTP only (/slack/events, /slack/install, /slack/oauth_redirect, /healthz)
   worker            the scheduler only (feeds, digests, reminders)
   migrate           alembic upgrade head
+  reencrypt-tokens  seal every stored token with the first TOKEN_ENCRYPTION_KEYS key (rotation)
   assess …          the assessment in the terminal or as JSON (assess --help)
   digest preview …  fetch feeds and print the digest that would be sent
   purge --team T…   delete all of a workspace's data, tokens included (--yes: no prompt)
@@ -60,7 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.team_config.cli import main as purge_main
 
         return purge_main(rest)
-    runners = {"": run_all, "web": run_web, "worker": run_worker, "migrate": run_migrate}
+    runners = {
+        "": run_all,
+        "web": run_web,
+        "worker": run_worker,
+        "migrate": run_migrate,
+        "reencrypt-tokens": run_reencrypt_tokens,
+    }
     if command not in runners:
         print(f"unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)
         return 2
@@ -84,6 +91,23 @@ def run_migrate(settings: Settings) -> int:
 
     upgrade_to_head(settings.DATABASE_URL)
     log.info("database migrated to head")
+    return 0
+
+
+def run_reencrypt_tokens(settings: Settings) -> int:
+    """Seal every stored token with the first key of TOKEN_ENCRYPTION_KEYS (see README)."""
+    from bot.db import make_engine
+    from bot.tokens import installation_store
+
+    settings.require_token_keys()
+    if not settings.oauth_enabled:
+        raise ConfigError("SLACK_CLIENT_ID", "is missing")
+    engine = make_engine(settings.DATABASE_URL)
+    try:
+        rows = installation_store(settings, engine).reseal_all()
+    finally:
+        engine.dispose()
+    log.info("tokens re-encrypted with the first key: %d rows", rows)
     return 0
 
 
@@ -145,6 +169,7 @@ def run_web(settings: Settings, with_scheduler: bool = False) -> int:
 
 
 def run_worker(settings: Settings) -> int:
+    settings.require_token_keys()
     from bot.scheduler import build_scheduler
 
     services = _prepare(settings)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 SQLITE_DEFAULT = "sqlite:///buildvsbuy.db"
@@ -30,6 +33,9 @@ FIXES: dict[str, str] = {
     "LOG_LEVEL": "use DEBUG, INFO, WARNING or ERROR",
     "FEEDS_ALLOW_PRIVATE_ADDRESSES": "use true or false",
     "TRUST_X_FORWARDED_FOR": "use true or false",
+    "TOKEN_ENCRYPTION_KEYS": "set it to one or more Fernet keys, comma-separated, the newest "
+    "first (make one with python -c 'from cryptography.fernet import Fernet; "
+    "print(Fernet.generate_key().decode())')",
     "FEEDS_ALLOWED_PORTS": "list the ports feeds may use, comma-separated (default 80,443)",
     "DIGEST_DELIVERY_CONCURRENCY": "set it to a whole number between 1 and 512",
 }
@@ -64,6 +70,7 @@ class Settings(BaseSettings):
     FEEDS_ALLOW_PRIVATE_ADDRESSES: bool = False
     FEEDS_ALLOWED_PORTS: str = "80,443"
     TRUST_X_FORWARDED_FOR: bool = False
+    TOKEN_ENCRYPTION_KEYS: str | None = Field(default=None, repr=False)
     DIGEST_DELIVERY_CONCURRENCY: int = Field(default=64, ge=1, le=512)
 
     @field_validator("*", mode="before")
@@ -98,6 +105,13 @@ class Settings(BaseSettings):
     @classmethod
     def _ports(cls, value: str | None) -> str:
         return ",".join(str(p) for p in sorted(parse_ports(value or "80,443")))
+
+    @field_validator("TOKEN_ENCRYPTION_KEYS")
+    @classmethod
+    def _token_keys(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_keys(value)
+        return value
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -145,6 +159,12 @@ class Settings(BaseSettings):
             raise ConfigError("SLACK_SIGNING_SECRET", "is missing")
         if not (self.SLACK_BOT_TOKEN or self.oauth_enabled):
             raise ConfigError("SLACK_BOT_TOKEN", "is missing")
+        self.require_token_keys()
+
+    def require_token_keys(self) -> None:
+        """An OAuth deployment stores every workspace's token: never without a key to seal it."""
+        if self.oauth_enabled and not self.TOKEN_ENCRYPTION_KEYS:
+            raise ConfigError("TOKEN_ENCRYPTION_KEYS", "is missing")
 
     def require_socket_mode(self) -> None:
         if not self.SLACK_BOT_TOKEN:
@@ -160,6 +180,24 @@ def parse_ports(text: str) -> frozenset[int]:
     if not ports or not all(1 <= port <= 65535 for port in ports):
         raise ValueError("must list ports between 1 and 65535")
     return ports
+
+
+def parse_keys(text: str) -> list[Fernet]:
+    """``"key1,key2"`` as Fernet keys; ValueError (never showing a key) when one is malformed."""
+    from cryptography.fernet import Fernet  # only processes that hold keys pay for the import
+
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:
+        raise ValueError("lists no key")
+    keys = []
+    for number, part in enumerate(parts, start=1):
+        try:
+            keys.append(Fernet(part))
+        except ValueError:
+            raise ValueError(
+                f"key {number} is not a Fernet key (32 url-safe base64 bytes)"
+            ) from None
+    return keys
 
 
 def normalize_database_url(url: str) -> str:

@@ -327,6 +327,11 @@ INSTALLATIONS_TABLE = SQLAlchemyInstallationStore.build_installations_table(
     Base.metadata, "slack_installations"
 )
 BOTS_TABLE = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
+# Tokens are stored sealed (bot/tokens.py): longer than slack_sdk's String(200) allows.
+for _table in (INSTALLATIONS_TABLE, BOTS_TABLE):
+    for _column in _table.c:
+        if _column.name.endswith(("_token", "_refresh_token")):
+            _column.type = Text()
 OAUTH_STATES_TABLE = SQLAlchemyOAuthStateStore.build_oauth_states_table(
     Base.metadata, "slack_oauth_states"
 )

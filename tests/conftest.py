@@ -114,6 +114,7 @@ def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-1111-test-token"
+TOKEN_KEY = "ZmFrZS1rZXktZm9yLXRlc3RzLW9ubHktMzJieXRlcyE="  # a Fernet key, for tests only
 
 
 @pytest.fixture
@@ -125,6 +126,7 @@ def settings_factory(tmp_path: Path):
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+            "TOKEN_ENCRYPTION_KEYS": TOKEN_KEY,
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)

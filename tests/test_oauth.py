@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from cryptography.fernet import Fernet
 from slack_bolt import BoltRequest
 from sqlalchemy import func, select
 
@@ -39,6 +40,7 @@ from tests.test_abuse_support import call_wsgi
 from tests.test_decisions_support import posted_texts
 
 CLIENT_ID, CLIENT_SECRET = "1111.2222", "oauth-client-secret"
+KEY_A, KEY_B = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 TEAM_A, TEAM_B = "T0AAAAAAA", "T0BBBBBBB"
 TOKEN_A, TOKEN_B = "xoxb-team-a-token", "xoxb-team-b-token"
 
@@ -71,6 +73,7 @@ def oauth(settings_factory, slack_api, oauth_database: str):
         SLACK_CLIENT_SECRET=CLIENT_SECRET,
         SLACK_API_BASE_URL=slack_api.base_url,
         DATABASE_URL=url,
+        TOKEN_ENCRYPTION_KEYS=KEY_A,
     )
     services = Services.from_settings(settings)
     app = create_app(settings, services, register=handlers.register, process_before_response=True)
@@ -257,3 +260,83 @@ def test_the_install_limit_counts_clients_behind_a_trusted_proxy_only(
         for n in range(20)
     )
     assert statuses == ({200: 20} if behind_proxy else {200: 10, 429: 10})
+
+
+def _rows(services: Services) -> list[dict]:
+    with services.engine.connect() as conn:
+        return [
+            dict(row)
+            for table in (INSTALLATIONS_TABLE, BOTS_TABLE)
+            for row in conn.execute(select(table)).mappings()
+        ]
+
+
+def test_tokens_are_not_in_the_tables_and_a_reinstall_keeps_one_row(oauth, slack_api) -> None:
+    app, services = oauth
+    install(oauth, TEAM_A)
+    slack_api.add_oauth_code("code-again", team_id=TEAM_A, user_id="U0AINSTAL")
+    install(oauth, TEAM_A, code="code-again")
+    install(oauth, TEAM_B)
+    rows = _rows(services)
+    assert len(rows) == 4  # one installation and one bot per workspace, however many installs
+    stored = repr(rows)
+    assert "xoxb-" not in stored and TOKEN_A not in stored and TOKEN_B not in stored
+    assert all(row["bot_token"].startswith("fernet:") for row in rows)
+    response = dispatch(  # the app still reads its token
+        app,
+        slash_command("help", team_id=TEAM_A, user_id="U0AINSTAL", channel_id="C0GENERAL"),
+        secret=SIGNING_SECRET,
+    )
+    assert "/buildvsbuy help" in response.body
+
+
+def test_keys_rotate_b_then_a_reads_a_and_the_cli_moves_every_row_to_b(
+    oauth, slack_api, settings_factory, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from bot.cli import main
+
+    app, services = oauth
+    install(oauth, TEAM_A)  # sealed with A
+    rotated = services.settings.model_copy(update={"TOKEN_ENCRYPTION_KEYS": f"{KEY_B},{KEY_A}"})
+    rotated_services = Services.from_settings(rotated)
+    rotated_app = create_app(rotated, rotated_services, process_before_response=True)
+    assert (
+        rotated_services.installation_store.find_bot(enterprise_id=None, team_id=TEAM_A).bot_token
+        == TOKEN_A
+    )
+    response = dispatch(
+        rotated_app,
+        slash_command("help", team_id=TEAM_A, user_id="U0AINSTAL", channel_id="C0GENERAL"),
+        secret=SIGNING_SECRET,
+    )
+    assert "/buildvsbuy help" in response.body
+
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "DATABASE_URL"):
+        monkeypatch.setenv(name, str(getattr(rotated, name)))
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEYS", f"{KEY_B},{KEY_A}")
+    assert main(["reencrypt-tokens"]) == 0
+    only_b = Fernet(KEY_B)
+    for row in _rows(services):
+        assert only_b.decrypt(row["bot_token"].removeprefix("fernet:").encode()).decode() == TOKEN_A
+    captured = capsys.readouterr()
+    assert KEY_A not in captured.err + captured.out and KEY_B not in captured.err + captured.out
+    rotated_services.engine.dispose()
+
+
+def test_an_oauth_deployment_does_not_start_without_a_key(
+    monkeypatch: pytest.MonkeyPatch, capsys, tmp_path: Path
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no .env here
+    for name, value in (
+        ("SLACK_CLIENT_ID", CLIENT_ID),
+        ("SLACK_CLIENT_SECRET", CLIENT_SECRET),
+        ("SLACK_SIGNING_SECRET", SIGNING_SECRET),
+        ("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}"),
+    ):
+        monkeypatch.setenv(name, value)
+    for command in ("web", "worker"):
+        assert main([command]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("config error: TOKEN_ENCRYPTION_KEYS is missing")

@@ -13,11 +13,11 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
 from bot.config import Settings
 from bot.db import session_scope
 from bot.models import Workspace
+from bot.tokens import installation_store
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -54,9 +54,7 @@ def team_client(
             with session_scope(services.sessions) as session:
                 workspace = session.get(Workspace, team_id)
                 enterprise_id = workspace.enterprise_id if workspace else None
-        store = services.installation_store or SQLAlchemyInstallationStore(
-            client_id=settings.SLACK_CLIENT_ID or "", engine=services.engine
-        )
+        store = services.installation_store or installation_store(settings, services.engine)
         bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
         token = bot.bot_token if bot else None
     return make_web_client(settings, token=token) if token else None
