@@ -97,10 +97,13 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         super().save_bot(_with(bot, BOT_TOKENS, self.cipher.seal))
         self._keep_latest(self.bots, bot)
 
-    def build_bot_entity(self, row: Mapping[str, Any]) -> Bot:
+    # slack_sdk's are classmethods, always called on the instance: these need the cipher.
+    def build_bot_entity(self, row: Mapping[str, Any]) -> Bot:  # type: ignore[override]
         return _with(super().build_bot_entity(row), BOT_TOKENS, self.cipher.open)
 
-    def build_installation_entity(self, row: Mapping[str, Any]) -> Installation:
+    def build_installation_entity(  # type: ignore[override]
+        self, row: Mapping[str, Any]
+    ) -> Installation:
         entity = super().build_installation_entity(row)
         return _with(entity, INSTALLATION_TOKENS, self.cipher.open)
 

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 
 from bot.digest import jobs, store
 from bot.models import AuditEntry, Feed, TeamFeed
+from bot.news.sandbox import parse_feed_bounded
 from bot.services import Services
 from tests.conftest import TEAM
 from tests.fakes.feed_server import Canned, FeedServer, rss2
@@ -159,3 +160,13 @@ def test_a_settings_check_past_its_deadline_stops_its_work(
         time.sleep(0.02)
     assert _checks_running() == []  # not parsing on for half a minute
     assert session.scalar(select(func.count()).select_from(TeamFeed)) == 0
+
+
+def test_a_parse_over_its_memory_cap_ends_as_an_error_within_its_time() -> None:
+    # feedparser swallows the MemoryError of its strict parser and tries its loose one, which
+    # fails as it can, slowly: either way the child cannot grow, and it is stopped in time.
+    started = time.monotonic()
+    parsed = parse_feed_bounded(slow_feed(), "https://slow.example/", seconds=2, memory=64 * MB)
+    assert time.monotonic() - started < 4
+    assert parsed.entries == [] and parsed.error
+    assert multiprocessing.active_children() == []
