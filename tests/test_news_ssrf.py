@@ -264,3 +264,19 @@ def test_an_international_name_is_resolved_and_sent_in_ascii(feed_server: FeedSe
     assert result.status == "ok"  # type: ignore[attr-defined]
     assert asked == ["xn--bcher-kva.example"]
     assert seen == [(PUBLIC_IP, "xn--bcher-kva.example", "xn--bcher-kva.example")]
+
+
+def test_a_redirect_to_a_public_host_on_another_port_is_refused(feed_server: FeedServer) -> None:
+    feed_server.routes["/redirect/port"] = lambda r, s: r.send_body(
+        302, b"", {"Location": "http://cdn.example.net:6379/rss2.xml"}
+    )
+    names = {PUBLIC_NAME: [PUBLIC_IP], "cdn.example.net": ["151.101.1.1"]}
+    result, seen = _via_public_name(feed_server, "/redirect/port", names)
+    assert result.error_code == "blocked_port"  # type: ignore[attr-defined]
+    assert "port 6379" in result.error  # type: ignore[attr-defined]
+    assert len(seen) == 1  # the redirect target was never requested
+
+
+@pytest.mark.parametrize("address", ["fec0::1", "fec0:0:0:ffff::1", "feff:ffff::1"])
+def test_site_local_ipv6_is_blocked(address: str) -> None:
+    assert blocked_reason(address) == "a site-local address"
