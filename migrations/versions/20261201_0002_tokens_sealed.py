@@ -49,6 +49,11 @@ def _rewrite(change: Callable[[str | None], str | None]) -> None:
             bind.execute(sa.update(table).where(table.c.id == row["id"]).values(values))
 
 
+def _stored_tokens() -> int:
+    bind = op.get_bind()
+    return sum(bind.scalar(sa.text(f"SELECT count(*) FROM {name}")) or 0 for name in TABLES)
+
+
 def _retype(type_: sa.types.TypeEngine, existing: sa.types.TypeEngine) -> None:
     for name, columns in TABLES.items():
         with op.batch_alter_table(name) as batch_op:
@@ -65,10 +70,11 @@ def upgrade() -> None:
         )
     cipher = _cipher()
     if cipher is None:
-        log.warning(
-            "TOKEN_ENCRYPTION_KEYS is not set: stored tokens stay in plaintext until it is and "
-            "`python -m bot reencrypt-tokens` runs"
-        )
+        if _stored_tokens():
+            log.warning(
+                "TOKEN_ENCRYPTION_KEYS is not set: stored tokens stay in plaintext until it is "
+                "and `python -m bot reencrypt-tokens` runs"
+            )
         return
     _rewrite(cipher.seal)
 
