@@ -65,7 +65,7 @@ def prune_oauth_states(services: Services) -> int:
     with session_scope(services.sessions) as session:
         table = OAUTH_STATES_TABLE
         result = session.execute(delete(table).where(table.c.expire_at < now))
-    return result.rowcount or 0
+    return rowcount(result) or 0
 
 
 # Features append their jobs here (feeds, digests, reminders).

@@ -28,8 +28,8 @@ from bot.news.sandbox import parse_feed_bounded
 from bot.services import Services
 from tests.conftest import TEAM
 from tests.fakes.feed_server import Canned, FeedServer, rss2
-from tests.test_digest_support import make_team
-from tests.test_settings_slack import errors_of, open_modal, submit
+from tests.support.digest import make_team
+from tests.support.settings import errors_of, open_modal, submit
 
 MB = 2**20
 

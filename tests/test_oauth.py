@@ -36,8 +36,8 @@ from tests.slack_requests import (
     slash_command,
     tokens_revoked,
 )
-from tests.test_abuse_support import call_wsgi
-from tests.test_decisions_support import posted_texts
+from tests.support.abuse import call_wsgi
+from tests.support.decisions import posted_texts
 
 CLIENT_ID, CLIENT_SECRET = "1111.2222", "oauth-client-secret"
 KEY_A, KEY_B = Fernet.generate_key().decode(), Fernet.generate_key().decode()
@@ -299,7 +299,9 @@ def test_keys_rotate_b_then_a_reads_a_and_the_cli_moves_every_row_to_b(
     install(oauth, TEAM_A)  # sealed with A
     rotated = services.settings.model_copy(update={"TOKEN_ENCRYPTION_KEYS": f"{KEY_B},{KEY_A}"})
     rotated_services = Services.from_settings(rotated)
-    rotated_app = create_app(rotated, rotated_services, process_before_response=True)
+    rotated_app = create_app(
+        rotated, rotated_services, register=handlers.register, process_before_response=True
+    )
     assert (
         rotated_services.installation_store.find_bot(enterprise_id=None, team_id=TEAM_A).bot_token
         == TOKEN_A
