@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.digest import jobs, store
+from bot.digest import store
+from bot.jobs import digest as jobs
 from bot.models import AuditEntry, Feed, TeamFeed
 from bot.news.sandbox import parse_feed_bounded
 from bot.services import Services
