@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -206,14 +207,22 @@ def test_a_redirect_to_an_internal_address_is_refused(
     assert feed_server.hits["/rss2.xml"] == 0
 
 
-def test_a_redirect_to_a_name_that_resolves_inside_is_refused(feed_server: FeedServer) -> None:
-    feed_server.routes["/redirect/intranet"] = lambda r, s: r.send_body(
-        302, b"", {"Location": "http://wiki.corp.internal/feed"}
-    )
-    names = {PUBLIC_NAME: [PUBLIC_IP], "wiki.corp.internal": ["192.168.0.10"]}
-    result, seen = _via_public_name(feed_server, "/redirect/intranet", names)
-    assert result.error_code == "blocked_address"  # type: ignore[attr-defined]
-    assert len(seen) == 1
+@pytest.mark.parametrize(
+    ("location", "address", "code", "detail"),
+    [
+        ("http://wiki.corp.internal/feed", "192.168.0.10", "blocked_address", "a private address"),
+        ("http://cdn.example.net:6379/rss2.xml", "151.101.1.1", "blocked_port", "port 6379"),
+    ],
+)
+def test_a_redirect_to_a_name_inside_or_to_another_port_is_refused(
+    feed_server: FeedServer, location: str, address: str, code: str, detail: str
+) -> None:
+    feed_server.routes["/redirect/hop"] = lambda r, s: r.send_body(302, b"", {"Location": location})
+    names = {PUBLIC_NAME: [PUBLIC_IP], str(urlsplit(location).hostname): [address]}
+    result, seen = _via_public_name(feed_server, "/redirect/hop", names)
+    assert result.error_code == code  # type: ignore[attr-defined]
+    assert detail in result.error  # type: ignore[attr-defined]
+    assert len(seen) == 1  # the redirect target was never requested
 
 
 @pytest.mark.parametrize("path", ["/redirect/ftp", "/redirect/file"])
@@ -264,17 +273,6 @@ def test_an_international_name_is_resolved_and_sent_in_ascii(feed_server: FeedSe
     assert result.status == "ok"  # type: ignore[attr-defined]
     assert asked == ["xn--bcher-kva.example"]
     assert seen == [(PUBLIC_IP, "xn--bcher-kva.example", "xn--bcher-kva.example")]
-
-
-def test_a_redirect_to_a_public_host_on_another_port_is_refused(feed_server: FeedServer) -> None:
-    feed_server.routes["/redirect/port"] = lambda r, s: r.send_body(
-        302, b"", {"Location": "http://cdn.example.net:6379/rss2.xml"}
-    )
-    names = {PUBLIC_NAME: [PUBLIC_IP], "cdn.example.net": ["151.101.1.1"]}
-    result, seen = _via_public_name(feed_server, "/redirect/port", names)
-    assert result.error_code == "blocked_port"  # type: ignore[attr-defined]
-    assert "port 6379" in result.error  # type: ignore[attr-defined]
-    assert len(seen) == 1  # the redirect target was never requested
 
 
 @pytest.mark.parametrize("address", ["fec0::1", "fec0:0:0:ffff::1", "feff:ffff::1"])
