@@ -1,6 +1,6 @@
 """Requests as Slack sends them to the app, signed as Slack signs them.
 
-Every builder follows a real payload kept in ``shared/reference/slack-payloads`` (taken from
+Every builder follows a real payload kept in ``tests/data/slack-payloads`` (taken from
 bolt-python's tests) field for field; only the values change. Interactive payloads are form
 bodies ``payload=<json>``, slash commands plain form bodies, events JSON, as on the wire.
 

@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 from bot.web import envelope_problem, make_wsgi_app, slack_body_problem
 from bot.workspaces import ensure_workspace
 from tests.conftest import CHANNEL, SIGNING_SECRET, TEAM
-from tests.fakes.blockkit import shared_dir
 from tests.slack_requests import sign, slash_command
 from tests.support.abuse import (
     FORGERIES,
@@ -40,6 +39,7 @@ from tests.support.abuse import (
     realistic_bodies,
     row_counts,
 )
+from tests.support.data import data_path
 
 
 @pytest.fixture
@@ -171,7 +171,7 @@ def test_the_edge_answers_a_clean_4xx_to_the_classic_malformed_requests(edge, se
 )
 def test_real_slack_payloads_pass_the_shape_check(name: str) -> None:
     """The edge's shape rules must not refuse what Slack really sends (reference payloads)."""
-    payload = json.loads((shared_dir() / "reference/slack-payloads" / name).read_text())
+    payload = json.loads(data_path("slack-payloads", name).read_text())
     assert envelope_problem(payload) is None
     assert slack_body_problem(urlencode({"payload": json.dumps(payload)}), FORM) is None
     assert slack_body_problem(json.dumps(payload), "application/json") is None

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.blockkit import shared_dir, validate_blocks, validate_view
+from tests.fakes.blockkit import validate_blocks, validate_view
+from tests.support.data import data_path
 
-VIEWS_DIR = shared_dir() / "reference" / "slack-sdk-views"
+VIEWS_DIR = data_path("slack-sdk-views")
 
 # Four of python-slack-sdk's fixtures are views as Slack *returns* them (views.open/publish
 # answers, view_submission payloads), not as an app sends them: they carry the fields Slack adds.
@@ -213,12 +214,3 @@ def test_action_ids_must_be_unique_within_a_block_only() -> None:
 def test_unknown_surface_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="surface"):
         validate_blocks([section("x")], surface="dialog")
-
-
-def test_shared_dir_honours_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    real = shared_dir()
-    monkeypatch.setenv("BVB_SHARED_DIR", str(real))
-    assert shared_dir() == real
-    monkeypatch.setenv("BVB_SHARED_DIR", str(tmp_path))
-    with pytest.raises(RuntimeError, match="BVB_SHARED_DIR"):
-        shared_dir()

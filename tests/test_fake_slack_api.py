@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 import time
@@ -16,12 +15,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from tests.fakes.blockkit import shared_dir
 from tests.fakes.slack_api import (
     FakeSlackAPI,
     required_params,
     running_fake_slack_api,
     slack_api_fixture,  # noqa: F401 (the slack_api fixture)
+    web_api_spec,
 )
 
 TEAM, TOKEN = "T0123ABCD", "xoxb-1-test-token"
@@ -53,16 +52,11 @@ def error_of(call: Any) -> SlackApiError:
     return info.value
 
 
-@functools.cache
-def _spec() -> dict[str, Any]:
-    path = shared_dir() / "reference/slack-api-specs/slack_web_openapi_v2_without_examples.json"
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def spec_errors(method: str, data: dict[str, Any]) -> list[str]:
     """What Slack's published success schema for ``method`` finds wrong in ``data``."""
-    operation = next(iter(_spec()["paths"]["/" + method].values()))
-    schema = {**operation["responses"]["200"]["schema"], "definitions": _spec()["definitions"]}
+    spec = web_api_spec()
+    operation = next(iter(spec["paths"]["/" + method].values()))
+    schema = {**operation["responses"]["200"]["schema"], "definitions": spec["definitions"]}
     return [f"{list(e.path)}: {e.message}" for e in Draft4Validator(schema).iter_errors(data)]
 
 

@@ -22,8 +22,9 @@ from bot.news.normalize import Entry, parse_feed
 from bot.news.rank import rank_stories
 from bot.news.topics import TOPICS
 from bot.news.why import why_it_matters
+from tests.support.data import data_path
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "feedparser-corpus"
+CORPUS = data_path("feedparser-corpus")
 NOW = datetime(2025, 6, 12, 12, 0, tzinfo=UTC)
 
 _HEADER = re.compile(r"^Header:\s*([\w-]+):\s*(.*?)\s*$", re.MULTILINE)

@@ -18,11 +18,9 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 from tests import slack_requests as sr
-from tests.fakes.blockkit import shared_dir
 from tests.fakes.slack_api import FakeSlackAPI, slack_api_fixture  # noqa: F401
+from tests.support.data import data_path
 
-REFERENCE = shared_dir() / "reference"
-PAYLOADS = REFERENCE / "slack-payloads"
 SECRET = "signing-secret-for-tests"
 TEAM, TOKEN, USER, CHANNEL = "T0123ABCD", "xoxb-1-test-token", "U0ALICE01", "C0123ABCD"
 MODAL = {
@@ -43,7 +41,7 @@ HOME = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn"
 
 
 def reference(name: str) -> Any:
-    return json.loads((PAYLOADS / name).read_text(encoding="utf-8"))
+    return json.loads(data_path("slack-payloads", name).read_text(encoding="utf-8"))
 
 
 def payload_of(form_body: str) -> dict[str, Any]:
@@ -76,7 +74,8 @@ def test_signature_is_accepted_by_slack_sdks_verifier() -> None:
 def test_slash_command_has_the_reference_fields() -> None:
     body = sr.slash_command("help", team_id=TEAM, user_id=USER, channel_id=CHANNEL)
     fields = dict(parse_qsl(body, keep_blank_values=True))
-    form = dict(parse_qsl((PAYLOADS / "slash_command.form.txt").read_text().strip()))
+    reference_form = data_path("slack-payloads", "slash_command.form.txt").read_text()
+    form = dict(parse_qsl(reference_form.strip()))
     socket = reference("socket_mode_envelopes.json")[1]["payload"]
     assert set(fields) == (set(form) - {"enterprise_id", "enterprise_name"}) | {"api_app_id"}
     assert set(fields) <= set(form) | set(socket)
@@ -145,7 +144,7 @@ def test_event_callback_has_the_reference_fields() -> None:
 )
 def test_events_match_slacks_event_wrapper_schema(body: str) -> None:
     schema = json.loads(
-        (REFERENCE / "slack-api-specs/slack_common_event_wrapper_schema.json").read_text()
+        data_path("slack-api-specs", "slack_common_event_wrapper_schema.json").read_text()
     )
     # authed_users was retired in 2021 (Slack now sends authorizations, as the payload from
     # bolt-python's tests does); the 2021 wrapper schema still lists it as required.

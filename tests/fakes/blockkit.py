@@ -1,7 +1,7 @@
 """Block Kit validation for tests: what Slack would refuse, we refuse first.
 
 Two independent judges are asked, because each misses things the other sees: the JSON Schema in
-``shared/reference/blockkit`` (strict about shapes and unknown fields) and slack_sdk's models
+``tests/data/blockkit`` (strict about shapes and unknown fields) and slack_sdk's models
 (Slack's own client-side rules). Slack's payload-level limits that neither enforces per block
 (block counts per surface, unique ids) are checked here too.
 
@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -24,31 +22,19 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-SCHEMA_PATH = Path("reference/blockkit/slack-block-kit.schema.json")
+from tests.support.data import data_path
 
-# Slack's documented limits (shared/reference/README.md).
+# Slack's documented limits (https://docs.slack.dev/reference/block-kit).
 MAX_BLOCKS = {"message": 50, "modal": 100, "home": 100}
 MAX_MODAL_TITLE = 24
 MAX_PRIVATE_METADATA = 3000
 MAX_SECTION_TEXT = 3000
 
 
-def shared_dir() -> Path:
-    """Where ``shared/`` lives: ``$BVB_SHARED_DIR``, else beside the repository checkout."""
-    override = os.environ.get("BVB_SHARED_DIR")
-    path = Path(override) if override else Path(__file__).resolve().parents[2].parent / "shared"
-    if not (path / SCHEMA_PATH).is_file():
-        raise RuntimeError(
-            f"Block Kit schema not found at {path / SCHEMA_PATH}. The tests need the shared/ "
-            "folder beside the repository (<root>/main and <root>/shared); set BVB_SHARED_DIR "
-            "to its path if it lives elsewhere."
-        )
-    return path
-
-
 @functools.cache
 def _schema() -> dict[str, Any]:
-    return json.loads((shared_dir() / SCHEMA_PATH).read_text(encoding="utf-8"))
+    path = data_path("blockkit", "slack-block-kit.schema.json")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 @functools.cache

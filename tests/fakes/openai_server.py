@@ -1,7 +1,7 @@
 """A local OpenAI-compatible server for tests: real HTTP, real client, scripted misbehaviour.
 
 It answers ``POST /v1/chat/completions`` (and ``/chat/completions``) in the shape of the
-``CreateChatCompletionResponse`` schema of shared/reference/openai/openapi.json, refuses what the
+``CreateChatCompletionResponse`` schema of tests/data/openai/openapi.json, refuses what the
 spec requires and is missing (``model``, ``messages``) and a wrong Bearer key, and can be told
 to be slow, fail with 500 or 429, send garbage, empty content or no choices.
 """
@@ -9,19 +9,18 @@ to be slow, fail with 500 or 429, send garbage, empty content or no choices.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.data import data_path
+
 API_KEY = "sk-test-fake-key-0123456789"
-SPEC_PATH = Path("reference/openai/openapi.json")
 MODES = ("normal", "slow", "error_500", "rate_limited", "garbage", "empty", "no_choices")
 PATHS = ("/v1/chat/completions", "/chat/completions")
 
@@ -42,10 +41,8 @@ class Behaviour:
 
 
 def openapi_spec() -> dict[str, Any]:
-    """OpenAI's OpenAPI document from ``shared/`` (``$BVB_SHARED_DIR``, else beside the repo)."""
-    override = os.environ.get("BVB_SHARED_DIR")
-    shared = Path(override) if override else Path(__file__).resolve().parents[2].parent / "shared"
-    return json.loads((shared / SPEC_PATH).read_text(encoding="utf-8"))
+    """OpenAI's OpenAPI document (tests/data/openai)."""
+    return json.loads(data_path("openai", "openapi.json").read_text(encoding="utf-8"))
 
 
 def _error(message: str, type_: str, code: str | None = None, param: str | None = None) -> dict:

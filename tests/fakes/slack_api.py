@@ -4,7 +4,7 @@ It runs a real HTTP server on 127.0.0.1, so the app's own ``WebClient`` (retry h
 timeouts, form and JSON bodies) is exercised as it will be against slack.com. It answers the way
 Slack does, from Slack's own descriptions where we have them:
 
-- required parameters come from Slack's OpenAPI description in ``shared/reference/slack-api-specs``,
+- required parameters come from Slack's OpenAPI description in ``tests/data/slack-api-specs``,
   plus the few that description leaves optional though the method's docs page requires them;
   an absent one answers ``invalid_arguments`` (``[ERROR] missing required field: x``), a present
   but unknown one the lookup error (``channel_not_found``, ``user_not_found``...);
@@ -47,11 +47,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.fakes.blockkit import shared_dir, validate_blocks, validate_view
+from tests.fakes.blockkit import validate_blocks, validate_view
+from tests.support.data import data_path
 
 logger = logging.getLogger(__name__)
-
-SPEC_PATH = "reference/slack-api-specs/slack_web_openapi_v2_without_examples.json"
 
 # Required by the method's docs page but not marked so in the 2021 OpenAPI description, or (for
 # the 2024 upload flow) absent from it.
@@ -141,9 +140,16 @@ def _missing(name: str) -> SlackError:
 
 
 @functools.cache
+def web_api_spec() -> dict[str, Any]:
+    """Slack's OpenAPI 2 description of the Web API (2021), copied into tests/data."""
+    path = data_path("slack-api-specs", "slack_web_openapi_v2_without_examples.json")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@functools.cache
 def required_params() -> dict[str, tuple[str, ...]]:
     """Method -> parameters it cannot do without (the token aside), from Slack's description."""
-    spec = json.loads((shared_dir() / SPEC_PATH).read_text(encoding="utf-8"))
+    spec = web_api_spec()
     required: dict[str, tuple[str, ...]] = {}
     for path, operations in spec["paths"].items():
         names = {
