@@ -111,21 +111,30 @@ def run_reencrypt_tokens(settings: Settings) -> int:
     return 0
 
 
-def _migrate_in_child(settings: Settings) -> None:
+def _migrate_in_child(settings: Settings) -> int:
     """Migrate SQLite in a child process, so gunicorn's master never imports Alembic and the
-    models: it only supervises, and those imports doubled its memory (bench/bench_ack.py)."""
+    models: it only supervises, and those imports doubled its memory (bench/bench_ack.py).
+    Returns the child's exit code; on a failure the child has printed the one line."""
     import multiprocessing
 
     child = multiprocessing.get_context("fork").Process(
-        target=run_migrate, args=(settings,), name="migrate"
+        target=_migrate_or_exit, args=(settings,), name="migrate"
     )
     child.start()
     child.join()
-    if child.exitcode != 0:
-        raise ConfigError(
-            "DATABASE_URL",
-            f"could not be migrated (exit code {child.exitcode}); the error is above",
-        )
+    code = child.exitcode or 0
+    if code not in (0, 2):  # killed, or died before it could say why
+        raise ConfigError("DATABASE_URL", f"could not be migrated (exit code {code})")
+    return code
+
+
+def _migrate_or_exit(settings: Settings) -> None:
+    """The child's work: migrate, or print the one line and exit 2 (no traceback)."""
+    try:
+        run_migrate(settings)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(2)
 
 
 def _prepare(settings: Settings) -> Services:
@@ -141,8 +150,8 @@ def run_web(settings: Settings, with_scheduler: bool = False) -> int:
     settings.require_http()
     from bot.web import serve
 
-    if settings.DATABASE_URL.startswith("sqlite"):
-        _migrate_in_child(settings)
+    if settings.DATABASE_URL.startswith("sqlite") and (code := _migrate_in_child(settings)):
+        return code
 
     def load() -> WSGIApp:  # runs in the gunicorn worker, after the fork
         # Imported here, not above: gunicorn's master only supervises, and the app's imports

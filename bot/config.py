@@ -44,9 +44,10 @@ FIXES: dict[str, str] = {
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is the one line an operator sees."""
 
-    def __init__(self, name: str, problem: str) -> None:
+    def __init__(self, name: str, problem: str, fix: str | None = None) -> None:
         self.name = name
-        super().__init__(f"config error: {name} {problem}; {FIXES.get(name, 'check its value')}")
+        fix = fix or FIXES.get(name, "check its value")
+        super().__init__(f"config error: {name} {problem}; {fix}")
 
 
 class Settings(BaseSettings):

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, text
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Result,
+    create_engine,
+    event,
+    make_url,
+    text,
+)
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import ConfigError
 
 if TYPE_CHECKING:  # alembic is imported only when migrating
     from alembic.config import Config
@@ -92,19 +104,62 @@ def database_answers(engine: Engine) -> bool:
         return False
 
 
-def upgrade_to_head(url: str) -> None:
-    """``alembic upgrade head`` for this URL (used at start-up for SQLite and by ``migrate``)."""
-    from alembic import command
+MIGRATION_FIX = (
+    "check that the database answers, that this user may write to it, and that no newer "
+    "version of the app has migrated it"
+)
 
-    command.upgrade(alembic_config(url), "head")
+
+def upgrade_to_head(url: str) -> None:
+    """``alembic upgrade head`` for this URL (used at start-up for SQLite and by ``migrate``).
+
+    A database that cannot be reached, opened or migrated is an operator's mistake: it becomes
+    a ``ConfigError`` naming DATABASE_URL and the cause, never a traceback.
+    """
+    from alembic import command
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with _migration_lock(url):
+            command.upgrade(alembic_config(url), "head")
+    except OSError as exc:  # the lock file: the folder is missing or not writable
+        folder = Path(str(exc.filename)).parent
+        raise ConfigError(
+            "DATABASE_URL", f"could not be migrated ({exc.strerror}: {folder})", MIGRATION_FIX
+        ) from exc
+    except (SQLAlchemyError, CommandError) as exc:
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise ConfigError(
+            "DATABASE_URL", f"could not be migrated ({cause})", MIGRATION_FIX
+        ) from exc
+
+
+@contextmanager
+def _migration_lock(url: str) -> Iterator[None]:
+    """One migration at a time per SQLite file, across processes: ``web`` and ``worker`` both
+    migrate at start-up, and two at once on a fresh file made one fail ("database is locked",
+    or a table created twice; tests/test_startup.py). The lock is a file beside the database.
+    PostgreSQL is migrated once, by the release process."""
+    database = make_url(url).database if url.startswith("sqlite") else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        yield
 
 
 def alembic_config(url: str) -> Config:
+    """Alembic's configuration, with the scripts of ``migrations/``: the wheel carries them as
+    the package ``bot.migrations`` (pyproject.toml), an editable install maps that name to the
+    folder, so one import finds them from any working directory."""
     from alembic.config import Config
 
-    root = Path(__file__).resolve().parent.parent
+    import bot.migrations
+
     config = Config()
-    config.set_main_option("script_location", str(root / "migrations"))
+    config.set_main_option("script_location", str(Path(bot.migrations.__file__).parent))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 

@@ -1,0 +1,1 @@
+"""The Alembic scripts, installed as the package ``bot.migrations`` (see pyproject.toml)."""
