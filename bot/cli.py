@@ -183,7 +183,12 @@ def run_worker(settings: Settings) -> int:
 
     services = _prepare(settings)
     scheduler = build_scheduler(services, blocking=True)
-    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+
+    def stop(*_: object) -> None:
+        if scheduler.running:  # a second SIGTERM while stopping is no error (`timeout` sends two)
+            scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
     log.info("worker started")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()

@@ -13,24 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
-from tests.fakes.slack_api import running_fake_slack_api
-from tests.test_http_server import free_port, wait_for_health
+from tests.support.processes import bot_env, web_and_worker
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def bot_env(database_url: str, **extra: str) -> dict[str, str]:
-    """The environment of ``python -m bot``: this checkout, a database, HTTP credentials."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_"))}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        DATABASE_URL=database_url,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        **extra,
-    )
-    return env
 
 
 def _pids_using(path: Path) -> set[int]:
@@ -50,40 +35,18 @@ def test_web_and_worker_started_together_on_a_fresh_sqlite_file_both_come_up(
     the test holds the new file's write lock until both processes wait at it; before the
     migration was serialised one of them then died ("database is locked", or a table made twice).
     """
-    port, database = free_port(), tmp_path / "fresh.db"
-    worker_log = tmp_path / "worker.log"
+    database = tmp_path / "fresh.db"
     holder = sqlite3.connect(database, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
-    with running_fake_slack_api() as fake, worker_log.open("w") as worker_err:
-        fake.add_team(TEAM, bot_token=BOT_TOKEN)
-        env = bot_env(f"sqlite:///{database}", SLACK_API_BASE_URL=fake.base_url, PORT=str(port))
-        command = [sys.executable, "-m", "bot"]
-        web = subprocess.Popen(
-            [*command, "web"], env=env, cwd=tmp_path, text=True, stderr=subprocess.PIPE
-        )
-        worker = subprocess.Popen([*command, "worker"], env=env, cwd=tmp_path, stderr=worker_err)
-        try:
-            deadline = time.monotonic() + 60
-            while len(_pids_using(database) - {os.getpid()}) < 2:  # web's migration, the worker
-                assert time.monotonic() < deadline, "the two never reached the database"
-                time.sleep(0.05)
-            holder.rollback()
-            holder.close()
-            wait_for_health(f"http://127.0.0.1:{port}/healthz", web, seconds=60)
-            while "worker started" not in worker_log.read_text():
-                assert worker.poll() is None, f"the worker exited: {worker_log.read_text()}"
-                assert time.monotonic() < deadline, "the worker did not start"
-                time.sleep(0.1)
-            time.sleep(1)  # both stay up once the other has started
-            assert (web.poll(), worker.poll()) == (None, None), worker_log.read_text()
-        finally:
-            holder.close()
-            for process in (web, worker):
-                process.terminate()
-            web_err = web.communicate(timeout=30)[1]
-            worker.wait(timeout=30)
-    for output in (web_err, worker_log.read_text()):
-        assert "database is locked" not in output and "Traceback" not in output, output
+    url = f"sqlite:///{database}"
+    with web_and_worker(sys.executable, url, tmp_path, PYTHONPATH=str(ROOT)) as both:
+        deadline = time.monotonic() + 60
+        while len(_pids_using(database) - {os.getpid()}) < 2:  # web's migration, the worker
+            assert time.monotonic() < deadline, "the two never reached the database"
+            time.sleep(0.05)
+        holder.close()  # rolls back: the file is still empty
+        both.wait_until_up()
+    assert "database is locked" not in both.output and "Traceback" not in both.output, both.output
     with sqlite3.connect(database) as db:
         assert len(db.execute("SELECT version_num FROM alembic_version").fetchall()) == 1
 
@@ -108,7 +71,7 @@ def test_a_database_that_cannot_be_migrated_is_one_line_at_start(
         _newer_database(database)
     result = subprocess.run(
         [sys.executable, "-m", "bot", command],
-        env=bot_env(f"sqlite:///{database}"),
+        env=bot_env(f"sqlite:///{database}", PYTHONPATH=str(ROOT)),
         cwd=tmp_path,
         capture_output=True,
         text=True,
