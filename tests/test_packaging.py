@@ -2,8 +2,8 @@
 sources, installed into a scratch virtual environment, and run from an empty folder.
 
 Installing the dependencies afresh takes minutes, so the scratch environment finds them in this
-one's site-packages (a ``.pth`` file) and gets only the wheel (``--no-deps``). ``.ci/run`` and
-``../shared/tools/fresh-clone-check`` do the whole ``pip install .`` in a fresh environment.
+one's site-packages (a ``.pth`` file) and gets only the wheel (``--no-deps``). ``.ci/run`` does
+the whole ``pip install .`` in a fresh environment.
 """
 
 from __future__ import annotations
