@@ -153,13 +153,13 @@ def _migration_lock(url: str) -> Iterator[None]:
 def alembic_config(url: str) -> Config:
     """Alembic's configuration, with the scripts of ``migrations/``: the wheel carries them as
     the package ``bot.migrations`` (pyproject.toml), an editable install maps that name to the
-    folder, so one import finds them from any working directory."""
+    folder, so the import system finds them from any working directory."""
+    from importlib.resources import files
+
     from alembic.config import Config
 
-    import bot.migrations
-
     config = Config()
-    config.set_main_option("script_location", str(Path(bot.migrations.__file__).parent))
+    config.set_main_option("script_location", str(files("bot.migrations")))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
