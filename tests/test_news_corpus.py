@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html.entities
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -89,7 +88,6 @@ def test_the_corpus_is_there() -> None:
 
 def test_every_corpus_feed_normalises_cleanly() -> None:
     files = _corpus_files()
-    started = time.monotonic()
     failures: list[str] = []
     entries: list[Entry] = []
     for path in files:
@@ -101,14 +99,12 @@ def test_every_corpus_feed_normalises_cleanly() -> None:
         for entry in parsed.entries:
             failures.extend(f"{path.relative_to(CORPUS)}: {p}" for p in _problems(entry))
         entries.extend(parsed.entries)
-    elapsed = time.monotonic() - started
     assert failures == []
     assert len(entries) > 250  # most corpus files test feed-level fields, not entries
     # Downstream steps accept all of it too.
     ranked = rank_stories(cluster_stories(entries), NOW, max_age=None)
     assert ranked and all(r.topic in TOPICS for r in ranked)
     assert all(why_it_matters(r.story.title, r.story.summary, r.topic, "fr") for r in ranked)
-    assert elapsed < 10, f"normalising the corpus took {elapsed:.1f} s"
 
 
 @pytest.mark.parametrize(

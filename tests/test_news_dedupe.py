@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -228,16 +227,11 @@ def _synthetic(n: int, seed: int = 7) -> list[Entry]:
     return entries
 
 
-def test_a_thousand_entries_cluster_in_well_under_100_ms() -> None:
-    entries = _synthetic(1000)
-    elapsed = 1.0
-    for _ in range(3):  # best of three: other processes share this machine
-        started = time.perf_counter()
-        stories = cluster_stories(entries)
-        elapsed = min(elapsed, time.perf_counter() - started)
+def test_a_thousand_entries_cluster_into_the_right_stories() -> None:
+    """Speed is bench_digest's job (compose for 1,000 teams); this checks the result at scale."""
+    stories = cluster_stories(_synthetic(1000))
     assert len(stories) == 1000 - 99  # i = 10, 20, … 990 are reprints
     assert sum(len(s.entries) for s in stories) == 1000
-    assert elapsed < 0.1, f"{elapsed * 1000:.0f} ms"
 
 
 def test_prefix_filtering_finds_what_comparing_every_pair_finds() -> None:
