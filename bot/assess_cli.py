@@ -1,6 +1,7 @@
 """``assess`` in the terminal: JSON in and out for scripts, numbered questions for people.
 
     assess --answers FILE|- --format json|text [--lang en|fr]
+    assess --answers A.json --answers B.json [...] --format json|text   # a team: pooled
     assess [--format json|text] [--lang en|fr]          # interactive
 
 JSON mode prints exactly one object on stdout. Bad input exits 2 with one line on stderr and
@@ -44,7 +45,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> _Parser:
     parser = _Parser(prog="assess", add_help=False)
-    parser.add_argument("--answers", metavar="FILE")
+    parser.add_argument("--answers", metavar="FILE", action="append")
     parser.add_argument("--format", choices=("json", "text"), default=None)
     parser.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
     parser.add_argument("-h", "--help", action="store_true")
@@ -98,6 +99,17 @@ def _ask(question: str, number: int, lang: str, stdin: TextIO, out: TextIO) -> s
         if picked.isdigit() and 1 <= int(picked) <= len(choices):
             return choices[int(picked) - 1].id
         out.write(t("advisor.cli.invalid", lang, count=len(choices)) + "\n")
+
+
+def _read_team(sources: list[str], stdin: TextIO, lang: str) -> list[dict[str, str]]:
+    """Each member's answers; the one bad file is named on the error line."""
+    members = []
+    for source in sources:
+        try:
+            members.append(_read_answers(source, stdin, lang))
+        except UsageError as exc:
+            raise UsageError(t("team.cli.bad_file", lang, path=source, reason=exc)) from exc
+    return members
 
 
 def _interview(lang: str, stdin: TextIO, out: TextIO) -> dict[str, str]:
@@ -167,8 +179,10 @@ def main(
             stdout.write(t("advisor.cli.usage", lang) + "\n\n" + t("advisor.cli.help", lang) + "\n")
             return EXIT_OK
         fmt = args.format or ("json" if args.answers else "text")
+        if args.answers is not None and len(args.answers) > 1:
+            return _team(_read_team(args.answers, stdin, lang), fmt, lang, llm, stdout, stderr)
         if args.answers is not None:
-            answers = _read_answers(args.answers, stdin, lang)
+            answers = _read_answers(args.answers[0], stdin, lang)
         else:
             # Keep stdout for the one JSON object when the result is machine-read.
             answers = _interview(lang, stdin, stderr if fmt == "json" else stdout)
@@ -190,5 +204,28 @@ def main(
         )
     else:
         stdout.write(render_text(assessment, lang, advice))
+    stdout.flush()
+    return EXIT_OK
+
+
+def _team(
+    members: list[dict[str, str]],
+    fmt: str,
+    lang: str,
+    llm: LLMClient | None,
+    stdout: TextIO,
+    stderr: TextIO,
+) -> int:
+    """The team report: the pooled result with its ``team`` object (contract: "Team
+    assessments"), or in text the pooled report followed by the members' verdicts and splits."""
+    from bot.assessment.team import pool, summary_lines
+
+    team = pool(members)
+    advice = _advice(team.pooled, lang, llm, stderr)
+    if fmt == "json":
+        stdout.write(json.dumps(team.to_json(lang, advice=advice), ensure_ascii=False) + "\n")
+    else:
+        stdout.write(render_text(team.pooled, lang, advice))
+        stdout.write("\n" + "\n".join(summary_lines(team, lang)) + "\n")
     stdout.flush()
     return EXIT_OK

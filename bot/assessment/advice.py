@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.assessment.engine import Assessment, Reason
+from bot.assessment.engine import AIR_GAP_GATE_RULE, BUILD_GATE_RULE, Assessment, Reason
 from bot.assessment.questions import QUESTION_IDS, principle_name, verdict_name
 from bot.i18n import t
 from bot.vocabulary import VERDICTS
@@ -86,7 +86,9 @@ def ruled_out_lines(
         if v not in excluded:
             continue
         name = t(f"advisor.verdict_short.{v}", lang)
-        if v == "build" and bars_missed:
+        if excluded[v] not in (BUILD_GATE_RULE, AIR_GAP_GATE_RULE):
+            lines.append(t(f"team.ruled_out.{excluded[v]}", lang, verdict=name))
+        elif v == "build" and bars_missed:
             lines.append(
                 t(
                     "advisor.slack.ruled_out_build",

@@ -476,7 +476,7 @@ def _reasons(
     build_in_play = (
         _leans_to_owning(answers) or sorted(VERDICTS, key=lambda v: -clipped[v]).index("build") < 2
     )
-    if verdict != "build" and "build" in excluded and build_in_play:
+    if verdict != "build" and excluded.get("build") == BUILD_GATE_RULE and build_in_play:
         reasons.append(
             Reason("colossal_resources", f"advisor.reason.{BUILD_GATE_RULE}", BUILD_GATE_RULE)
         )
@@ -487,8 +487,14 @@ def _reasons(
     return tuple(reasons)
 
 
-def score_answers(answers: Mapping[str, str]) -> Assessment:
-    """Score a team's answers: the one scoring function Slack, the terminal and JSON share."""
+def score_answers(
+    answers: Mapping[str, str], closed: Mapping[str, str] | None = None
+) -> Assessment:
+    """Score a team's answers: the one scoring function Slack, the terminal and JSON share.
+
+    ``closed`` adds gates the answers alone cannot know (verdict -> gate rule), such as the team
+    veto on ``build``; the answers' own gates take precedence.
+    """
     checked = validate_answers(answers)
     raw = dict(PRIORS)
     contributions = [
@@ -502,6 +508,8 @@ def score_answers(answers: Mapping[str, str]) -> Assessment:
     clipped = {v: min(max(raw[v], 0), 100) for v in VERDICTS}
 
     excluded, bars_missed = _excluded(checked)
+    for verdict, gate in (closed or {}).items():
+        excluded.setdefault(verdict, gate)
     # The gate's own contribution brings a closed verdict down to the ceiling, so the points
     # still add up to the score shown.
     for verdict, gate in excluded.items():
