@@ -162,6 +162,67 @@ class AssessmentRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 
+class TeamRound(Base):
+    """A team assessment: invited people answer privately until the deadline or the close.
+
+    ``status`` is ``open`` until a close claims it (``closed``); the halfway reminder is claimed
+    by setting ``reminded_at``. Both claims are conditional UPDATEs, so two workers or a worker
+    back from downtime never send twice.
+    """
+
+    __tablename__ = "team_rounds"
+    __table_args__ = (
+        Index("ix_team_rounds_team_created", "team_id", "created_at"),
+        Index("ix_team_rounds_status_deadline", "status", "deadline_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(TeamId)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    starter_id: Mapped[str] = mapped_column(UserId)
+    title: Mapped[str] = mapped_column(String(200))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    lang: Mapped[str] = mapped_column(String(5), default="en")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    deadline_at: Mapped[datetime]
+    remind_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(UserId)  # None: the deadline closed it
+    status_channel: Mapped[str | None] = mapped_column(String(32))  # the starter's status message
+    status_ts: Mapped[str | None] = mapped_column(String(32))
+    result_ts: Mapped[str | None] = mapped_column(String(32))
+    assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessments.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    members: Mapped[list[TeamRoundMember]] = relationship(
+        back_populates="round",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="TeamRoundMember.position",
+    )
+
+
+class TeamRoundMember(Base):
+    """One invited person; ``answers`` stays empty until they answer, and private until close."""
+
+    __tablename__ = "team_round_members"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("team_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(UserId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(TeamId)
+    position: Mapped[int] = mapped_column(Integer)  # invitation order, so results are stable
+    answers: Mapped[dict[str, Any] | None]
+    answered_at: Mapped[datetime | None]
+    invited_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    round: Mapped[TeamRound] = relationship(back_populates="members")
+
+
 class Decision(Base):
     __tablename__ = "decisions"
     __table_args__ = (

@@ -37,6 +37,8 @@ from bot.models import (
     ReviewReminder,
     TeamAdmin,
     TeamFeed,
+    TeamRound,
+    TeamRoundMember,
     TeamSettings,
     Workspace,
     team_tables,
@@ -105,6 +107,16 @@ def seed_team(session: Session, team_id: str, feed_id: int, item_id: int) -> Non
             DigestDelivery(team_id=team_id, period="2026-W10", recipient=f"channel:{CHANNEL}"),
             DigestSentItem(team_id=team_id, item_id=item_id),
             ProcessedEvent(event_id=f"Ev{team_id}", team_id=team_id),
+            TeamRound(
+                team_id=team_id,
+                channel_id=CHANNEL,
+                starter_id=USER,
+                title="Team round",
+                deadline_at=NOW,
+                remind_at=NOW,
+                assessment_id=assessment.id,
+                members=[TeamRoundMember(team_id=team_id, user_id=USER, position=0, answers={})],
+            ),
         ]
     )
     session.flush()
@@ -298,10 +310,10 @@ def test_purge_with_yes_deletes_and_prints_what_it_deleted(shell_db) -> None:
     assert (code, err) == (0, "")
     assert "deleted assessments: 1\n" in out
     assert "deleted slack_bots: 1\n" in out
-    assert out.endswith(f"Purged {TEAM}: 15 rows.\n")  # one row in each of the 15 tables
+    assert out.endswith(f"Purged {TEAM}: 17 rows.\n")  # one row in each of the 17 tables
     with session_scope(shell_db) as session:
         assert {n: c for n, c in counts(session, TEAM).items() if c} == {}
-        assert sum(counts(session, OTHER_TEAM).values()) == 15
+        assert sum(counts(session, OTHER_TEAM).values()) == 17
 
 
 def test_purge_without_yes_wants_the_team_id_typed_back(shell_db) -> None:

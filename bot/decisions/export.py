@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import Decision, DecisionEvent
+from bot.models import Decision, DecisionEvent, TeamRound
 
 COLUMNS = (
     "id",
@@ -34,6 +34,7 @@ COLUMNS = (
     "created_at",
     "updated_at",
     "history",
+    "team_round",  # the team assessment the decision was saved from (its id; never answers)
 )
 # A cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -88,6 +89,14 @@ def _histories(session: Session, team_id: str) -> dict[int, list[str]]:
 def export_csv(session: Session, team_id: str) -> CsvExport:
     """Every decision of ``team_id`` (and no other team's), oldest first, as CSV bytes."""
     histories = _histories(session, team_id)
+    rounds = {
+        assessment_id: round_id
+        for assessment_id, round_id in session.execute(
+            select(TeamRound.assessment_id, TeamRound.id).where(
+                TeamRound.team_id == team_id, TeamRound.assessment_id.is_not(None)
+            )
+        )
+    }
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, dialect="excel", lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -117,6 +126,7 @@ def export_csv(session: Session, team_id: str) -> CsvExport:
                 iso(d.created_at),
                 iso(d.updated_at),
                 _text(" | ".join(histories.get(d.id, []))),
+                rounds.get(d.assessment_id, "") if d.assessment_id else "",
             ]
         )
     return CsvExport(buffer.getvalue().encode("utf-8"), rows)

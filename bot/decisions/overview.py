@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.assessment.rounds import OpenRound, open_rounds
 from bot.decisions.rules import ACTIVE_STATUSES, team_today
 from bot.decisions.store import DecisionSummary
 from bot.models import Decision
@@ -37,10 +38,14 @@ class HomeOverview:
     upcoming: list[DecisionSummary]
     digest: DigestSchedule
     today: date  # the team's today, to mark overdue reviews
+    rounds: tuple[OpenRound, ...] = ()  # the viewer's open team assessments
 
 
-def home_overview(session: Session, team_id: str, today: date) -> HomeOverview:
-    """Everything the Home tab needs, in four small indexed queries."""
+def home_overview(
+    session: Session, team_id: str, today: date, user_id: str | None = None
+) -> HomeOverview:
+    """Everything the Home tab needs, in a few small indexed queries (the viewer's open team
+    assessments too, when ``user_id`` is given)."""
     latest = session.scalars(
         select(Decision)
         .where(Decision.team_id == team_id)
@@ -78,6 +83,7 @@ def home_overview(session: Session, team_id: str, today: date) -> HomeOverview:
         [DecisionSummary.of(d) for d in upcoming],
         digest,
         today,
+        tuple(open_rounds(session, team_id, user_id)) if user_id else (),
     )
 
 

@@ -44,8 +44,16 @@ def draft_from_assessment(assessment: AssessmentRow, owner_id: str, lang: str) -
         verdict=verdict,
         owner_id=owner_id,
         rationale=rationale_of(assessment.result, lang),
+        participants=_participants(assessment.result),
         assessment_id=assessment.id,
     )
+
+
+def _participants(result: Any) -> tuple[str, ...]:
+    """A team round's result: the people who answered (who, never what)."""
+    round_ = result.get("round") if isinstance(result, dict) else None
+    people = round_.get("participants") if isinstance(round_, dict) else None
+    return tuple(str(u) for u in people) if isinstance(people, list) else ()
 
 
 def draft_from_decision(decision: Decision) -> DecisionDraft:

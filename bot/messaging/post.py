@@ -92,17 +92,18 @@ def user_zone(
     return user.get("tz") or None, bool(user.get("deleted"))
 
 
-def posted(send: Callable[..., Any], **message: Any) -> bool:
-    """Send; False (instead of an error) where Slack says the bot cannot post there."""
+def posted(send: Callable[..., Any], **message: Any) -> Any | None:
+    """Send; Slack's response, or None (instead of an error) where Slack says the bot cannot
+    post there."""
     try:
-        send(**message)
+        response = send(**message)
     except SlackApiError as error:
         if error.response.get("error") not in UNPOSTABLE:
             raise
         log.info(
-            "cannot post in %s (%s); the user gets a DM",
+            "cannot post in %s (%s); falling back to a DM",
             message.get("channel"),
             error.response.get("error"),
         )
-        return False
-    return True
+        return None
+    return response

@@ -87,15 +87,19 @@ class ModalState:
     channel_id: str = ""
     answers: Mapping[str, str] = field(default_factory=dict)
     page: int = 0
+    round_id: int = 0  # a team round's answers (private until the close), not an assessment
 
     def dump(self) -> str:
+        data: dict[str, Any] = {
+            "t": self.title[:TITLE_MAX],
+            "c": self.channel_id,
+            "p": self.page,
+            "a": dict(self.answers),
+        }
+        if self.round_id:
+            data["r"] = self.round_id
         raw = json.dumps(
-            {
-                "t": self.title[:TITLE_MAX],
-                "c": self.channel_id,
-                "p": self.page,
-                "a": dict(self.answers),
-            },
+            data,
             separators=(",", ":"),
             ensure_ascii=False,
         )
@@ -112,11 +116,13 @@ class ModalState:
         data = data if isinstance(data, dict) else {}
         page = data.get("p")
         page = page if isinstance(page, int) and 0 <= page < len(PAGES) else 0
+        round_id = data.get("r")
         return cls(
             str(data.get("t") or "")[:TITLE_MAX],
             str(data.get("c") or ""),
             valid_answers(data.get("a")),
             page,
+            round_id if isinstance(round_id, int) and round_id > 0 else 0,
         )
 
     def with_answers(self, picked: Mapping[str, str]) -> ModalState:
@@ -144,6 +150,21 @@ def _question_block(question: str, answer: str | None, lang: str) -> InputBlock:
     )
 
 
+def title_input(title: str, lang: str) -> InputBlock:
+    """The optional title field (page 1 of the modal, and the team round's setup)."""
+    return InputBlock(
+        block_id=TITLE_BLOCK,
+        label=t("advisor.slack.title_label", lang),
+        optional=True,
+        element=PlainTextInputElement(
+            action_id=TITLE_ACTION,
+            initial_value=title or None,
+            max_length=TITLE_MAX,
+            placeholder=t("advisor.slack.title_placeholder", lang),
+        ),
+    )
+
+
 def assessment_modal(state: ModalState, lang: str) -> dict[str, Any]:
     """Page ``state.page`` of the modal, pre-filled with the answers known so far.
 
@@ -152,14 +173,22 @@ def assessment_modal(state: ModalState, lang: str) -> dict[str, Any]:
     channel and page) is set per request. Building it every time was a third of the ack's CPU
     (bench/bench_ack.py, cProfile).
     """
-    view = dict(_modal_page(state.page, lang, state.title, tuple(sorted(state.answers.items()))))
+    view = dict(
+        _modal_page(
+            state.page,
+            lang,
+            state.title,
+            tuple(sorted(state.answers.items())),
+            bool(state.round_id),
+        )
+    )
     view["private_metadata"] = state.dump()
     return view
 
 
 @lru_cache(maxsize=256)
 def _modal_page(
-    page: int, lang: str, title: str, answers: tuple[tuple[str, str], ...]
+    page: int, lang: str, title: str, answers: tuple[tuple[str, str], ...], in_round: bool
 ) -> dict[str, Any]:
     state = ModalState(title=title, answers=dict(answers), page=page)
     total = len(PAGES)
@@ -178,21 +207,22 @@ def _modal_page(
             ]
         )
     ]
-    if page == 0:
+    if page == 0 and in_round:  # the round has its title; say the answers stay private
+        blocks.append(_context(t("team.slack.modal_private", lang, title=escape(title))))
+    elif page == 0:
+        blocks.append(title_input(title, lang))
+    blocks += [_question_block(q, state.answers.get(q), lang) for q in PAGES[page]]
+    if page == 0 and not in_round:
         blocks.append(
-            InputBlock(
-                block_id=TITLE_BLOCK,
-                label=t("advisor.slack.title_label", lang),
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id=TITLE_ACTION,
-                    initial_value=title or None,
-                    max_length=TITLE_MAX,
-                    placeholder=t("advisor.slack.title_placeholder", lang),
-                ),
+            ActionsBlock(
+                block_id="team",
+                elements=[
+                    ButtonElement(
+                        action_id=ids.TEAM_OPEN_SETUP, text=t("team.slack.ask_team", lang)
+                    )
+                ],
             )
         )
-    blocks += [_question_block(q, state.answers.get(q), lang) for q in PAGES[page]]
     if page > 0:
         blocks.append(
             ActionsBlock(
@@ -335,9 +365,12 @@ def result_blocks(
     shareable: bool,
     notice: str | None = None,
     footer: str | None = None,
+    buttons: list[ButtonElement] | None = None,
+    before: list[Block] | None = None,
 ) -> list[Block]:
     """The result message: verdict, confidence, scores, red flags first, reasons, next steps,
-    the narrative, then Save as decision / Share in channel / Retake."""
+    the narrative, then Save as decision / Share in channel / Retake (or ``buttons``, with
+    ``before`` placed above them: a team round's own part and actions)."""
     value = str(card.id)
     blocks: list[Block] = [
         HeaderBlock(text=clip(card.title or t("advisor.slack.untitled", lang), 150)),
@@ -402,25 +435,27 @@ def result_blocks(
     blocks += _narrative_blocks(card, lang)
     if notice:
         blocks.append(_context(f"_{notice}_"))
-    buttons = [
-        ButtonElement(
-            action_id=ids.DECISION_FROM_ASSESSMENT,
-            value=value,
-            style="primary",
-            text=t("advisor.slack.save", lang),
-        )
-    ]
-    if shareable:
+    blocks += before or []
+    if buttons is None:
+        buttons = [
+            ButtonElement(
+                action_id=ids.DECISION_FROM_ASSESSMENT,
+                value=value,
+                style="primary",
+                text=t("advisor.slack.save", lang),
+            )
+        ]
+        if shareable:
+            buttons.append(
+                ButtonElement(
+                    action_id=ids.ASSESSMENT_SHARE, value=value, text=t("advisor.slack.share", lang)
+                )
+            )
         buttons.append(
             ButtonElement(
-                action_id=ids.ASSESSMENT_SHARE, value=value, text=t("advisor.slack.share", lang)
+                action_id=ids.ASSESSMENT_RETAKE, value=value, text=t("advisor.slack.retake", lang)
             )
         )
-    buttons.append(
-        ButtonElement(
-            action_id=ids.ASSESSMENT_RETAKE, value=value, text=t("advisor.slack.retake", lang)
-        )
-    )
     blocks.append(ActionsBlock(block_id="assessment_result", elements=buttons))
     if footer:
         blocks.append(_context(footer))

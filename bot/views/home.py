@@ -23,6 +23,7 @@ from bot.i18n import t
 from bot.text import escape
 from bot.views import ids
 from bot.views.decisions import summary_line
+from bot.views.team import when
 from bot.vocabulary import WEEKDAYS
 
 
@@ -43,7 +44,7 @@ def home_view(lang: str, overview: HomeOverview | None = None) -> View:
         ),
     ]
     if overview is not None:
-        blocks += _latest(overview, lang) + _upcoming(overview, lang)
+        blocks += _rounds(overview, lang) + _latest(overview, lang) + _upcoming(overview, lang)
         blocks += [
             DividerBlock(),
             HeaderBlock(text=t("home.digest_heading", lang)),
@@ -51,6 +52,32 @@ def home_view(lang: str, overview: HomeOverview | None = None) -> View:
         ]
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=t("home.commands", lang))]))
     return View(type="home", blocks=blocks)
+
+
+def _rounds(overview: HomeOverview, lang: str) -> list[Block]:
+    """The viewer's open team assessments (who answered is a count; answers never show), with
+    an Answer button on each one that still waits for them."""
+    if not overview.rounds:
+        return []
+    blocks: list[Block] = [DividerBlock(), HeaderBlock(text=t("home.rounds_heading", lang))]
+    for r in overview.rounds:
+        line = t(
+            "home.round_line",
+            lang,
+            title=escape(r.title),
+            answered=r.answered,
+            invited=r.invited,
+            deadline=when(r.deadline_at),
+        )
+        accessory = (
+            ButtonElement(
+                action_id=ids.TEAM_ANSWER, value=str(r.id), text=t("team.slack.answer", lang)
+            )
+            if r.awaits_you
+            else None
+        )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=line), accessory=accessory))
+    return blocks
 
 
 def _latest(overview: HomeOverview, lang: str) -> list[Block]:

@@ -14,6 +14,15 @@ ASSESSMENT_SHARE = "assessment.share"
 ASSESSMENT_RETAKE = "assessment.retake"
 ASSESSMENT_START = "assessment.start"  # on the Home tab and the revisit modal
 
+# Team rounds (a team assessment).
+TEAM_OPEN_SETUP = "team.open_setup"  # page 1's "Ask my team instead"
+TEAM_SETUP = "team.setup"  # callback id of the setup modal
+TEAM_ANSWER = "team.answer"  # on the invitation, the status and the Home tab
+TEAM_NUDGE = "team.nudge"
+TEAM_CLOSE = "team.close"
+TEAM_DISCUSS = "team.discuss"
+TEAM_RERUN = "team.rerun"
+
 # The decision log.
 DECISION_SAVE = "decisions.save"  # callback id of the decide modal
 DECISION_ENTRY = "decisions.entry"  # the overflow menu on each listed decision

@@ -1,4 +1,5 @@
-"""The advisor's listeners: ``assess`` and its modal, the result's buttons, and ``ask``."""
+"""The advisor's listeners: ``assess`` and its modal, the result's buttons, ``ask``, and team
+rounds (``assess team``: setup, Answer, Nudge, Close, Discuss, Rerun)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from slack_bolt import App
 
 from bot.services import Services
 from bot.views import ids
-from handlers.assessment import ask, modal, pages, result
+from handlers.assessment import ask, modal, pages, result, team
 
 
 def register(app: App, services: Services) -> None:
@@ -17,3 +18,10 @@ def register(app: App, services: Services) -> None:
     app.action(ids.ASSESSMENT_START)(modal.start)
     app.action(ids.ASSESSMENT_RETAKE)(modal.retake)
     app.action(ids.ASSESSMENT_SHARE)(result.share)
+    app.view(ids.TEAM_SETUP)(team.submit_setup)
+    app.action(ids.TEAM_OPEN_SETUP)(team.open_setup)
+    app.action(ids.TEAM_ANSWER)(team.answer)
+    app.action(ids.TEAM_NUDGE)(team.nudge_pending)
+    app.action(ids.TEAM_CLOSE)(team.close_now)
+    app.action(ids.TEAM_DISCUSS)(team.discuss)
+    app.action(ids.TEAM_RERUN)(team.rerun)

@@ -14,30 +14,20 @@ from bot.assessment.store import TITLE_MAX, load_assessment
 from bot.db import session_scope
 from bot.errors import parse_id
 from bot.services import Services
-from bot.views.assessment import ModalState, answers_from_value, assessment_modal
-from handlers.assessment.common import channel_of
+from bot.views.assessment import ModalState, answers_from_value
+from handlers.assessment.common import channel_of, open_modal
+from handlers.assessment.team import assess_team
 from handlers.context import CommandRequest
 
 
-def open_modal(
-    client: WebClient,
-    trigger_id: str,
-    state: ModalState,
-    lang: str,
-    from_view: dict[str, Any] | None = None,
-) -> None:
-    """Open page 1; over an open modal (the revisit one) push it instead, as Slack requires."""
-    view = assessment_modal(state, lang)
-    if from_view is not None and from_view.get("type") == "modal":
-        client.views_push(trigger_id=trigger_id, view=view)
-    else:
-        client.views_open(trigger_id=trigger_id, view=view)
-
-
 def assess(req: CommandRequest) -> None:
-    """``/buildvsbuy assess [title]``."""
-    req.ack()
+    """``/buildvsbuy assess [title]``, or ``assess team [title]`` for a team round."""
     cmd = req.cmd
+    first, _, rest = cmd.args.partition(" ")
+    if first.lower() == "team":
+        assess_team(req, rest)
+        return
+    req.ack()
     state = ModalState(title=cmd.args[:TITLE_MAX], channel_id=cmd.channel_id)
     open_modal(req.client, cmd.trigger_id, state, req.lang)
 

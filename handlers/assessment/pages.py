@@ -23,6 +23,7 @@ from bot.views.assessment import (
     title_from_values,
 )
 from handlers.assessment.result import finish
+from handlers.assessment.team import answered
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def _state_with_page_answers(view: dict[str, Any]) -> tuple[ModalState, dict[str
     values = (view.get("state") or {}).get("values") or {}
     picked = answers_on_page(values, state.page)
     state = state.with_answers(picked)
-    if state.page == 0:  # the title field lives on the first page
+    if state.page == 0 and not state.round_id:  # the title field lives on the first page
         state = replace(state, title=title_from_values(values))
     return state, picked
 
@@ -54,6 +55,9 @@ def submit_page(
         return
     if not state.last_page:
         ack(response_action="update", view=assessment_modal(state.at(state.page + 1), lang))
+        return
+    if state.round_id:
+        answered(ack, services, client, team_id, user_id, state, lang)
         return
     finish(ack, services, client, team_id, user_id, state, lang)
 

@@ -84,8 +84,9 @@ def _write_then_post(
 
 def _to_user(client: WebClient, stored: StoredAssessment, **message: Any) -> None:
     """Only the user sees it: ephemeral in the channel, or a DM when there is none."""
-    if stored.channel_id and posted(
-        client.chat_postEphemeral, channel=stored.channel_id, user=stored.user_id, **message
+    if stored.channel_id and (
+        posted(client.chat_postEphemeral, channel=stored.channel_id, user=stored.user_id, **message)
+        is not None
     ):
         return
     client.chat_postMessage(channel=stored.user_id, **message)
@@ -106,17 +107,19 @@ def post_result(
     if stored.channel_id:
         in_channel = visibility == "channel"
         blocks = result_blocks(card, lang, shareable=not in_channel, notice=notice)
-        if in_channel and posted(
-            client.chat_postMessage, channel=stored.channel_id, text=text, blocks=blocks
-        ):
-            return
-        if not in_channel and posted(
-            client.chat_postEphemeral,
-            channel=stored.channel_id,
-            user=stored.user_id,
-            text=text,
-            blocks=blocks,
-        ):
+        if in_channel:
+            sent = posted(
+                client.chat_postMessage, channel=stored.channel_id, text=text, blocks=blocks
+            )
+        else:
+            sent = posted(
+                client.chat_postEphemeral,
+                channel=stored.channel_id,
+                user=stored.user_id,
+                text=text,
+                blocks=blocks,
+            )
+        if sent is not None:
             return
     client.chat_postMessage(
         channel=stored.user_id,

@@ -49,7 +49,7 @@ def owner_info(services: Services, client: WebClient, team_id: str, owner_id: st
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
     with session_scope(services.sessions) as session:
         ctx = team_context(session, team_id, services.clock())
-        overview = home_overview(session, team_id, ctx.today)
+        overview = home_overview(session, team_id, ctx.today, user_id)
     client.views_publish(user_id=user_id, view=home_view(ctx.lang, overview))
 
 

@@ -125,8 +125,9 @@ def post_confirmation(
     client: WebClient, channel: str, user_id: str, blocks: list, text: str
 ) -> None:
     """In the channel; by DM where the bot cannot post there."""
-    if channel != user_id and posted(
-        client.chat_postMessage, channel=channel, blocks=blocks, text=text
+    if (
+        channel != user_id
+        and posted(client.chat_postMessage, channel=channel, blocks=blocks, text=text) is not None
     ):
         return
     client.chat_postMessage(channel=user_id, blocks=blocks, text=text)

@@ -59,6 +59,7 @@ DOCUMENTED_REQUIRED: dict[str, tuple[str, ...]] = {
     "users.info": ("user",),
     "conversations.info": ("channel",),
     "conversations.join": ("channel",),
+    "conversations.members": ("channel",),
     "views.update": ("view",),
     "apps.uninstall": ("client_id", "client_secret"),
     "files.getUploadURLExternal": ("filename", "length"),
@@ -221,6 +222,7 @@ class FakeSlackAPI:
         self._delays: dict[str, list[_Rule]] = {}
         self._channel_interval: float | None = None
         self._last_post: dict[tuple[str, str], float] = {}
+        self._members: dict[tuple[str, str], list[str]] = {}  # (team, channel) -> user ids
         self.invalid.clear()
 
     # ----------------------------------------------------------------- test-facing API
@@ -325,6 +327,11 @@ class FakeSlackAPI:
                 "is_member": bot_member,
                 "created": int(self.clock()),
             }
+
+    def set_channel_members(self, team_id: str, channel_id: str, users: list[str]) -> None:
+        """Who is in a channel (``conversations.members``), in Slack's order."""
+        with self._lock:
+            self._members[(team_id, channel_id)] = list(users)
 
     def revoke_token(self, token: str) -> None:
         """As if the workspace revoked it: every later call with it gets ``token_revoked``."""
@@ -898,6 +905,20 @@ def _conversations_join(fake: FakeSlackAPI, team: _Team, params: dict, **_: Any)
         raise SlackError("is_archived")
     info["is_member"] = True
     return {"channel": dict(info)}
+
+
+@_method("conversations.members")
+def _conversations_members(fake: FakeSlackAPI, team: _Team, params: dict, **_: Any) -> dict:
+    """Paginated like ``users.list``; a private channel the bot is not in does not exist."""
+    info = team.channels.get(params["channel"])
+    if info is None or (info["is_private"] and not info["is_member"]):
+        raise SlackError("channel_not_found")
+    members = fake._members.get((team.id, params["channel"]), [])
+    start = int(base64.b64decode(params["cursor"]).decode()[7:]) if params.get("cursor") else 0
+    limit = int(params.get("limit") or 0) or 100
+    page, rest = members[start : start + limit], members[start + limit :]
+    cursor = base64.b64encode(f"member:{start + limit}".encode()).decode() if rest else ""
+    return {"members": page, "response_metadata": {"next_cursor": cursor}}
 
 
 def _conversation(fake: FakeSlackAPI, team: _Team, channel: str) -> dict[str, Any]:

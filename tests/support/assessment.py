@@ -117,13 +117,21 @@ def run_modal(
 ):
     """Open the modal and answer every page; returns the final submission's response."""
     view = open_modal(send, slack_api, text, user, channel)
+    return walk_pages(send, view, answers, user=user, title=text.partition(" ")[2])
+
+
+def walk_pages(
+    send, view: dict[str, Any], answers: dict[str, str], user: str = USER, title: str | None = None
+):
+    """Answer every page from ``view`` on (the title typed on the first); returns the final
+    submission's response."""
     for index, page in enumerate(PAGES):
         response = submit(
             send,
             view,
             {q: answers[q] for q in page},
             user=user,
-            title=text.partition(" ")[2] if index == 0 else None,
+            title=title if index == 0 else None,
         )
         if index < len(PAGES) - 1:
             view = next_view(response)
@@ -199,3 +207,20 @@ def make_send(
         services.settings, services, register=handlers.register, process_before_response=True
     )
     return lambda body: dispatch(app, body, secret=SIGNING_SECRET)
+
+
+def setup_values(
+    people: list[str], channel: str | None = None, names: str = "anonymous", days: str = "3"
+) -> dict[str, Any]:
+    """The team round setup modal's values: the people (or a channel), names, deadline."""
+    values: dict = {
+        "title": {"value": {"type": "plain_text_input", "value": "Pricing copilot"}},
+        "people": {"people": {"type": "multi_users_select", "selected_users": people}},
+        "days": {"days": {"type": "static_select", "selected_option": {"value": days}}},
+        "names": {"names": {"type": "radio_buttons", "selected_option": {"value": names}}},
+    }
+    if channel:
+        values["channel"] = {
+            "channel": {"type": "conversations_select", "selected_conversation": channel}
+        }
+    return values

@@ -34,7 +34,7 @@ from tests.slack_requests import (
     view_submission,
 )
 from tests.support.answers import HYPED
-from tests.support.assessment import radio_values, wait_for
+from tests.support.assessment import radio_values, setup_values, wait_for
 from tests.support.decisions import decide_state, metadata, overflow
 from tests.support.settings import state_from
 
@@ -117,6 +117,13 @@ class World:
         wait_for(lambda: self.query("SELECT count(*) FROM assessments WHERE team_id = ?") > before)
         return self.query("SELECT max(id) FROM assessments WHERE team_id = ?")
 
+    def round_id(self) -> int:
+        """A team round USER started for USER and ADMIN, once its invitations are sent."""
+        since = len(self.fake.calls)
+        self.sent_ok(self.submit("team.setup", setup_values([USER, ADMIN]), meta=_in_channel()))
+        wait_for(lambda: slack_call(self, since, "chat.postMessage", channel=ADMIN))
+        return self.query("SELECT max(id) FROM team_rounds WHERE team_id = ?")
+
     def opened(self, callback: str, body: str) -> dict[str, Any]:
         """Send ``body``, which opens the ``callback`` modal; the modal as Slack now holds it."""
         since = len(self.fake.calls)
@@ -133,6 +140,10 @@ class World:
             private_metadata=stored["private_metadata"],
             blocks=stored["blocks"],
         ) | {"hash": stored["hash"]}
+
+
+def _in_channel() -> str:
+    return json.dumps({"c": CHANNEL})
 
 
 def _last_page() -> str:
@@ -219,6 +230,11 @@ def _page_back(world: World) -> str:
     return world.click(button("assessment.back", "back"), view=view)
 
 
+def _ask_my_team(world: World) -> str:
+    view = world.opened("assessment.page", world.command("assess Support bot"))
+    return world.click(button("team.open_setup", ""), view=view)
+
+
 def _purge_click(world: World) -> str:
     view = world.opened("settings", world.command("settings", ADMIN))
     return world.click(button("settings.delete_all", "x"), user=ADMIN, view=view)
@@ -301,6 +317,37 @@ CASES: list[Case] = [
         "action:decision.from_assessment",
         lambda w: w.click(button("decision.from_assessment", str(w.assessment_id()))),
         calls("views.open", callback_id="decisions.save"),
+    ),
+    Case(
+        "view:team.setup",
+        lambda w: w.submit("team.setup", setup_values([USER, ADMIN]), meta=_in_channel()),
+        calls("chat.postMessage", channel=ADMIN),
+    ),
+    Case("action:team.open_setup", _ask_my_team, calls("views.update", callback_id="team.setup")),
+    Case(
+        "action:team.answer",
+        lambda w: w.click(button("team.answer", str(w.round_id()))),
+        calls("views.open", callback_id="assessment.page"),
+    ),
+    Case(
+        "action:team.nudge",
+        lambda w: w.click(button("team.nudge", str(w.round_id()))),
+        both(calls("chat.postMessage", channel=ADMIN), calls("chat.update")),
+    ),
+    Case(
+        "action:team.close",
+        lambda w: w.click(button("team.close", str(w.round_id()))),
+        calls("chat.postMessage", channel=CHANNEL),
+    ),
+    Case(
+        "action:team.discuss",
+        lambda w: w.click(button("team.discuss", str(w.round_id()))),
+        said("opened the discussion"),
+    ),
+    Case(
+        "action:team.rerun",
+        lambda w: w.click(button("team.rerun", str(w.round_id()))),
+        calls("chat.postMessage", channel=ADMIN),
     ),
     Case(
         "view:decisions.save",

@@ -1,0 +1,325 @@
+"""Team rounds in the database: invitations, private answers, the claims, and the pooled result.
+
+Every lookup takes the team id from the request, as for every other record: a round id forged
+from another workspace is not found, and a person not invited cannot answer. Answers are only
+ever read back for their own author (to pre-fill the modal) and, pooled, at the close.
+The two things done once per round (the halfway reminder, the close) are claimed with a
+conditional UPDATE committed before any message goes out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.assessment.engine import validate_answers
+from bot.assessment.store import TITLE_MAX, StoredAssessment, result_payload
+from bot.assessment.team import TeamAssessment, pool, summary_lines
+from bot.errors import NotFound, UserError
+from bot.models import AssessmentRow, TeamRound, TeamRoundMember
+
+OPEN, CLOSED = "open", "closed"
+MAX_PEOPLE = 200
+DEFAULT_DAYS = 3
+DEADLINE_DAYS: tuple[int, ...] = (1, 2, 3, 5, 7, 14)
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    """A round as listeners and jobs see it: who answered, never what."""
+
+    id: int
+    team_id: str
+    channel_id: str
+    starter_id: str
+    title: str
+    anonymous: bool
+    lang: str
+    status: str
+    deadline_at: datetime
+    closed_by: str | None
+    status_channel: str | None
+    status_ts: str | None
+    assessment_id: int | None
+    members: tuple[str, ...]
+    answered: tuple[str, ...]
+
+    @property
+    def pending(self) -> tuple[str, ...]:
+        done = set(self.answered)
+        return tuple(u for u in self.members if u not in done)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OPEN
+
+    @classmethod
+    def of(cls, row: TeamRound) -> RoundInfo:
+        return cls(
+            row.id,
+            row.team_id,
+            row.channel_id,
+            row.starter_id,
+            row.title,
+            row.anonymous,
+            row.lang,
+            row.status,
+            row.deadline_at,
+            row.closed_by,
+            row.status_channel,
+            row.status_ts,
+            row.assessment_id,
+            tuple(m.user_id for m in row.members),
+            tuple(m.user_id for m in row.members if m.answers is not None),
+        )
+
+
+def parse_round_id(raw: object) -> int:
+    """An id from a button value or modal metadata; garbage reads as "not found"."""
+    text = str(raw).strip() if raw is not None else ""
+    if not text.isdigit() or len(text) > 18:
+        raise NotFound()
+    return int(text)
+
+
+def create_round(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    starter_id: str,
+    title: str,
+    people: Sequence[str],
+    anonymous: bool,
+    lang: str,
+    now: datetime,
+    days: int = DEFAULT_DAYS,
+) -> RoundInfo:
+    """A new open round; the halfway reminder is due at the middle of the window."""
+    invited = list(dict.fromkeys(people))[:MAX_PEOPLE]
+    if not invited:
+        raise UserError("team.error.nobody")
+    deadline = now + timedelta(days=days)
+    row = TeamRound(
+        team_id=team_id,
+        channel_id=channel_id,
+        starter_id=starter_id,
+        title=title[:TITLE_MAX],
+        anonymous=anonymous,
+        lang=lang,
+        status=OPEN,
+        deadline_at=deadline,
+        remind_at=now + (deadline - now) / 2,
+        members=[
+            TeamRoundMember(team_id=team_id, user_id=u, position=i, invited_at=now)
+            for i, u in enumerate(invited)
+        ],
+    )
+    session.add(row)
+    session.flush()
+    return RoundInfo.of(row)
+
+
+def _row(session: Session, team_id: str, round_id: int) -> TeamRound:
+    row = session.scalar(
+        select(TeamRound).where(TeamRound.team_id == team_id, TeamRound.id == round_id)
+    )
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def load_round(session: Session, team_id: str, round_id: int) -> RoundInfo:
+    return RoundInfo.of(_row(session, team_id, round_id))
+
+
+def _member(session: Session, team_id: str, round_id: int, user_id: str) -> TeamRoundMember:
+    member = session.get(TeamRoundMember, (round_id, user_id))
+    if member is None or member.team_id != team_id:
+        raise UserError("team.error.not_invited")
+    return member
+
+
+def own_answers(session: Session, team_id: str, round_id: int, user_id: str) -> dict[str, str]:
+    """What ``user_id`` answered so far (to pre-fill their modal); only invitees may ask."""
+    if not load_round(session, team_id, round_id).is_open:
+        raise UserError("team.error.closed")
+    return dict(_member(session, team_id, round_id, user_id).answers or {})
+
+
+def record_answers(
+    session: Session,
+    team_id: str,
+    round_id: int,
+    user_id: str,
+    answers: dict[str, Any],
+    now: datetime,
+) -> RoundInfo:
+    """Keep (or replace) one invitee's answers while the round is open."""
+    row = _row(session, team_id, round_id)
+    member = _member(session, team_id, round_id, user_id)
+    if row.status != OPEN:
+        raise UserError("team.error.closed")
+    member.answers = validate_answers(answers)
+    member.answered_at = now
+    session.flush()
+    return RoundInfo.of(row)
+
+
+def set_status_message(
+    session: Session, team_id: str, round_id: int, channel: str, ts: str
+) -> None:
+    row = _row(session, team_id, round_id)
+    row.status_channel, row.status_ts = channel, ts
+
+
+def set_result(session: Session, team_id: str, round_id: int, ts: str | None) -> None:
+    _row(session, team_id, round_id).result_ts = ts
+
+
+def claim_close(
+    session: Session, team_id: str, round_id: int, now: datetime, by: str | None
+) -> bool:
+    """True when this call closed the round (the caller commits, then posts the result)."""
+    result = session.execute(
+        update(TeamRound)
+        .where(TeamRound.team_id == team_id, TeamRound.id == round_id, TeamRound.status == OPEN)
+        .values(status=CLOSED, closed_at=now, closed_by=by)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def claim_reminder(session: Session, team_id: str, round_id: int, now: datetime) -> bool:
+    result = session.execute(
+        update(TeamRound)
+        .where(
+            TeamRound.team_id == team_id,
+            TeamRound.id == round_id,
+            TeamRound.status == OPEN,
+            TeamRound.reminded_at.is_(None),
+        )
+        .values(reminded_at=now)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def due_closes(session: Session, now: datetime) -> list[tuple[str, int]]:
+    """Open rounds past their deadline, however long ago (a worker back from downtime)."""
+    rows = session.execute(
+        select(TeamRound.team_id, TeamRound.id)
+        .where(TeamRound.status == OPEN, TeamRound.deadline_at <= now)
+        .order_by(TeamRound.deadline_at, TeamRound.id)
+    )
+    return [(r.team_id, r.id) for r in rows]
+
+
+def due_reminders(session: Session, now: datetime) -> list[tuple[str, int]]:
+    """Open rounds past halfway, not reminded yet, and not yet due to close."""
+    rows = session.execute(
+        select(TeamRound.team_id, TeamRound.id)
+        .where(
+            TeamRound.status == OPEN,
+            TeamRound.reminded_at.is_(None),
+            TeamRound.remind_at <= now,
+            TeamRound.deadline_at > now,
+        )
+        .order_by(TeamRound.remind_at, TeamRound.id)
+    )
+    return [(r.team_id, r.id) for r in rows]
+
+
+@dataclass(frozen=True)
+class OpenRound:
+    """One line of the Home tab: a team round still open, and whether it awaits the viewer."""
+
+    id: int
+    title: str
+    deadline_at: datetime
+    answered: int
+    invited: int
+    awaits_you: bool
+
+
+def open_rounds(session: Session, team_id: str, user_id: str, limit: int = 5) -> list[OpenRound]:
+    """The team's open rounds the viewer started or was invited to, closest deadline first."""
+    mine = select(TeamRoundMember.round_id).where(
+        TeamRoundMember.team_id == team_id, TeamRoundMember.user_id == user_id
+    )
+    rows = session.scalars(
+        select(TeamRound)
+        .where(
+            TeamRound.team_id == team_id,
+            TeamRound.status == OPEN,
+            (TeamRound.starter_id == user_id) | TeamRound.id.in_(mine),
+        )
+        .order_by(TeamRound.deadline_at, TeamRound.id)
+        .limit(limit)
+    )
+    out = []
+    for row in rows:
+        info = RoundInfo.of(row)
+        out.append(
+            OpenRound(
+                info.id,
+                info.title,
+                info.deadline_at,
+                len(info.answered),
+                len(info.members),
+                user_id in info.pending,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    """A closed round's pooled result, stored as an assessment (None: nobody answered)."""
+
+    info: RoundInfo
+    team: TeamAssessment | None
+    stored: StoredAssessment | None
+
+
+def store_result(session: Session, team_id: str, round_id: int) -> RoundResult:
+    """Pool the answers of a closed round and store the result as the round's assessment.
+
+    Named rounds keep who got which verdict (``by_verdict``); anonymous rounds keep counts only.
+    ``participants`` (who answered, not what) fills in a decision saved from the result.
+    """
+    row = _row(session, team_id, round_id)
+    answered = [m for m in row.members if m.answers is not None]
+    if not answered:
+        return RoundResult(RoundInfo.of(row), None, None)
+    team = pool([validate_answers(m.answers) for m in answered])
+    payload = {**result_payload(team.pooled, row.lang), **team.to_json(row.lang)}
+    by_verdict: dict[str, list[str]] = {}
+    if not row.anonymous:
+        for member, own in zip(answered, team.individual, strict=True):
+            by_verdict.setdefault(own.verdict, []).append(member.user_id)
+    payload["team_lines"] = summary_lines(team, row.lang)[1:]  # the splits and their stakes
+    payload["round"] = {
+        "id": row.id,
+        "anonymous": row.anonymous,
+        "invited": len(row.members),
+        "participants": [m.user_id for m in answered],
+        "by_verdict": by_verdict,
+    }
+    assessment = AssessmentRow(
+        team_id=team_id,
+        channel_id=row.channel_id,
+        user_id=row.starter_id,
+        title=row.title,
+        answers=dict(team.pooled.answers),
+        result=payload,
+        verdict=team.pooled.verdict,
+        engine_version=team.pooled.engine_version,
+    )
+    session.add(assessment)
+    session.flush()
+    row.assessment_id = assessment.id
+    return RoundResult(RoundInfo.of(row), team, StoredAssessment.of(assessment))

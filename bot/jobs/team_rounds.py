@@ -1,0 +1,188 @@
+"""Team rounds on Slack: invitations, the starter's status, nudges, the halfway reminder and
+the close, shared by the listeners and the scheduler job.
+
+The scheduler job is a poll of the database (rounds past halfway, rounds past their deadline),
+so a worker that was down at a deadline closes the round as soon as it is back. Each reminder
+and each close is claimed (committed) before anything is sent: never twice.
+Logs carry ids and counts, never answers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import replace
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.assessment.rounds import (
+    MAX_PEOPLE,
+    RoundInfo,
+    claim_close,
+    claim_reminder,
+    due_closes,
+    due_reminders,
+    load_round,
+    set_result,
+    set_status_message,
+    store_result,
+)
+from bot.db import session_scope
+from bot.i18n import t
+from bot.messaging.client import team_client
+from bot.messaging.post import posted
+from bot.services import Services
+from bot.views.assessment import ResultCard
+from bot.views.team import empty_result, invitation, round_result, status
+
+log = logging.getLogger(__name__)
+PAGE_SIZE = 200
+
+
+def humans(client: WebClient, users: Iterable[str]) -> tuple[list[str], set[str]]:
+    """``users`` without bots, deactivated accounts and duplicates, in order (``users.list``
+    once, paginated, rather than one ``users.info`` per person: 200 people, one call)."""
+    not_people: set[str] = set()
+    cursor = None
+    while True:
+        page = client.users_list(limit=1000, cursor=cursor)
+        for user in page.get("members") or []:
+            if user.get("is_bot") or user.get("deleted") or user.get("id") == "USLACKBOT":
+                not_people.add(str(user.get("id")))
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    kept = [u for u in dict.fromkeys(users) if u not in not_people]
+    return kept, not_people
+
+
+def channel_members(client: WebClient, channel: str, limit: int) -> list[str]:
+    """Up to ``limit`` + 1 member ids of ``channel`` (one more says "there are more")."""
+    found: list[str] = []
+    cursor = None
+    while len(found) <= limit:
+        page = client.conversations_members(channel=channel, limit=PAGE_SIZE, cursor=cursor)
+        found += [str(u) for u in page.get("members") or []]
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    return found
+
+
+def resolve_people(
+    client: WebClient, picked: Iterable[str], channel: str | None
+) -> tuple[list[str], bool]:
+    """The people to invite (picked first, then the channel's), at most :data:`MAX_PEOPLE`;
+    True when some had to be left out."""
+    candidates = list(picked)
+    if channel:
+        # Bots in the channel do not count toward the cap: fetch a little more than needed.
+        candidates += channel_members(client, channel, MAX_PEOPLE * 2)
+    people, _ = humans(client, candidates)
+    return people[:MAX_PEOPLE], len(people) > MAX_PEOPLE
+
+
+def _dm(client: WebClient, user: str, message: dict) -> bool:
+    try:
+        client.chat_postMessage(channel=user, **message)
+    except SlackApiError as error:
+        log.warning("team round DM not sent: %s", error.response.get("error"))
+        return False
+    return True
+
+
+def invite(services: Services, client: WebClient, info: RoundInfo, notice: str | None) -> None:
+    """Give the starter the status message (and keep where it is), then DM every invitee."""
+    reply = client.chat_postMessage(channel=info.starter_id, **status(info, info.lang, notice))
+    with session_scope(services.sessions, write=True) as session:
+        set_status_message(session, info.team_id, info.id, reply["channel"], reply["ts"])
+    info = replace(info, status_channel=reply["channel"], status_ts=reply["ts"])
+    sent = sum(_dm(client, user, invitation(info, info.lang)) for user in info.members)
+    log.info(
+        "team round %s team=%s invited=%d sent=%d", info.id, info.team_id, len(info.members), sent
+    )
+
+
+def refresh_status(client: WebClient, info: RoundInfo, notice: str | None = None) -> None:
+    """Bring the starter's status message up to date (who answered; open or closed)."""
+    if not (info.status_channel and info.status_ts):
+        return
+    try:
+        client.chat_update(
+            channel=info.status_channel, ts=info.status_ts, **status(info, info.lang, notice)
+        )
+    except SlackApiError as error:
+        log.warning("team round %s status not updated: %s", info.id, error.response.get("error"))
+
+
+def nudge(client: WebClient, info: RoundInfo, key: str = "team.slack.nudged") -> int:
+    """One DM to each person who has not answered yet; returns how many were sent."""
+    sent = sum(_dm(client, user, invitation(info, info.lang, key=key)) for user in info.pending)
+    log.info("team round %s team=%s %s sent=%d", info.id, info.team_id, key, sent)
+    return sent
+
+
+def close_round(
+    services: Services, client: WebClient, team_id: str, round_id: int, by: str | None
+) -> bool:
+    """Close (once), pool and store, post the result where the round started; False when
+    the round was already closed."""
+    now = services.clock()
+    with session_scope(services.sessions, write=True) as session:
+        if not claim_close(session, team_id, round_id, now, by):
+            return False
+        result = store_result(session, team_id, round_id)
+    info, lang = result.info, result.info.lang
+    if result.stored is None:
+        message = empty_result(info, lang)
+    else:
+        message = round_result(ResultCard.of(result.stored), result.stored.result, lang)
+    sent = posted(client.chat_postMessage, channel=info.channel_id, **message)
+    if sent is None:  # the bot cannot post there: the starter gets it
+        sent = client.chat_postMessage(channel=info.starter_id, **message)
+    with session_scope(services.sessions, write=True) as session:
+        set_result(session, team_id, round_id, str(sent["ts"]))
+    refresh_status(client, info)
+    log.info(
+        "team round %s closed team=%s by=%s answered=%d",
+        round_id,
+        team_id,
+        "deadline" if by is None else "starter",
+        len(info.answered),
+    )
+    return True
+
+
+def run_team_rounds(services: Services) -> int:
+    """The scheduler job: halfway reminders, then closes of every round past its deadline."""
+    now = services.clock()
+    with session_scope(services.sessions) as session:
+        reminders, closes = due_reminders(session, now), due_closes(session, now)
+    clients: dict[str, WebClient | None] = {}
+
+    def client_of(team_id: str) -> WebClient | None:
+        if team_id not in clients:
+            clients[team_id] = team_client(services, team_id)
+        return clients[team_id]
+
+    done = 0
+    for team_id, round_id in reminders:
+        client = client_of(team_id)
+        if client is None:
+            continue
+        with session_scope(services.sessions, write=True) as session:
+            if not claim_reminder(session, team_id, round_id, now):
+                continue
+            info = load_round(session, team_id, round_id)
+        nudge(client, info, key="team.slack.reminder")
+        refresh_status(client, info, t("team.slack.reminded", info.lang))
+        done += 1
+    for team_id, round_id in closes:
+        client = client_of(team_id)
+        if client is not None:
+            done += close_round(services, client, team_id, round_id, by=None)
+    return done
+
+
+__all__ = ["MAX_PEOPLE", "close_round", "invite", "nudge", "refresh_status", "resolve_people"]
