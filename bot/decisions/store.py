@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.admins import is_admin
+from bot.db import rowcount
 from bot.decisions.rules import DecisionDraft, DraftRejected
 from bot.errors import NotAllowed, NotFound, UserError, parse_id
 from bot.models import AssessmentRow, Decision, DecisionEvent
@@ -171,8 +173,6 @@ def create_decision(
 ) -> Decision:
     """A new decision with its "created" history entry; ``supersedes`` is retired by it."""
     _check_assessment(session, team_id, draft.assessment_id)
-    if supersedes is not None and supersedes.superseded_by_id is not None:
-        raise UserError("decisions.error.already_superseded")
     values = _draft_values(draft)
     decision = Decision(
         team_id=team_id, created_by=user_id, created_at=now, updated_at=now, **values
@@ -186,11 +186,30 @@ def create_decision(
             "status": (supersedes.status, "superseded"),
             "superseded_by_id": (None, decision.id),
         }
-        supersedes.status, supersedes.superseded_by_id = "superseded", decision.id
-        supersedes.updated_at = now
+        _retire(session, supersedes, decision.id, now)
         record(session, supersedes, user_id, "superseded", retire, now)
     record(session, decision, user_id, "created", changes, now)
     return decision
+
+
+def _retire(session: Session, old: Decision, successor_id: int, now: datetime) -> None:
+    """Mark ``old`` superseded by ``successor_id`` unless someone did first.
+
+    One conditional UPDATE, not a read then a write: two people superseding the same decision
+    at once on PostgreSQL both read "not superseded yet"; only one UPDATE matches its WHERE, the
+    other (waiting on the row lock, then re-checking it) changes nothing and is told.
+    """
+    retired = session.execute(
+        update(Decision)
+        .where(Decision.id == old.id, Decision.superseded_by_id.is_(None))
+        .values(status="superseded", superseded_by_id=successor_id, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(retired) != 1:
+        raise UserError("decisions.error.already_superseded")
+    for name, value in (("status", "superseded"), ("superseded_by_id", successor_id)):
+        set_committed_value(old, name, value)
+    set_committed_value(old, "updated_at", now)
 
 
 def edit_decision(
