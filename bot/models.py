@@ -381,6 +381,7 @@ class ProcessedEvent(Base):
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     team_id: Mapped[str | None] = mapped_column(TeamId)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    done_at: Mapped[datetime | None]  # None: being handled, or its handler died (bot.events)
 
 
 # slack_sdk's own installation and OAuth state tables, made by our migrations.

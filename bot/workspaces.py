@@ -51,8 +51,9 @@ def team_settings(session: Session, team_id: str) -> TeamSettings:
 
 
 def mark_uninstalled(session: Session, team_id: str, when: datetime) -> None:
+    """Idempotent: Slack's retry of the event keeps the first time (the retention clock)."""
     workspace = session.get(Workspace, team_id)
-    if workspace is not None:
+    if workspace is not None and workspace.uninstalled_at is None:
         workspace.uninstalled_at = when
 
 

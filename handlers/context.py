@@ -6,7 +6,9 @@ The middleware puts ``services`` and ``lang`` in Bolt's context; listeners decla
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
@@ -15,8 +17,39 @@ from bot.admins import app_admin_ids, is_admin
 from bot.commands import SlashCommand
 from bot.db import session_scope
 from bot.errors import NotAllowed
+from bot.events import event_id_of, give_back, mark_done
 from bot.i18n import t
 from bot.services import Services
+
+EventHandler = Callable[[dict[str, Any], WebClient, Services, str, str | None], None]
+
+
+def handled_once(handler: EventHandler) -> Callable[..., None]:
+    """An event listener that marks its event done when it finishes, or gives the event's claim
+    back when it raises, so that Slack's retry runs it again (``bot.events``)."""
+
+    def run(
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: WebClient,
+        services: Services,
+        team_id: str,
+        enterprise_id: str | None,
+    ) -> None:
+        event_id = event_id_of(body)
+        try:
+            handler(event, client, services, team_id, enterprise_id)
+        except BaseException:
+            if event_id:
+                with session_scope(services.sessions, write=True) as session:
+                    give_back(session, event_id)
+            raise
+        if event_id:
+            with session_scope(services.sessions, write=True) as session:
+                mark_done(session, event_id, services.clock())
+
+    run.__name__ = run.__qualname__ = handler.__name__  # Bolt's logs name the listener
+    return run
 
 
 @dataclass

@@ -8,11 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
-from sqlalchemy.exc import IntegrityError
 
 from bot.db import session_scope
+from bot.events import claim, event_id_of
 from bot.i18n import DEFAULT_LANGUAGE
-from bot.models import ProcessedEvent
 from bot.services import Services
 from bot.workspaces import ensure_known_workspace
 
@@ -45,18 +44,17 @@ def register(app: App, services: Services) -> None:
     def once_per_event(
         body: dict[str, Any], request: BoltRequest, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:  # noqa: A002
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        """Acknowledge, without running again, an event that is done or being handled
+        (``bot.events``); the listener marks it done (``handlers.context.handled_once``)."""
+        event_id = event_id_of(body)
         if not event_id:
             return next()
-        try:
-            with session_scope(services.sessions, write=True) as session:
-                session.add(
-                    ProcessedEvent(event_id=str(event_id)[:64], team_id=body.get("team_id"))
-                )
-        except IntegrityError:
+        with session_scope(services.sessions, write=True) as session:
+            mine = claim(session, event_id, body.get("team_id"), services.clock())
+        if not mine:
             retry = request.headers.get("x-slack-retry-num", ["0"])[0]
             log.info(
-                "event %s already processed (retry %s); acknowledged, not run again",
+                "event %s done or being handled (retry %s); acknowledged, not run again",
                 event_id,
                 retry,
             )

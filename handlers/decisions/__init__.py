@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from bot.services import Services
 from bot.views import ids
+from handlers.context import handled_once
 from handlers.decisions import buttons, commands, entries, home, modal, reminders
 
 
@@ -22,4 +23,4 @@ def register(app: App, services: Services) -> None:
     app.action(ids.DECISION_STILL_RIGHT)(reminders.still_right)
     app.action(ids.DECISION_REVISIT)(reminders.revisit)
     app.action(ids.DECISION_SNOOZE)(reminders.snooze)
-    app.event("app_home_opened")(home.app_home_opened)
+    app.event("app_home_opened")(handled_once(home.app_home_opened))

@@ -11,8 +11,11 @@ from handlers.decisions.access import publish_home
 
 
 def app_home_opened(
-    event: dict[str, Any], client: WebClient, services: Services, team_id: str
+    event: dict[str, Any],
+    client: WebClient,
+    services: Services,
+    team_id: str,
+    enterprise_id: str | None,
 ) -> None:
-    if event.get("tab", "home") != "home":
-        return
-    publish_home(services, client, team_id, event["user"])
+    if event.get("tab", "home") == "home":
+        publish_home(services, client, team_id, event["user"])

@@ -1,4 +1,7 @@
-"""Workspace lifecycle events: uninstall and token revocation delete the tokens at once."""
+"""Workspace lifecycle events: uninstall and token revocation delete the tokens at once.
+
+Both are safe to run twice: Slack retries an event whose handler did not finish.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +9,23 @@ import logging
 from typing import Any
 
 from slack_bolt import App
+from slack_sdk import WebClient
 
 from bot.db import session_scope
 from bot.services import Services
 from bot.workspaces import mark_uninstalled
+from handlers.context import handled_once
 
 log = logging.getLogger(__name__)
 
 
-def app_uninstalled(services: Services, team_id: str, enterprise_id: str | None) -> None:
+def app_uninstalled(
+    event: dict[str, Any],
+    client: WebClient,
+    services: Services,
+    team_id: str,
+    enterprise_id: str | None,
+) -> None:
     store = services.installation_store
     if store is not None:
         store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
@@ -24,7 +35,11 @@ def app_uninstalled(services: Services, team_id: str, enterprise_id: str | None)
 
 
 def tokens_revoked(
-    event: dict[str, Any], services: Services, team_id: str, enterprise_id: str | None
+    event: dict[str, Any],
+    client: WebClient,
+    services: Services,
+    team_id: str,
+    enterprise_id: str | None,
 ) -> None:
     store = services.installation_store
     tokens = event.get("tokens") or {}
@@ -42,5 +57,5 @@ def tokens_revoked(
 
 
 def register(app: App) -> None:
-    app.event("app_uninstalled")(app_uninstalled)
-    app.event("tokens_revoked")(tokens_revoked)
+    app.event("app_uninstalled")(handled_once(app_uninstalled))
+    app.event("tokens_revoked")(handled_once(tokens_revoked))
