@@ -57,3 +57,11 @@ def parse_id(raw: object) -> int:
     if not text.isdigit() or len(text) > 18:
         raise NotFound()
     return int(text)
+
+
+# Answers after which Slack may or may not have done a write: its own "something broke" codes
+# (it documents that part of the operation may have succeeded) and a connection that ended
+# without an answer (``bot.messaging.client.error_code``). A 429, a refused connection or a 503 mean
+# it was not done.
+MAYBE_DONE = frozenset({"internal_error", "fatal_error", "no_answer"})
+MAYBE_SENT = "maybe_sent"

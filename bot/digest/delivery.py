@@ -7,13 +7,16 @@ step commits on its own, so what the database says always matches what was done:
     claimed ──send ok──▶ sent
        │  └─ratelimited/5xx─▶ retry ──next run (bounded attempts)──▶ claimed
        │  └─permanent error─▶ failed   (shown to admins, never retried)
+       │  └─answer lost (dropped connection, 500)─▶ maybe_sent   (shown to admins, never
+       │        retried: Slack may have posted it, and a second copy is worse than none)
        └─worker killed: stays claimed; after the lease another run takes it over (an UPDATE
          that must change exactly one row to win)
     no row, claim too old, or retry, past the grace window ──▶ missed
 
 Slack has no idempotency key, so a worker killed after Slack accepted a message but before
 the row says ``sent`` leaves a claim that is sent again after the lease: the one window where
-a recipient can get two copies. Killed before the request left, it is exactly once.
+a recipient can get two copies. Killed before the request left, it is exactly once. The Slack
+client never repeats a post on its own (``bot.messaging.client.READS``).
 
 Claims and outcomes come in batches (``claim_all``, ``settle_all``: a few statements however
 many rows), so that a run's threads can share their transactions; ``claim``, ``mark_sent``
@@ -36,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import rowcount
 from bot.digest.sql import insert_for, insert_ignoring
+from bot.errors import MAYBE_DONE, MAYBE_SENT
 from bot.models import DigestDelivery, DigestSentItem
 
 log = logging.getLogger(__name__)
@@ -49,15 +53,14 @@ MAX_ATTEMPTS = 5
 ERROR_CHARS = 200
 
 CLAIMED, SENT, RETRY, FAILED, MISSED = "claimed", "sent", "retry", "failed", "missed"
-SETTLED = frozenset({SENT, FAILED, MISSED})
+SETTLED = frozenset({SENT, FAILED, MISSED, MAYBE_SENT})
+NEEDS_A_LOOK = (FAILED, MISSED, MAYBE_SENT)
 
 # Worth another try later; any other Slack error (channel_not_found, not_in_channel,
 # is_archived, account_inactive, user_not_found, invalid_auth...) will not fix itself.
 TRANSIENT_ERRORS = frozenset(
     {
         "ratelimited",
-        "internal_error",
-        "fatal_error",
         "service_unavailable",
         "request_timeout",
         "network",
@@ -323,10 +326,12 @@ def record_missed(
 
 
 def status_after(outcome: Outcome) -> str:
-    """``sent``; ``retry`` for a transient error while attempts last (unless ``final``:
-    nobody will come back for it); else ``failed``."""
+    """``sent``; ``maybe_sent`` when Slack's answer was lost; ``retry`` for a transient error
+    while attempts last (unless ``final``: nobody will come back for it); else ``failed``."""
     if outcome.error is None:
         return SENT
+    if outcome.error in MAYBE_DONE:
+        return MAYBE_SENT
     retry = (
         not outcome.final
         and outcome.error in TRANSIENT_ERRORS
@@ -454,9 +459,9 @@ def sent_items(session: Session, team_ids: Iterable[str], since: datetime) -> di
 def recent_failures(
     session: Session, team_id: str, limit: int = 5, since: datetime | None = None
 ) -> list[DeliveryProblem]:
-    """The team's latest failed and missed deliveries, newest first (for the admins' view)."""
+    """The team's latest failed, missed and maybe-sent deliveries, newest first (admins)."""
     query = select(DigestDelivery).where(
-        DigestDelivery.team_id == team_id, DigestDelivery.status.in_((FAILED, MISSED))
+        DigestDelivery.team_id == team_id, DigestDelivery.status.in_(NEEDS_A_LOOK)
     )
     if since is not None:
         query = query.where(DigestDelivery.claimed_at >= since)

@@ -61,10 +61,11 @@ class TeamOutcome:
     failed: int = 0
     retry: int = 0
     missed: int = 0
+    maybe_sent: int = 0
     seconds: float = 0.0
 
     def add(self, status: str) -> None:
-        """Count one delivery by the status it was left in (``sent``, ``retry``, ``failed``)."""
+        """Count one delivery by the status it was left in (``sent``, ``retry``...)."""
         setattr(self, status, getattr(self, status) + 1)
 
 

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
+from bot.messaging.client import error_code
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -47,13 +48,6 @@ class ChannelPacer:
             self._sleep(slot - now)
 
 
-def error_code(exc: Exception) -> str:
-    """Slack's error string (``not_in_channel``…), or ``network`` when Slack never answered."""
-    if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error") or "slack_error")
-    return "network"
-
-
 def post(
     client: WebClient,
     pacer: ChannelPacer,
@@ -61,10 +55,12 @@ def post(
     text: str,
     blocks: Sequence[Block | dict[str, Any]],
 ) -> str | None:
-    """Post one message; None when Slack took it, else the error code.
+    """Post one message, once; None when Slack took it, else the error code.
 
     A 429 is retried by the client after ``Retry-After`` (``bot.messaging.client``); what still
-    fails comes back as ``ratelimited`` for the next run to retry.
+    fails comes back as ``ratelimited`` for the next run to retry. A lost answer is never
+    retried here: it comes back as ``no_answer`` or ``internal_error`` (``MAYBE_DONE``), and
+    the delivery row records that the message may have gone.
     """
     pacer.wait(channel)
     try:

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.digest.delivery import FAILED, DeliveryProblem
+from bot.digest.delivery import FAILED, MAYBE_SENT, DeliveryProblem
 from bot.errors import SLACK_ERROR_KEYS
 from bot.i18n import has, t
 from bot.news.compose import Digest, DigestItem
@@ -159,6 +159,9 @@ def problem_lines(problems: Sequence[DeliveryProblem], lang: str) -> list[str]:
             key = SLACK_ERROR_KEYS.get(p.error or "")
             reason = t(key, lang) if key else escape(p.error or "?")
             status = t("digest.preview.status_failed", lang)
+        elif p.status == MAYBE_SENT:
+            reason = t("digest.preview.reason_maybe_sent", lang)
+            status = t("digest.preview.status_maybe_sent", lang)
         else:
             reason = t("digest.preview.reason_missed", lang)
             status = t("digest.preview.status_missed", lang)

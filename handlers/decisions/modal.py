@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.db import session_scope
 from bot.decisions.overview import team_context
@@ -19,8 +21,9 @@ from bot.decisions.store import (
     get_assessment,
     recent_assessments,
 )
-from bot.errors import UserError
+from bot.errors import MAYBE_DONE, UserError
 from bot.i18n import t
+from bot.messaging.client import error_code
 from bot.messaging.post import posted
 from bot.services import Services
 from bot.views.decisions import (
@@ -31,6 +34,8 @@ from bot.views.decisions import (
     summary_line,
 )
 from handlers.decisions.access import owner_info, refresh_homes, requester_info
+
+log = logging.getLogger(__name__)
 
 
 def open_decide_modal(
@@ -124,10 +129,17 @@ def save_decision(
 def post_confirmation(
     client: WebClient, channel: str, user_id: str, blocks: list, text: str
 ) -> None:
-    """In the channel; by DM where the bot cannot post there."""
-    if (
-        channel != user_id
-        and posted(client.chat_postMessage, channel=channel, blocks=blocks, text=text) is not None
-    ):
+    """In the channel; by DM where the bot cannot post there. Never twice: when Slack's answer
+    was lost it may have posted it, and the decision is saved; a second copy (or an error about
+    a confirmation that is there) would be worse than none."""
+    try:
+        if posted(client.chat_postMessage, channel=channel, blocks=blocks, text=text) is not None:
+            return
+    except (SlackApiError, OSError) as error:
+        code = error_code(error)
+        if code not in MAYBE_DONE:
+            raise
+        log.warning("confirmation in %s may not have been posted: %s", channel, code)
         return
-    client.chat_postMessage(channel=user_id, blocks=blocks, text=text)
+    if channel != user_id:
+        client.chat_postMessage(channel=user_id, blocks=blocks, text=text)

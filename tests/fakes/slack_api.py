@@ -122,6 +122,13 @@ class _ResponseUrl:
     uses: int = 0
 
 
+DROP = "drop"  # accept_then: close the connection instead of answering
+
+
+class _Dropped(Exception):
+    """Raised after a method ran, to close the connection without an answer."""
+
+
 class SlackError(Exception):
     """An ``ok: false`` answer (or another HTTP status) raised from inside a method."""
 
@@ -220,6 +227,7 @@ class FakeSlackAPI:
         self._app_tokens: dict[str, str] = {}  # xapp- token -> Socket Mode WebSocket URL
         self._faults: dict[str, list[_Rule]] = {}
         self._delays: dict[str, list[_Rule]] = {}
+        self._after: dict[str, list[_Rule]] = {}
         self._channel_interval: float | None = None
         self._last_post: dict[tuple[str, str], float] = {}
         self._members: dict[tuple[str, str], list[str]] = {}  # (team, channel) -> user ids
@@ -397,6 +405,14 @@ class FakeSlackAPI:
         with self._lock:
             self._delays.setdefault(method, []).append(_Rule(seconds, times))
 
+    def accept_then(self, method: str, fault: str | int = DROP, times: int | None = 1) -> None:
+        """Do the next ``times`` calls to ``method`` (the message is posted), then answer as if
+        something broke on the way back: ``DROP`` closes the connection without a word, a
+        number answers that HTTP status with ``internal_error``. The caller cannot tell whether
+        Slack did it; a blind retry does it twice."""
+        with self._lock:
+            self._after.setdefault(method, []).append(_Rule(fault, times))
+
     def enforce_channel_rate(self, per_second: float = 1.0) -> None:
         """Answer 429 to chat.postMessage in one channel faster than ``per_second``, like Slack."""
         with self._lock:
@@ -457,7 +473,13 @@ class FakeSlackAPI:
                 if fault is not None:
                     error, status, extra = fault
                     raise SlackError(error, status=status, headers=extra)
-                return 200, {}, self._dispatch(method, params, token, headers)
+                answer = self._dispatch(method, params, token, headers)
+                after = self._take(self._after, method)
+                if after == DROP:
+                    raise _Dropped
+                if after is not None:
+                    return int(after), {}, {"ok": False, "error": "internal_error"}
+                return 200, {}, answer
             except SlackError as error:
                 return error.status, error.headers, error.body
 
@@ -1021,6 +1043,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 self._send(404, {}, "not found")
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (its timeout): nothing to answer
+        except _Dropped:
+            self.close_connection = True  # no answer at all: the client sees the connection end
 
     def _send(self, status: int, headers: dict[str, str], body: Any) -> None:
         if isinstance(body, str):
