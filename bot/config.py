@@ -29,6 +29,7 @@ FIXES: dict[str, str] = {
     "OPENAI_BASE_URL": "set it to the http(s) base URL of an OpenAI-compatible server",
     "OPENAI_MODEL": "set it to a model name your server serves",
     "OPENAI_TIMEOUT": "set it to a number of seconds between 1 and 120",
+    "UNINSTALLED_RETENTION_DAYS": "set it to a whole number of days between 1 and 3650",
     "PORT": "set it to a TCP port between 1 and 65535",
     "LOG_LEVEL": "use DEBUG, INFO, WARNING or ERROR",
     "FEEDS_ALLOW_PRIVATE_ADDRESSES": "use true or false",
@@ -66,6 +67,8 @@ class Settings(BaseSettings):
     OPENAI_BASE_URL: str | None = None
     OPENAI_MODEL: str = "gpt-4o-mini"
     OPENAI_TIMEOUT: float = Field(default=15.0, ge=1, le=120)
+    # Days an uninstalled workspace's data is kept (for a reinstall) before it is purged.
+    UNINSTALLED_RETENTION_DAYS: int = Field(default=30, ge=1, le=3650)
     PORT: int = Field(default=3000, ge=1, le=65535)
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     FEEDS_ALLOW_PRIVATE_ADDRESSES: bool = False

@@ -22,6 +22,7 @@ from sqlalchemy import delete
 from bot.db import rowcount, session_scope
 from bot.jobs.digest import DELIVER_MINUTES, FETCH_MINUTES, deliver_digests, fetch_feeds
 from bot.jobs.reminders import send_review_reminders
+from bot.jobs.retention import purge_uninstalled
 from bot.jobs.team_rounds import run_team_rounds
 from bot.models import OAUTH_STATES_TABLE, ProcessedEvent
 from bot.services import Services
@@ -73,6 +74,7 @@ def prune_oauth_states(services: Services) -> int:
 JOBS: list[ScheduledJob] = [
     ScheduledJob("maintenance.prune_events", prune_processed_events, minutes=60),
     ScheduledJob("maintenance.prune_oauth_states", prune_oauth_states, minutes=60),
+    ScheduledJob("maintenance.purge_uninstalled", purge_uninstalled, minutes=60),
     ScheduledJob("decisions.review_reminders", send_review_reminders, minutes=5),
     ScheduledJob("digest.fetch_feeds", fetch_feeds, minutes=FETCH_MINUTES),
     ScheduledJob("digest.deliver", deliver_digests, minutes=DELIVER_MINUTES),

@@ -6,6 +6,7 @@ The middleware puts ``services`` and ``lang`` in Bolt's context; listeners decla
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,12 +15,16 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot.admins import app_admin_ids, is_admin
+from bot.audit import REFUSED, audit
 from bot.commands import SlashCommand
 from bot.db import session_scope
 from bot.errors import NotAllowed
 from bot.events import event_id_of, give_back, mark_done
 from bot.i18n import t
 from bot.services import Services
+
+log = logging.getLogger(__name__)
+
 
 EventHandler = Callable[[dict[str, Any], WebClient, Services, str, str | None], None]
 
@@ -81,5 +86,8 @@ def require_admin(
         if is_admin(session, team_id, user_id, info):
             return
         named = app_admin_ids(session, team_id)
+    with session_scope(services.sessions, write=True) as session:
+        audit(session, team_id, user_id, REFUSED, services.clock())
+    log.warning("team=%s user=%s refused an admin's action", team_id, user_id)
     admins = ", ".join(f"<@{uid}>" for uid in named[:5]) or t("errors.any_admin", lang)
     raise NotAllowed(admins=admins)

@@ -1,4 +1,6 @@
-"""A workspace's life cycle and its data: an uninstall cut short is finished by Slack's retry."""
+"""A workspace's life cycle and its data: an uninstall cut short is finished by Slack's retry;
+an uninstalled workspace is purged after the retention period (the feeds it alone added and
+the stories only they brought with it); exports, purges and refusals are in the audit trail."""
 
 from __future__ import annotations
 
@@ -6,11 +8,14 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.db import session_scope
-from bot.models import BOTS_TABLE, INSTALLATIONS_TABLE, Workspace
-from tests.conftest import SIGNING_SECRET
-from tests.slack_requests import app_uninstalled, dispatch
+from bot.models import BOTS_TABLE, INSTALLATIONS_TABLE, AuditEntry, Workspace
+from bot.workspaces import ensure_workspace
+from tests.conftest import ADMIN, CHANNEL, SIGNING_SECRET, TEAM, USER
+from tests.slack_requests import app_uninstalled, dispatch, slash_command
+from tests.support.decisions import make_decision
 from tests.test_oauth import TEAM_A, _count, install, oauth  # noqa: F401 - a fixture
 
 
@@ -80,3 +85,91 @@ def test_an_uninstall_that_failed_runs_again_on_the_first_retry(
     headers = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
     assert dispatch(app, body, secret=SIGNING_SECRET, extra_headers=headers).status == 200
     assert _count(services, BOTS_TABLE, TEAM_A) == 0
+
+
+# ----------------------------------------------------------------------- retention (the worker)
+
+RETAINED = "T0RETAINED"
+REINSTALLED = "T0REINSTAL"
+
+
+def _job(job_id: str):  # noqa: ANN202
+    from bot.scheduler import JOBS
+
+    [job] = [j for j in JOBS if j.id == job_id]
+    return job
+
+
+def test_uninstalled_workspaces_are_purged_after_thirty_days_unless_reinstalled(
+    services, session
+) -> None:
+    from bot.models import Decision, Feed, NewsItem, NewsItemSource, TeamFeed
+
+    now = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    services.clock = lambda: now
+    shared = Feed(url="https://news.example/shared.xml")
+    secret = Feed(url="https://user:hunter2@intranet.example/private.xml")
+    session.add_all([shared, secret])
+    session.flush()
+    only_theirs = NewsItem(key="a" * 64, canonical_url="https://intranet.example/1", title="Ours")
+    both = NewsItem(key="b" * 64, canonical_url="https://news.example/2", title="Everyone's")
+    session.add_all([only_theirs, both])
+    session.flush()
+    session.add_all(
+        [
+            NewsItemSource(item_id=only_theirs.id, feed_id=secret.id, source_name="x", url="u"),
+            NewsItemSource(item_id=both.id, feed_id=secret.id, source_name="x", url="u"),
+            NewsItemSource(item_id=both.id, feed_id=shared.id, source_name="y", url="v"),
+        ]
+    )
+    for team, gone in ((TEAM, 31), (RETAINED, 29), (REINSTALLED, None)):
+        workspace = ensure_workspace(session, team)
+        workspace.uninstalled_at = now - timedelta(days=gone) if gone else None
+        make_decision(session, team_id=team, title=f"{team}'s call")
+        session.add(TeamFeed(team_id=team, feed_id=shared.id))
+    session.add(TeamFeed(team_id=TEAM, feed_id=secret.id))
+    session.commit()
+    secret_id, only_id, both_id = secret.id, only_theirs.id, both.id
+
+    job = _job("maintenance.purge_uninstalled")
+    assert job.run(services) == [TEAM]
+    session.expire_all()
+    teams = set(session.scalars(select(Decision.team_id)))
+    assert teams == {RETAINED, REINSTALLED}
+    assert session.get(Workspace, TEAM) is None
+    assert session.get(Feed, secret_id) is None  # its URL held a password
+    assert session.get(NewsItem, only_id) is None
+    assert session.get(NewsItem, both_id) is not None  # another feed carried it
+    assert session.scalar(select(func.count()).select_from(TeamFeed)) == 2  # the shared feed
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.team_id == TEAM)).one()
+    assert (entry.user_id, entry.action) == ("system", "data.purged")
+    assert job.run(services) == []  # nothing more to do
+
+
+# ------------------------------------------------------------------------------ the audit trail
+
+
+def _command(slack_api, text: str, user: str) -> str:  # noqa: ANN001
+    return slash_command(
+        text,
+        team_id=TEAM,
+        user_id=user,
+        channel_id=CHANNEL,
+        response_url=slack_api.response_url(TEAM, CHANNEL),
+    )
+
+
+def test_an_export_is_in_the_audit_trail(send, slack_api, session) -> None:
+    make_decision(session)
+    session.commit()
+    assert send(_command(slack_api, "export", ADMIN)).status == 200
+    entry = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "decisions.exported")
+    ).one()
+    assert (entry.team_id, entry.user_id, entry.changes) == (TEAM, ADMIN, {"rows": 1})
+
+
+def test_a_refused_admin_action_is_in_the_audit_trail(send, slack_api, session) -> None:
+    assert send(_command(slack_api, "settings", USER)).status == 200
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "admin.refused")).one()
+    assert (entry.team_id, entry.user_id) == (TEAM, USER)

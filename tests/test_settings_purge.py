@@ -168,7 +168,7 @@ def test_purge_leaves_nothing_of_the_team_in_any_table(session, two_teams) -> No
     session.commit()
     assert deleted == two_teams[TEAM]
     left = counts(session, TEAM)
-    assert {name: n for name, n in left.items() if n} == {}
+    assert {name: n for name, n in left.items() if n} == {"audit_log": 1}  # the purge's own
     assert counts(session, OTHER_TEAM) == two_teams[OTHER_TEAM]
     assert shared_counts(session) == (1, 1)
 
@@ -242,7 +242,10 @@ def test_an_admin_deletes_all_data_after_seeing_what_will_go(
 
     response = _confirm(send, confirmation, ADMIN)
     assert json.loads(response.body) == {"response_action": "clear"}
-    assert {name: n for name, n in counts(session, TEAM).items() if n} == {}
+    assert {name: n for name, n in counts(session, TEAM).items() if n} == {"audit_log": 1}
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.team_id == TEAM)).one()
+    assert (entry.user_id, entry.action) == (ADMIN, "data.purged")
+    assert entry.changes["deleted"]["decisions"] == 1
     assert counts(session, OTHER_TEAM) == two_teams[OTHER_TEAM]
     [done] = slack_api.calls_to("chat.postEphemeral")
     assert done.params["text"].startswith("Done. Everything the app kept")
@@ -266,7 +269,19 @@ def test_a_forged_delete_click_from_a_non_admin_deletes_nothing(
     [dm] = slack_api.calls_to("chat.postMessage")
     assert dm.params["channel"] == stranger
     assert dm.params["text"] == f"Only an admin can do that. Ask <@{ADMIN}>, <@{USER}>."
-    assert counts(session, TEAM) == two_teams[TEAM]
+    _nothing_deleted_and_the_refusal_audited(session, two_teams, stranger)
+
+
+def _nothing_deleted_and_the_refusal_audited(session, two_teams, stranger: str) -> None:  # noqa: ANN001
+    """Issue 13.11: a refused admin attempt is in the audit trail, not only the log."""
+    assert counts(session, TEAM) == {
+        **two_teams[TEAM],
+        "audit_log": two_teams[TEAM]["audit_log"] + 1,
+    }
+    refused = session.scalars(
+        select(AuditEntry).where(AuditEntry.team_id == TEAM, AuditEntry.action == "admin.refused")
+    ).one()
+    assert refused.user_id == stranger
 
 
 def test_a_forged_confirmation_from_a_non_admin_deletes_nothing(
@@ -278,7 +293,7 @@ def test_a_forged_confirmation_from_a_non_admin_deletes_nothing(
     body = json.loads(response.body)
     assert body["response_action"] == "update"
     assert "Only an admin can do that." in json.dumps(body["view"])
-    assert counts(session, TEAM) == two_teams[TEAM]
+    _nothing_deleted_and_the_refusal_audited(session, two_teams, stranger)
 
 
 # ----------------------------------------------------------------------- from the shell
@@ -312,7 +327,7 @@ def test_purge_with_yes_deletes_and_prints_what_it_deleted(shell_db) -> None:
     assert "deleted slack_bots: 1\n" in out
     assert out.endswith(f"Purged {TEAM}: 17 rows.\n")  # one row in each of the 17 tables
     with session_scope(shell_db) as session:
-        assert {n: c for n, c in counts(session, TEAM).items() if c} == {}
+        assert {n: c for n, c in counts(session, TEAM).items() if c} == {"audit_log": 1}
         assert sum(counts(session, OTHER_TEAM).values()) == 17
 
 
@@ -326,7 +341,9 @@ def test_purge_without_yes_wants_the_team_id_typed_back(shell_db) -> None:
     assert code == 0
     assert f"Type the team id ({TEAM})" in out
     with session_scope(shell_db) as session:
-        assert sum(counts(session, TEAM).values()) == 0
+        assert {n: c for n, c in counts(session, TEAM).items() if c} == {"audit_log": 1}
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.team_id == TEAM)).one()
+        assert (entry.user_id, entry.action) == ("cli", "data.purged")
 
 
 @pytest.mark.parametrize(

@@ -118,7 +118,8 @@ def test_a_forged_submission_from_a_non_admin_changes_nothing(send, slack_api, s
     session.expire_all()
     assert session.get(TeamSettings, TEAM).language == "en"
     assert session.scalars(select(TeamAdmin.user_id)).all() == []
-    assert audit_count(session) == 0
+    [refused] = session.scalars(select(AuditEntry).where(AuditEntry.team_id == TEAM)).all()
+    assert (refused.user_id, refused.action) == (USER, "admin.refused")  # audited, not applied
     assert ephemerals(slack_api) == []
 
 

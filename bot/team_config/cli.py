@@ -87,7 +87,7 @@ def _purge(
             print(t("settings.cli.refused"), file=err)
             return 1
     with session_scope(sessions, write=True) as session:
-        deleted = purge_team(session, team_id)
+        deleted = purge_team(session, team_id, by="cli")
     for table, count in deleted.items():
         print(t("settings.cli.deleted", table=table, count=count), file=out)
     print(t("settings.cli.done", team=team_id, count=sum(deleted.values())), file=out)

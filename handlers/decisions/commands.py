@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.audit import EXPORTED, audit
 from bot.db import session_scope
 from bot.decisions.export import export_csv
 from bot.decisions.rules import DecisionDraft
@@ -58,5 +59,7 @@ def export(req: CommandRequest) -> None:
         title=t("decisions.export.title", req.lang),
         initial_comment=t("decisions.export.comment", req.lang, count=exported.rows),
     )
+    with session_scope(req.services.sessions, write=True) as session:
+        audit(session, cmd.team_id, cmd.user_id, EXPORTED, req.services.clock(), rows=exported.rows)
     log.info("export team=%s: %d decisions sent by DM", cmd.team_id, exported.rows)
     req.respond(response_type="ephemeral", text=t("decisions.export.sent", req.lang))

@@ -54,7 +54,7 @@ def confirm_purge(
         return
     ack(response_action="clear")
     with session_scope(services.sessions, write=True) as session:
-        deleted = purge_team(session, team_id)
+        deleted = purge_team(session, team_id, by=user_id, now=services.clock())
     services.forget_team(team_id)
     log.info(
         "team=%s data deleted from Slack by user=%s (%d rows)",
