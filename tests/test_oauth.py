@@ -212,6 +212,8 @@ def test_a_reinstall_by_a_plain_member_grants_no_admin_rights_and_is_audited(
                 {"installer": {"before": None, "after": "U0AINSTAL"}},
             ),
             ("app.reinstalled", "U0AMEMBER", {}),
+            ("admin.refused", "U0AMEMBER", {}),  # the re-installer's export
+            ("decisions.exported", "U0AINSTAL", {"rows": 0}),  # the first installer's
         ]
 
 
