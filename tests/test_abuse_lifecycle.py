@@ -16,7 +16,7 @@ from bot.workspaces import ensure_workspace
 from tests.conftest import ADMIN, CHANNEL, SIGNING_SECRET, TEAM, USER
 from tests.slack_requests import app_uninstalled, dispatch, slash_command
 from tests.support.decisions import make_decision
-from tests.test_oauth import TEAM_A, _count, install, oauth  # noqa: F401 - a fixture
+from tests.test_oauth import TEAM_A, _count, install, oauth, oauth_database  # noqa: F401 - fixtures
 
 
 def test_an_uninstall_cut_short_is_finished_by_slacks_retry(
@@ -27,7 +27,7 @@ def test_an_uninstall_cut_short_is_finished_by_slacks_retry(
     Slack sends the event again (same id, ``X-Slack-Retry-Num``): at once, it is dropped (the
     first may still be at work); a minute later, it runs, and the tokens are gone."""
     app, services = oauth
-    install(app, TEAM_A)
+    install(oauth, TEAM_A)
     now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     services.clock = lambda: now
     store = services.installation_store
@@ -70,7 +70,7 @@ def test_an_uninstall_that_failed_runs_again_on_the_first_retry(
 ) -> None:
     """A handler that raises (the database away a moment) gives its claim back at once."""
     app, services = oauth
-    install(app, TEAM_A)
+    install(oauth, TEAM_A)
     store = services.installation_store
     delete_all = store.delete_all
 
