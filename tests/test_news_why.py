@@ -14,6 +14,7 @@ from bot.news.fetch import ERROR_CODES
 from bot.news.topics import TOPICS
 from bot.news.why import (
     _VARIANTS,
+    RELIABILITY,
     TOPIC_VERDICTS,
     DecisionRef,
     decision_links,
@@ -184,8 +185,10 @@ def test_every_topic_variant_and_error_code_has_a_sentence(lang: str) -> None:
     for topic in TOPICS:
         assert f"news.topic.{topic}" in keys
         assert f"news.why.{topic}.default" in keys
-        for name, _ in _VARIANTS[topic]:
-            assert f"news.why.{topic}.{name}" in keys
+        for reading in _VARIANTS[topic]:
+            assert f"news.why.{topic}.{reading.name}" in keys
+    for name in RELIABILITY:
+        assert f"news.why.reliability.{name}" in keys
     for code in (*ERROR_CODES, "parse"):
         assert placeholders(keys[f"news.fetch_error.{code}"]) == {"detail"}
 

@@ -83,7 +83,7 @@ def _item(
         published=story.published,
         topic=ranked.topic,
         why=why or why_it_matters(story.title, story.summary, ranked.topic, lang),
-        decisions=tuple(decision_links(ranked.topic, decisions)),
+        decisions=tuple(decision_links(ranked.topic, decisions, story.title, story.summary)),
         key=story.key,
         keys=story.keys,
         summary=story.summary,

@@ -105,6 +105,15 @@ RULES: tuple[Rule, ...] = (
         r"(prices?|pricing|rental|costs?)\b",
     ),
     _rule(
+        "compute_infrastructure",
+        "a shortage, a glut or the rent of compute",
+        r"\b(pénurie|penurie|shortages?|rareté|location|rental|glut|surplus|oversupply"
+        r"|surcapacité)\b[^.]*\b(gpus?|h100s?|h200s?|b200s?|puces?|chips?|calcul|compute)\b"
+        r"|\b(gpus?|h100s?|h200s?|b200s?|puces?|chips?|compute)\b[^.]*\b(pénurie|penurie"
+        r"|shortages?|rental|location|glut|surplus|oversupply)\b"
+        r"|\b(prix|tarifs?|coût) (des|du|de la|d'une?) (gpus?|h100s?|puces?|calcul)\b",
+    ),
+    _rule(
         "pricing_apis",
         "a price or a plan",
         r"\b(prices?|priced|pricing|prix|tarifs?|cheaper|costlier|cuts? (the )?(cost|price)s?"
