@@ -65,6 +65,15 @@ ASK_SYSTEM = (
     "want a verdict for their own team, tell them to run the assessment. Return only prose."
 )
 
+THREAD_SYSTEM = (
+    "You summarise a Slack thread in which a team discussed a build-versus-buy decision about "
+    "AI, for the decision's record, in {language}: at most 5 short lines, each starting with "
+    "•: what was proposed or decided, the reasons given, the open questions. Name people as "
+    "they appear (@U...). Plain text: no headings, no bold, no code fences. Return only the "
+    "lines."
+)
+THREAD_SUMMARY_MAX = 1500
+
 
 class LLMError(Exception):
     """Any failure of the LLM: timeout, HTTP error, rate limit, empty or unusable answer."""
@@ -140,6 +149,16 @@ class LLMClient:
         )
         return self._prose(self.complete(system, question))
 
+    def summarise_thread(self, transcript: str, lang: str) -> str:
+        """A few lines on a thread (``transcript``: its bounded messages, one per line)."""
+        system = THREAD_SYSTEM.format(language=LANGUAGE_NAMES.get(lang, "English"))
+        summary = self._prose(self.complete(system, transcript))
+        return (
+            summary[: THREAD_SUMMARY_MAX - 1] + "…"
+            if len(summary) > THREAD_SUMMARY_MAX
+            else summary
+        )
+
     def _prose(self, text: str) -> str:
         """Refuse an answer that is a JSON document rather than advice (a model echoing input)."""
         if text.startswith("```"):
@@ -205,3 +224,14 @@ def answer_question(question: str, lang: str, llm: LLMClient | None) -> Advice:
             used_llm=False,
             fallback_notice=t("advisor.llm.fallback_notice", lang),
         )
+
+
+def thread_summary(transcript: str, lang: str, llm: LLMClient | None) -> str | None:
+    """The LLM's summary of a thread, or None (no LLM, or it failed): the caller keeps the
+    thread's messages themselves, trimmed."""
+    if llm is None or not transcript.strip():
+        return None
+    try:
+        return llm.summarise_thread(transcript, lang)
+    except LLMError:
+        return None

@@ -251,6 +251,11 @@ class Decision(Base):
     updated_at: Mapped[datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+    # The Slack message it was logged from (its permalink), shown wherever the decision is.
+    link: Mapped[str | None] = mapped_column(String(500))
+    # The thread its changes are told in: the source message's thread, or its first confirmation.
+    thread_channel: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
 
 
 class DecisionEvent(Base):

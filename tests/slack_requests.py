@@ -152,6 +152,58 @@ def block_actions(
     return _form(payload)
 
 
+# ----------------------------------------------------------------------- shortcuts
+
+
+def global_shortcut(
+    callback_id: str, *, team_id: str, user_id: str, trigger_id: str | None = None
+) -> str:
+    """A global shortcut's form body (global_shortcut.json, not an org install)."""
+    return _form(
+        {
+            "type": "shortcut",
+            "token": VERIFICATION_TOKEN,
+            "action_ts": f"{time.time():.6f}",
+            "team": _team(team_id),
+            "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id},
+            "callback_id": callback_id,
+            "trigger_id": trigger_id or new_trigger_id(),
+        }
+    )
+
+
+def message_shortcut(
+    callback_id: str,
+    message: dict[str, Any],
+    *,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    trigger_id: str | None = None,
+    response_url: str | None = None,
+) -> str:
+    """A message shortcut's form body (message_shortcut.json: ``type: message_action``).
+
+    ``message`` is the message as Slack holds it (``type``, ``user``, ``text``, ``ts``, and
+    ``thread_ts`` for one in a thread), e.g. ``fake.message(channel, ts)``.
+    """
+    return _form(
+        {
+            "type": "message_action",
+            "token": VERIFICATION_TOKEN,
+            "action_ts": f"{time.time():.6f}",
+            "team": _team(team_id),
+            "user": {"id": user_id, "name": user_id.lower()},
+            "channel": {"id": channel_id, "name": "general"},
+            "callback_id": callback_id,
+            "trigger_id": trigger_id or new_trigger_id(),
+            "message_ts": message["ts"],
+            "message": message,
+            "response_url": response_url or _response_url("app", team_id),
+        }
+    )
+
+
 # ----------------------------------------------------------------------- views
 
 
@@ -323,6 +375,38 @@ def app_home_opened(
     }
     if view is not None:  # the Home view last published for this user, if any
         event["view"] = view
+    return event_callback(event, team_id=team_id, event_id=event_id)
+
+
+def app_mention(
+    text: str,
+    *,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    ts: str | None = None,
+    thread_ts: str | None = None,
+    bot_id: str | None = None,
+    event_id: str | None = None,
+) -> str:
+    """An ``app_mention`` event callback (app_mention_event_callback.json): ``text`` holds the
+    mention as Slack writes it (``<@U0BOT> should we…``); ``bot_id`` for a bot's message."""
+    ts = ts or f"{time.time():.6f}"
+    event: dict[str, Any] = {
+        "client_msg_id": secrets.token_hex(16),
+        "type": "app_mention",
+        "text": text,
+        "user": user_id,
+        "ts": ts,
+        "team": team_id,
+        "channel": channel_id,
+        "event_ts": ts,
+    }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    if bot_id:
+        event["bot_id"] = bot_id
+        event.pop("client_msg_id")
     return event_callback(event, team_id=team_id, event_id=event_id)
 
 

@@ -123,6 +123,36 @@ def test_view_submission_has_the_reference_fields() -> None:
     assert (ours["view"]["callback_id"], ours["view"]["private_metadata"]) == ("assess", "m")
 
 
+def test_shortcuts_have_the_reference_fields() -> None:
+    glob = payload_of(sr.global_shortcut("assessment.shortcut", team_id=TEAM, user_id=USER))
+    theirs = reference("global_shortcut.json")
+    assert list(glob) == list(theirs)
+    assert set(glob["user"]) == set(theirs["user"])
+    message = {"type": "message", "user": USER, "text": "Buy it", "ts": "1700000000.000100"}
+    ours = payload_of(
+        sr.message_shortcut(
+            "decisions.from_message", message, team_id=TEAM, user_id=USER, channel_id=CHANNEL
+        )
+    )
+    theirs = reference("message_shortcut.json")
+    assert list(ours) == list(theirs)
+    assert set(ours["user"]) == set(theirs["user"]) and set(ours["channel"]) == set(
+        theirs["channel"]
+    )
+    assert set(message) <= set(theirs["message"]) | {"thread_ts"}
+    assert (ours["type"], ours["message_ts"]) == ("message_action", message["ts"])
+
+
+def test_app_mention_has_the_reference_fields() -> None:
+    body = sr.app_mention("<@U0BOT> hi", team_id=TEAM, user_id=USER, channel_id=CHANNEL)
+    ours, theirs = json.loads(body), reference("app_mention_event_callback.json")
+    assert set(ours["event"]) == set(theirs["event"])
+    assert set(ours) - {"authorizations", "is_ext_shared_channel"} == set(theirs) - {
+        "enterprise_id",
+        "authed_users",
+    }
+
+
 def test_event_callback_has_the_reference_fields() -> None:
     body = sr.app_home_opened(USER, TEAM, tab="messages")
     ours, theirs = json.loads(body), reference("app_home_opened_event_callback.json")

@@ -35,6 +35,7 @@ COLUMNS = (
     "updated_at",
     "history",
     "team_round",  # the team assessment the decision was saved from (its id; never answers)
+    "link",  # the Slack message it was logged from (its permalink)
 )
 # A cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -127,6 +128,7 @@ def export_csv(session: Session, team_id: str) -> CsvExport:
                 iso(d.updated_at),
                 _text(" | ".join(histories.get(d.id, []))),
                 rounds.get(d.assessment_id, "") if d.assessment_id else "",
+                _text(d.link or ""),
             ]
         )
     return CsvExport(buffer.getvalue().encode("utf-8"), rows)

@@ -35,6 +35,7 @@ class DueReminder:
     verdict: str
     review_date: date
     language: str
+    link: str | None = None  # the message it was logged from
 
 
 def due_reminders(session: Session, now: datetime) -> list[DueReminder]:
@@ -55,6 +56,7 @@ def due_reminders(session: Session, now: datetime) -> list[DueReminder]:
             Decision.review_date,
             TeamSettings.timezone,
             TeamSettings.language,
+            Decision.link,
         )
         .outerjoin(TeamSettings, TeamSettings.team_id == Decision.team_id)
         .where(
@@ -66,7 +68,14 @@ def due_reminders(session: Session, now: datetime) -> list[DueReminder]:
     )
     return [
         DueReminder(
-            r.id, r.team_id, r.owner_id, r.title, r.verdict, r.review_date, r.language or "en"
+            r.id,
+            r.team_id,
+            r.owner_id,
+            r.title,
+            r.verdict,
+            r.review_date,
+            r.language or "en",
+            r.link,
         )
         for r in rows
         if r.review_date <= team_today(now, r.timezone)

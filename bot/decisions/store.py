@@ -46,6 +46,7 @@ class DecisionSummary:
     owner_id: str
     review_date: date | None
     created_at: datetime
+    link: str | None = None  # the permalink of the message it was logged from
 
     @classmethod
     def of(cls, decision: Decision) -> DecisionSummary:
@@ -57,7 +58,34 @@ class DecisionSummary:
             decision.owner_id,
             decision.review_date,
             decision.created_at,
+            decision.link,
         )
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a decision comes from in Slack: its message's permalink and the thread to tell."""
+
+    link: str | None = None
+    channel: str | None = None
+    thread_ts: str | None = None
+
+
+def safe_link(link: str | None) -> str | None:
+    """A permalink fit to put in mrkdwn (``<url|label>``): https, no control characters."""
+    if not link or not link.startswith("https://") or len(link) > 500:
+        return None
+    if any(ch in link for ch in "<>| \n\t"):
+        return None
+    return link
+
+
+def set_thread(decision: Decision, channel: str, thread_ts: str) -> bool:
+    """Remember the thread a decision is discussed in, unless it already has one."""
+    if decision.thread_ts:
+        return False
+    decision.thread_channel, decision.thread_ts = channel, thread_ts
+    return True
 
 
 def get_decision(session: Session, team_id: str, decision_id: int) -> Decision:
@@ -170,12 +198,27 @@ def create_decision(
     draft: DecisionDraft,
     now: datetime,
     supersedes: Decision | None = None,
+    source: Source | None = None,
 ) -> Decision:
-    """A new decision with its "created" history entry; ``supersedes`` is retired by it."""
+    """A new decision with its "created" history entry; ``supersedes`` is retired by it.
+
+    A superseding decision is told in its predecessor's thread unless it has one of its own.
+    """
     _check_assessment(session, team_id, draft.assessment_id)
     values = _draft_values(draft)
+    src = source or Source()
+    channel, thread_ts = src.channel, src.thread_ts
+    if not thread_ts and supersedes is not None:
+        channel, thread_ts = supersedes.thread_channel, supersedes.thread_ts
     decision = Decision(
-        team_id=team_id, created_by=user_id, created_at=now, updated_at=now, **values
+        team_id=team_id,
+        created_by=user_id,
+        created_at=now,
+        updated_at=now,
+        link=safe_link(src.link),
+        thread_channel=channel if thread_ts else None,
+        thread_ts=thread_ts or None,
+        **values,
     )
     session.add(decision)
     session.flush()

@@ -32,7 +32,7 @@ from slack_sdk.models.views import View
 from bot.decisions.reminders import DueReminder
 from bot.decisions.rules import STATUSES, TEXT_MAX, TITLE_MAX, VERDICTS, DecisionDraft
 from bot.decisions.search import Page
-from bot.decisions.store import DecisionSummary
+from bot.decisions.store import DecisionSummary, safe_link
 from bot.i18n import t
 from bot.text import clip, escape
 from bot.views import ids
@@ -41,6 +41,9 @@ ENTRY_ACTIONS = ("revisit", "supersede", "reverse", "edit")
 VALUE = "value"  # the action id of every input in the decide modal
 OPTION_TEXT_MAX = 75
 BUTTON_VALUE_MAX = 2000
+# An input re-sent with a new initial value (the LLM's thread summary) needs a new block id:
+# Slack keeps what an input shows while its block id stays the same.
+RENEWED = ".renewed"
 
 
 def _option(text: str, value: str) -> Option:
@@ -57,12 +60,17 @@ class ModalContext:
     channel_id: str = ""
     edit_id: int | None = None
     supersedes_id: int | None = None
+    # Logged from a message: the thread (in ``channel_id``) to confirm in, and its permalink.
+    thread_ts: str = ""
+    link: str = ""
 
     def dump(self) -> str:
-        return json.dumps(
-            {"c": self.channel_id, "e": self.edit_id, "s": self.supersedes_id},
-            separators=(",", ":"),
-        )
+        data: dict[str, Any] = {"c": self.channel_id, "e": self.edit_id, "s": self.supersedes_id}
+        if self.thread_ts:
+            data["t"] = self.thread_ts
+        if self.link:
+            data["l"] = self.link
+        return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def load(cls, raw: str) -> ModalContext:
@@ -71,7 +79,13 @@ class ModalContext:
         except ValueError:
             data = {}
         data = data if isinstance(data, dict) else {}
-        return cls(str(data.get("c") or ""), data.get("e"), data.get("s"))
+        return cls(
+            str(data.get("c") or ""),
+            data.get("e"),
+            data.get("s"),
+            str(data.get("t") or ""),
+            str(data.get("l") or ""),
+        )
 
 
 def decide_modal(
@@ -82,7 +96,10 @@ def decide_modal(
     default_review: date,
     assessments: list[tuple[int, str]],
     supersedes_title: str | None = None,
+    renewed_rationale: bool = False,
 ) -> View:
+    """``renewed_rationale``: the rationale was rewritten after the modal opened (the LLM's
+    summary of the thread), so its input gets a new block id and Slack shows the new text."""
     d = draft or DecisionDraft(title="", verdict="", owner_id="")
     mode = "edit" if context.edit_id else "supersede" if context.supersedes_id else "new"
     verdicts = [_option(t(f"decisions.verdict.{v}", lang), v) for v in VERDICTS]
@@ -126,6 +143,7 @@ def decide_modal(
                 initial_value=d.rationale[:TEXT_MAX] or None,
             ),
             optional=True,
+            block_id=f"rationale{RENEWED}" if renewed_rationale else None,
         ),
         _input(
             "alternatives",
@@ -187,9 +205,14 @@ def decide_modal(
     )
 
 
-def _input(name: str, lang: str, element: Any, optional: bool = False) -> InputBlock:
+def _input(
+    name: str, lang: str, element: Any, optional: bool = False, block_id: str | None = None
+) -> InputBlock:
     return InputBlock(
-        block_id=name, label=t(f"decisions.field.{name}", lang), element=element, optional=optional
+        block_id=block_id or name,
+        label=t(f"decisions.field.{name}", lang),
+        element=element,
+        optional=optional,
     )
 
 
@@ -205,7 +228,8 @@ def draft_from_state(values: dict[str, Any]) -> DecisionDraft:
     """The decide modal's ``view.state.values`` read back into a draft (nothing checked yet)."""
 
     def field(name: str) -> dict[str, Any]:
-        return (values.get(name) or {}).get(VALUE) or {}
+        found = values.get(name) or values.get(f"{name}{RENEWED}") or {}
+        return found.get(VALUE) or {}
 
     def chosen(name: str) -> str:
         return str((field(name).get("selected_option") or {}).get("value") or "")
@@ -236,9 +260,15 @@ def draft_from_state(values: dict[str, Any]) -> DecisionDraft:
 # ------------------------------------------------------------------------- messages
 
 
+def source_line(link: str | None, lang: str) -> str:
+    """ "Source: the conversation", linked to the message a decision was logged from."""
+    safe = safe_link(link)
+    return t("decisions.thread.source", lang, link=safe) if safe else ""
+
+
 def summary_line(d: DecisionSummary, lang: str) -> str:
     review = d.review_date.isoformat() if d.review_date else t("decisions.list.no_review", lang)
-    return t(
+    line = t(
         "decisions.list.entry",
         lang,
         title=escape(d.title),
@@ -248,6 +278,8 @@ def summary_line(d: DecisionSummary, lang: str) -> str:
         review=review,
         id=d.id,
     )
+    source = source_line(d.link, lang)
+    return f"{line} · {source}" if source else line
 
 
 def _entry_menu(d: DecisionSummary, lang: str) -> OverflowMenuElement:
@@ -348,6 +380,7 @@ def reminder_blocks(r: DueReminder, lang: str) -> list[Block]:
                     verdict=t(f"decisions.verdict.{r.verdict}", lang),
                     date=r.review_date.isoformat(),
                 )
+                + (f"\n{source_line(r.link, lang)}" if safe_link(r.link) else "")
             )
         ),
         ActionsBlock(

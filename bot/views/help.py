@@ -18,6 +18,8 @@ def help_text(subcommands: Iterable[Subcommand], lang: str, command: str = "/bui
             line += f" _{t('help.admins_only', lang)}_"
         lines.append(line)
     lines.append(f"• `{command} help` {t('help.help', lang)}")
+    # The doors that are not the command: shortcuts and mentions (manifest.json declares them).
+    lines.append(f"\n{t('help.ways_in', lang)}")
     return "\n".join(lines)
 
 

@@ -12,7 +12,9 @@ ASSESSMENT_PAGE = "assessment.page"  # callback id of every page of the modal
 ASSESSMENT_BACK = "assessment.back"
 ASSESSMENT_SHARE = "assessment.share"
 ASSESSMENT_RETAKE = "assessment.retake"
-ASSESSMENT_START = "assessment.start"  # on the Home tab and the revisit modal
+ASSESSMENT_START = "assessment.start"  # on the Home tab, the revisit modal, mention answers
+ASSESSMENT_SHORTCUT = "assessment.shortcut"  # global shortcut "Start an assessment"
+ASSESSMENT_FROM_MESSAGE = "assessment.from_message"  # message shortcut "Assess this idea"
 
 # Team rounds (a team assessment).
 TEAM_OPEN_SETUP = "team.open_setup"  # page 1's "Ask my team instead"
@@ -27,7 +29,8 @@ TEAM_RERUN = "team.rerun"
 DECISION_SAVE = "decisions.save"  # callback id of the decide modal
 DECISION_ENTRY = "decisions.entry"  # the overflow menu on each listed decision
 DECISION_NEXT, DECISION_PREVIOUS = "decisions.page.next", "decisions.page.previous"
-DECISION_LOG = "decisions.log"
+DECISION_LOG = "decisions.log"  # on the Home tab and under mention answers
+DECISION_FROM_MESSAGE = "decisions.from_message"  # message shortcut "Log as decision"
 DECISION_FROM_ASSESSMENT = "decision.from_assessment"  # on the assessment result
 DECISION_STILL_RIGHT = "decisions.reminder.still_right"
 DECISION_REVISIT = "decisions.reminder.revisit"  # on reminders and digests

@@ -7,7 +7,7 @@ from slack_bolt import App
 
 from bot.services import Services
 from bot.views import ids
-from handlers.assessment import ask, modal, pages, result, team
+from handlers.assessment import ask, modal, pages, result, shortcut, team
 
 
 def register(app: App, services: Services) -> None:
@@ -18,6 +18,8 @@ def register(app: App, services: Services) -> None:
     app.action(ids.ASSESSMENT_START)(modal.start)
     app.action(ids.ASSESSMENT_RETAKE)(modal.retake)
     app.action(ids.ASSESSMENT_SHARE)(result.share)
+    app.shortcut(ids.ASSESSMENT_SHORTCUT)(shortcut.start)
+    app.shortcut(ids.ASSESSMENT_FROM_MESSAGE)(shortcut.assess_message)
     app.view(ids.TEAM_SETUP)(team.submit_setup)
     app.action(ids.TEAM_OPEN_SETUP)(team.open_setup)
     app.action(ids.TEAM_ANSWER)(team.answer)

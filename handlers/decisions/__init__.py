@@ -7,7 +7,7 @@ from slack_bolt import App
 from bot.services import Services
 from bot.views import ids
 from handlers.context import handled_once
-from handlers.decisions import buttons, commands, entries, home, modal, reminders
+from handlers.decisions import buttons, commands, entries, home, modal, reminders, shortcut
 
 
 def register(app: App, services: Services) -> None:
@@ -19,6 +19,7 @@ def register(app: App, services: Services) -> None:
     app.action(ids.DECISION_PREVIOUS)(entries.turn_page)
     app.action(ids.DECISION_ENTRY)(entries.entry_menu)
     app.action(ids.DECISION_LOG)(buttons.log_decision)
+    app.shortcut(ids.DECISION_FROM_MESSAGE)(shortcut.log_message)
     app.action(ids.DECISION_FROM_ASSESSMENT)(buttons.save_assessment_as_decision)
     app.action(ids.DECISION_STILL_RIGHT)(reminders.still_right)
     app.action(ids.DECISION_REVISIT)(reminders.revisit)

@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 
 from bot.db import session_scope
 from bot.decisions.overview import team_context
 from bot.decisions.rules import TEXT_MAX, TITLE_MAX, DecisionDraft, DraftRejected, draft_errors
 from bot.decisions.store import (
     DecisionSummary,
+    Source,
     changeable_decision,
     create_decision,
     edit_decision,
     get_assessment,
+    get_decision,
     recent_assessments,
+    set_thread,
 )
 from bot.errors import MAYBE_DONE, UserError
 from bot.i18n import t
 from bot.messaging.client import error_code
 from bot.messaging.post import posted
+from bot.models import Decision
 from bot.services import Services
 from bot.views.decisions import (
     ModalContext,
@@ -47,7 +53,21 @@ def open_decide_modal(
     context: ModalContext,
     draft: DecisionDraft | None = None,
     supersedes_title: str | None = None,
-) -> None:
+) -> dict[str, Any]:
+    """Open the modal; the view as Slack holds it (its ``id`` and ``hash`` for an update)."""
+    view = decide_view(services, team_id, context, draft, supersedes_title)
+    response = client.views_open(trigger_id=trigger_id, view=view)
+    return dict(response.get("view") or {})
+
+
+def decide_view(
+    services: Services,
+    team_id: str,
+    context: ModalContext,
+    draft: DecisionDraft | None = None,
+    supersedes_title: str | None = None,
+    renewed_rationale: bool = False,
+) -> View:
     with session_scope(services.sessions) as session:
         ctx = team_context(session, team_id, services.clock())
         assessments = recent_assessments(session, team_id)
@@ -55,16 +75,14 @@ def open_decide_modal(
         if linked and linked not in {aid for aid, _ in assessments}:
             assessments.insert(0, (linked, get_assessment(session, team_id, linked).title))
     default_review = ctx.today + timedelta(days=ctx.review_period_days)
-    client.views_open(
-        trigger_id=trigger_id,
-        view=decide_modal(
-            ctx.lang,
-            draft,
-            context,
-            default_review=default_review,
-            assessments=assessments,
-            supersedes_title=supersedes_title,
-        ),
+    return decide_modal(
+        ctx.lang,
+        draft,
+        context,
+        default_review=default_review,
+        assessments=assessments,
+        supersedes_title=supersedes_title,
+        renewed_rationale=renewed_rationale,
     )
 
 
@@ -92,6 +110,7 @@ def save_decision(
     changes_one = modal.edit_id is not None or modal.supersedes_id is not None
     requester = requester_info(services, client, team_id, user_id) if changes_one else {}
     now = services.clock()
+    source = Source(modal.link or None, modal.channel_id or None, modal.thread_ts or None)
     try:
         with session_scope(services.sessions, write=True) as session:
             errors = draft_errors(
@@ -101,7 +120,7 @@ def save_decision(
                 raise DraftRejected(errors)
             if modal.edit_id is not None:
                 decision = changeable_decision(session, team_id, user_id, requester, modal.edit_id)
-                edit_decision(session, decision, user_id, draft, now)
+                status_changed = "status" in edit_decision(session, decision, user_id, draft, now)
                 key = "decisions.confirm.edited"
             else:
                 old = (
@@ -109,37 +128,83 @@ def save_decision(
                     if modal.supersedes_id is not None
                     else None
                 )
-                decision = create_decision(session, team_id, user_id, draft, now, old)
+                decision = create_decision(session, team_id, user_id, draft, now, old, source)
+                status_changed = old is not None  # the old one is now superseded
                 key = "decisions.confirm.superseded" if old else "decisions.confirm.logged"
             saved = DecisionSummary.of(decision)
+            thread = Thread.of(decision, status_changed)
     except UserError as error:
         ack(response_action="errors", errors=_field_errors(error, lang))
         return
     ack()
-    post_confirmation(
-        client,
-        modal.channel_id or user_id,
-        user_id,
-        confirmation_blocks(saved, user_id, lang, key),
-        t(key, lang, user=f"<@{user_id}>", entry=summary_line(saved, lang)),
-    )
+    text = t(key, lang, user=f"<@{user_id}>", entry=summary_line(saved, lang))
+    blocks = confirmation_blocks(saved, user_id, lang, key)
+    if thread is not None:
+        tell_thread(client, thread, user_id, blocks, text)
+    else:
+        where = post_confirmation(client, modal.channel_id or user_id, user_id, blocks, text)
+        if where is not None:
+            remember_thread(services, team_id, saved.id, *where)
     refresh_homes(services, client, team_id, user_id, saved.owner_id)
 
 
-def post_confirmation(
-    client: WebClient, channel: str, user_id: str, blocks: list, text: str
+@dataclass(frozen=True)
+class Thread:
+    """The thread a decision is told in, and whether this news goes to the channel too."""
+
+    channel: str
+    ts: str
+    broadcast: bool = False
+
+    @classmethod
+    def of(cls, decision: Decision, status_changed: bool = False) -> Thread | None:
+        if not (decision.thread_channel and decision.thread_ts):
+            return None
+        return cls(decision.thread_channel, decision.thread_ts, status_changed)
+
+
+def tell_thread(client: WebClient, thread: Thread, user_id: str, blocks: list, text: str) -> None:
+    """A reply in the decision's thread, sent to the channel as well only when its status
+    changed; by DM where the bot cannot post there any more."""
+    post_confirmation(
+        client,
+        thread.channel,
+        user_id,
+        blocks,
+        text,
+        thread_ts=thread.ts,
+        reply_broadcast=thread.broadcast,
+    )
+
+
+def remember_thread(
+    services: Services, team_id: str, decision_id: int, channel: str, ts: str
 ) -> None:
-    """In the channel; by DM where the bot cannot post there. Never twice: when Slack's answer
-    was lost it may have posted it, and the decision is saved; a second copy (or an error about
-    a confirmation that is there) would be worse than none."""
+    """The confirmation just posted becomes the thread the decision's changes are told in."""
+    with session_scope(services.sessions, write=True) as session:
+        set_thread(get_decision(session, team_id, decision_id), channel, ts)
+
+
+def post_confirmation(
+    client: WebClient, channel: str, user_id: str, blocks: list, text: str, **where: Any
+) -> tuple[str, str] | None:
+    """In the channel (``where``: its thread); by DM where the bot cannot post there. Never
+    twice: when Slack's answer was lost it may have posted it, and the decision is saved; a
+    second copy (or an error about a confirmation that is there) would be worse than none.
+
+    Returns the channel and ts of the message when it went where it was meant to go."""
     try:
-        if posted(client.chat_postMessage, channel=channel, blocks=blocks, text=text) is not None:
-            return
+        response = posted(
+            client.chat_postMessage, channel=channel, blocks=blocks, text=text, **where
+        )
+        if response is not None:
+            return str(response.get("channel") or channel), str(response.get("ts") or "")
     except (SlackApiError, OSError) as error:
         code = error_code(error)
         if code not in MAYBE_DONE:
             raise
         log.warning("confirmation in %s may not have been posted: %s", channel, code)
-        return
+        return None
     if channel != user_id:
         client.chat_postMessage(channel=user_id, blocks=blocks, text=text)
+    return None

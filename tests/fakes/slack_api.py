@@ -64,6 +64,7 @@ DOCUMENTED_REQUIRED: dict[str, tuple[str, ...]] = {
     "apps.uninstall": ("client_id", "client_secret"),
     "files.getUploadURLExternal": ("filename", "length"),
     "files.completeUploadExternal": ("files",),
+    "conversations.replies": ("channel", "ts"),  # the docs page: both required
 }
 JSON_PARAMS = ("blocks", "attachments", "view", "files")  # JSON strings in form bodies
 TRIGGER_TTL = 3.0  # seconds a trigger_id lives
@@ -340,6 +341,39 @@ class FakeSlackAPI:
         """Who is in a channel (``conversations.members``), in Slack's order."""
         with self._lock:
             self._members[(team_id, channel_id)] = list(users)
+
+    def add_message(
+        self,
+        team_id: str,
+        channel: str,
+        user: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        bot_id: str | None = None,
+    ) -> str:
+        """A message someone (a person, or a bot with ``bot_id``) wrote; its ts. A reply names
+        its thread's parent in ``thread_ts``; the parent then carries ``thread_ts`` too, as
+        Slack's parents do once they have replies."""
+        with self._lock:
+            ts = self._new_ts()
+            message: dict[str, Any] = {
+                "type": "message",
+                "user": user,
+                "text": text,
+                "ts": ts,
+                "team": team_id,
+            }
+            if bot_id:
+                message["bot_id"] = bot_id
+            if thread_ts:
+                message["thread_ts"] = thread_ts
+                parent = self._messages.get((channel, thread_ts))
+                if parent is not None:
+                    parent.setdefault("thread_ts", thread_ts)
+                    parent["reply_count"] = int(parent.get("reply_count", 0)) + 1
+            self._messages[(channel, ts)] = message
+            return ts
 
     def revoke_token(self, token: str) -> None:
         """As if the workspace revoked it: every later call with it gets ``token_revoked``."""
@@ -772,6 +806,61 @@ def _chat_delete(fake: FakeSlackAPI, team: _Team, params: dict, **_: Any) -> dic
     if fake._messages.pop((params["channel"], params["ts"]), None) is None:
         raise SlackError("message_not_found")
     return {"channel": params["channel"], "ts": params["ts"]}
+
+
+@_method("chat.getPermalink")
+def _chat_get_permalink(fake: FakeSlackAPI, team: _Team, params: dict, **_: Any) -> dict:
+    """``https://<domain>.slack.com/archives/<channel>/p<ts without the dot>``, with
+    ``?thread_ts=…&cid=…`` for a reply, as Slack answers."""
+    channel, ts = params["channel"], params["message_ts"]
+    _readable(fake, team, channel)
+    message = fake._messages.get((channel, ts))
+    if message is None:
+        raise SlackError("message_not_found")
+    link = f"https://{team.domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+    parent = message.get("thread_ts")
+    if parent and parent != ts:
+        link += f"?thread_ts={parent}&cid={channel}"
+    return {"channel": channel, "permalink": link}
+
+
+@_method("conversations.replies")
+def _conversations_replies(fake: FakeSlackAPI, team: _Team, params: dict, **_: Any) -> dict:
+    """The thread's parent then its replies, oldest first, ``limit`` a page (Slack's default
+    and cap: 1000), ``cursor`` the next page; ``thread_not_found`` for a ts that is no message
+    there. A ts that is a message without replies answers that message alone, as Slack does."""
+    channel, ts = params["channel"], params["ts"]
+    _readable(fake, team, channel)
+    parent = fake._messages.get((channel, ts))
+    if parent is None:
+        raise SlackError("thread_not_found")
+    replies = sorted(
+        (m for (c, _), m in fake._messages.items() if c == channel and m.get("thread_ts") == ts),
+        key=lambda m: float(m["ts"]),
+    )
+    thread = [parent] + [m for m in replies if m["ts"] != ts]
+    try:
+        limit = min(max(int(params.get("limit") or 1000), 1), 1000)
+        start = int(params.get("cursor") or 0)
+    except ValueError:
+        raise SlackError("invalid_cursor") from None
+    page = thread[start : start + limit]
+    more = start + limit < len(thread)
+    return {
+        "messages": [dict(m) for m in page],
+        "has_more": more,
+        "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+    }
+
+
+def _readable(fake: FakeSlackAPI, team: _Team, channel: str) -> None:
+    """A conversation the bot may read: a DM of its own, a public channel, or a private one it
+    is in (Slack hides the others: ``channel_not_found``)."""
+    if channel in fake._team_dms(team):
+        return
+    info = team.channels.get(channel)
+    if info is None or (info["is_private"] and not info["is_member"]):
+        raise SlackError("channel_not_found")
 
 
 def _require_text(params: dict[str, Any]) -> None:

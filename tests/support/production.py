@@ -28,6 +28,8 @@ from tests.slack_requests import (
     app_uninstalled,
     block_actions,
     button,
+    global_shortcut,
+    message_shortcut,
     slash_command,
     submitted_view,
     tokens_revoked,
@@ -140,6 +142,23 @@ class World:
             private_metadata=stored["private_metadata"],
             blocks=stored["blocks"],
         ) | {"hash": stored["hash"]}
+
+
+def _on_message(world: World, callback: str, text: str, in_thread: bool = False) -> str:
+    """A message shortcut on a message USER wrote (a reply in a thread with ``in_thread``)."""
+    ts = world.fake.add_message(TEAM, CHANNEL, USER, text)
+    if in_thread:
+        ts = world.fake.add_message(TEAM, CHANNEL, ADMIN, "Agreed, wrap it", thread_ts=ts)
+    message = world.fake.message(CHANNEL, ts)
+    assert message is not None
+    return message_shortcut(
+        callback,
+        message,
+        team_id=TEAM,
+        user_id=USER,
+        channel_id=CHANNEL,
+        trigger_id=world.fake.new_trigger_id(),
+    )
 
 
 def _in_channel() -> str:
@@ -388,6 +407,23 @@ CASES: list[Case] = [
         "action:decisions.reminder.revisit",
         lambda w: w.click(button("decisions.reminder.revisit", str(w.decision_id()))),
         calls("views.open"),
+    ),
+    Case(
+        "shortcut:decisions.from_message",
+        lambda w: _on_message(w, "decisions.from_message", "Wrap a hosted model?", True),
+        both(calls("conversations.replies"), calls("views.open", callback_id="decisions.save")),
+    ),
+    Case(
+        "shortcut:assessment.from_message",
+        lambda w: _on_message(w, "assessment.from_message", "Should we fine-tune Llama?"),
+        calls("views.open", callback_id="assessment.page"),
+    ),
+    Case(
+        "shortcut:assessment.shortcut",
+        lambda w: global_shortcut(
+            "assessment.shortcut", team_id=TEAM, user_id=USER, trigger_id=w.fake.new_trigger_id()
+        ),
+        calls("views.open", callback_id="assessment.page"),
     ),
     Case("event:app_home_opened", lambda w: app_home_opened(USER, TEAM), calls("views.publish")),
     Case("view:settings", _settings_submission, said("Settings saved. Nothing changed.")),

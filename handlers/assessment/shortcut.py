@@ -1,0 +1,27 @@
+"""The assessment's shortcuts: "Start an assessment" (global) and "Assess this idea" (on a
+message: the message becomes the assessment's title)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+
+from bot.assessment.store import TITLE_MAX
+from bot.decisions.threads import plain
+from bot.text import truncate_words
+from bot.views.assessment import ModalState
+from handlers.assessment.common import channel_of, open_modal
+
+
+def start(ack: Ack, body: dict[str, Any], client: WebClient, lang: str) -> None:
+    ack()
+    open_modal(client, body["trigger_id"], ModalState(), lang)
+
+
+def assess_message(ack: Ack, body: dict[str, Any], client: WebClient, lang: str) -> None:
+    ack()
+    text = " ".join(plain(str((body.get("message") or {}).get("text") or "")).split())
+    state = ModalState(title=truncate_words(text, TITLE_MAX), channel_id=channel_of(body))
+    open_modal(client, body["trigger_id"], state, lang)
