@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import cast
+from typing import Any, cast
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
+from bot import after_ack
+from bot.after_ack import OVER_SHARE, ListenerPool
 from bot.config import Settings
 from bot.db import session_scope
 from bot.messaging.client import make_web_client
@@ -27,10 +28,8 @@ log = logging.getLogger(__name__)
 # (``bot.cli``) and the tests, so that ``bot`` never imports ``handlers``.
 Register = Callable[[App, Services], None]
 
-# Bolt runs each listener (its ack, then its Web API calls) on this pool and answers Slack once
-# ack() is called. Bolt's default of 5 threads let five slow views.open calls hold back every
-# other request's ack; the ack must not wait on Slack's latency (bench/bench_ack.py).
-LISTENER_THREADS = 32
+# Bolt's listener pool (``services.listeners``): each workspace holds a bounded share of it.
+LISTENER_THREADS = after_ack.LISTENER_THREADS
 
 # The bot scopes the app uses, no more (manifest.json lists the same).
 BOT_SCOPES = [
@@ -42,6 +41,29 @@ BOT_SCOPES = [
     "groups:read",
     "files:write",
 ]
+
+
+class FairApp(App):
+    """Bolt's app, where each workspace holds at most its share of the listener threads.
+
+    Bolt's middleware cannot wrap a listener (``next()`` only marks the chain as continued), so
+    the share is taken here, around the whole dispatch, and handed over with the listener to
+    ``services.listeners`` (``bot.after_ack.ListenerPool``). A request past its workspace's
+    share carries ``over_share`` in its context, and the middleware answers it once its
+    signature has been checked (``handlers.middleware``).
+    """
+
+    def __init__(self, *, listeners: ListenerPool, **options: Any) -> None:
+        super().__init__(listener_executor=listeners, **options)
+        self._fair_pool = listeners
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        team_id = req.context.team_id
+        if not team_id:
+            return super().dispatch(req)
+        with self._fair_pool.share(team_id) as granted:
+            req.context[OVER_SHARE] = not granted
+            return super().dispatch(req)
 
 
 def create_app(
@@ -76,7 +98,7 @@ def create_app(
         client = client or make_web_client(settings)
     else:
         client = client or make_web_client(settings, token=settings.SLACK_BOT_TOKEN)
-    app = App(
+    app = FairApp(
         # Socket Mode requests carry no signature; HTTP mode refuses to start without a secret.
         signing_secret=settings.SLACK_SIGNING_SECRET or "unused-in-socket-mode",
         client=client,
@@ -84,9 +106,7 @@ def create_app(
         process_before_response=process_before_response,
         token_verification_enabled=token_verification_enabled and not settings.oauth_enabled,
         logger=logging.getLogger("slack_bolt"),
-        listener_executor=ThreadPoolExecutor(
-            max_workers=LISTENER_THREADS, thread_name_prefix="listener"
-        ),
+        listeners=services.listeners,
     )
     register(app, services)
     # Built now, not on the first ``ask``: importing openai took that ask's listener 4 s on a

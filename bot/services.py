@@ -12,7 +12,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy import Engine
 
 from bot.admins import USERS_CACHE_SECONDS
-from bot.after_ack import AfterAck
+from bot.after_ack import AfterAck, ListenerPool
 from bot.cache import TeamCache
 from bot.commands import SubcommandTable
 from bot.config import Settings
@@ -42,6 +42,8 @@ class Services:
     installation_store: InstallationStore | None = None
     # The one place listeners put work that must wait for the ack (the LLM's answers).
     after_ack: AfterAck = field(default_factory=AfterAck)
+    # Bolt's listener threads, each workspace holding a bounded share (handlers.middleware).
+    listeners: ListenerPool = field(default_factory=ListenerPool)
     _llm_clients: dict[tuple, Any] = field(default_factory=dict, init=False, repr=False)
     _llm_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 

@@ -1,18 +1,21 @@
-"""Global middleware: hand listeners our services and the team's language, drop Slack's event
-retries, know the team."""
+"""Global middleware: hand listeners our services and the team's language, keep each workspace
+to its share of the listener threads, drop Slack's event retries, know the team."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 
+from bot.after_ack import OVER_SHARE
 from bot.db import session_scope
 from bot.events import claim, event_id_of
-from bot.i18n import DEFAULT_LANGUAGE
+from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.services import Services
+from bot.views.help import busy_modal
 from bot.workspaces import ensure_known_workspace
 
 log = logging.getLogger(__name__)
@@ -61,5 +64,33 @@ def register(app: App, services: Services) -> None:
             return BoltResponse(status=200, body="")
         return next()
 
+    def fair_share(
+        context: BoltContext, body: dict[str, Any], next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:  # noqa: A002
+        """Past its share of the listener threads (``bot.app.FairApp``), a workspace is told it
+        is busy at once, so that its flood never queues in front of other workspaces' requests
+        (issue 13.4)."""
+        if not context.get(OVER_SHARE):
+            return next()
+        log.warning("team %s has its share of listener threads busy; turned away", context.team_id)
+        return busy(body, str(context.get("lang") or DEFAULT_LANGUAGE))
+
     app.use(attach)
+    app.use(fair_share)
     app.use(once_per_event)
+
+
+def busy(body: dict[str, Any], lang: str) -> BoltResponse:
+    """The ack for a request turned away: a sentence for a command, a modal pushed over a
+    submitted one (its answers kept), a 503 for an event so that Slack delivers it again."""
+    if body.get("command"):
+        reply: dict[str, Any] = {"response_type": "ephemeral", "text": t("errors.busy", lang)}
+    elif body.get("type") == "view_submission":
+        reply = {"response_action": "push", "view": busy_modal(lang)}
+    elif body.get("type") == "event_callback":
+        return BoltResponse(status=503, body="")
+    else:  # a click: Slack shows nothing from its ack, and nothing ran
+        return BoltResponse(status=200, body="")
+    return BoltResponse(
+        status=200, body=json.dumps(reply), headers={"content-type": "application/json"}
+    )

@@ -44,3 +44,6 @@ SETTINGS_SAVE = "settings"  # callback id of the settings modal
 SETTINGS_PURGE = "settings.purge"  # callback id of the delete-everything confirmation
 SETTINGS_DELETE = "settings.delete_all"
 SETTINGS_PROBLEMS_BLOCK = "settings.delivery_problems"
+
+# Pushed over a modal submitted while its workspace had its share of work in flight.
+BUSY = "busy"

@@ -26,7 +26,9 @@ def ask(req: CommandRequest) -> None:
         text=t("advisor.slack.thinking", lang, question=escape(" ".join(question.split()))),
     )
     tell = telling(lambda text: req.respond(text=text, response_type="ephemeral"), lang)
-    req.services.after_ack.submit(lambda: _answer(req, question, lang, llm), tell)
+    req.services.after_ack.submit(
+        lambda: _answer(req, question, lang, llm), tell, team_id=req.cmd.team_id
+    )
 
 
 def _answer(req: CommandRequest, question: str, lang: str, llm: LLMClient) -> None:

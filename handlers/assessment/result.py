@@ -63,7 +63,9 @@ def finish(
     _to_user(client, stored, text=t("advisor.slack.working", lang))
     tell = telling(lambda text: _to_user(client, stored, text=text), lang)
     services.after_ack.submit(
-        lambda: _write_then_post(services, client, stored, assessment, lang, llm), tell
+        lambda: _write_then_post(services, client, stored, assessment, lang, llm),
+        tell,
+        team_id=team_id,
     )
 
 

@@ -94,7 +94,7 @@ def submit_setup(
         invite(services, client, info, notice)
 
     tell = telling(lambda text: client.chat_postMessage(channel=starter, text=text), lang)
-    services.after_ack.submit(start, tell)
+    services.after_ack.submit(start, tell, team_id=team_id)
 
 
 def answer(
@@ -234,4 +234,4 @@ def rerun(
     tell = telling(
         lambda text: client.chat_postMessage(channel=info.starter_id, text=text), info.lang
     )
-    services.after_ack.submit(lambda: invite(services, client, info, None), tell)
+    services.after_ack.submit(lambda: invite(services, client, info, None), tell, team_id=team_id)

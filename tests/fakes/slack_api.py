@@ -113,6 +113,7 @@ class _Team:
 class _Rule:
     value: Any
     remaining: int | None  # None: until reset()
+    where: Callable[[dict[str, Any]], bool] | None = None  # only calls with these params
 
 
 @dataclass
@@ -287,6 +288,8 @@ class FakeSlackAPI:
         is_owner: bool = False,
         is_bot: bool = False,
         deleted: bool = False,
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
         tz: str = "Europe/Paris",
         locale: str = "en-US",
     ) -> None:
@@ -305,8 +308,9 @@ class FakeSlackAPI:
                 "is_admin": is_admin,
                 "is_owner": is_owner,
                 "is_primary_owner": False,
-                "is_restricted": False,
-                "is_ultra_restricted": False,
+                # Guests: multi-channel (restricted) or single-channel (both flags), as Slack.
+                "is_restricted": is_restricted or is_ultra_restricted,
+                "is_ultra_restricted": is_ultra_restricted,
                 "is_bot": is_bot,
                 "is_app_user": False,
                 "updated": int(self.clock()),
@@ -419,11 +423,13 @@ class FakeSlackAPI:
         status: int | None = None,
         retry_after: int = 1,
         times: int | None = 1,
+        where: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
         """Answer the next ``times`` calls (None: all) to ``method`` with an error.
 
         ``fail(m)`` is Slack's rate limit (429 + Retry-After); ``fail(m, status=500)`` a server
-        error; ``fail(m, "channel_not_found")`` an HTTP 200 ``ok: false``.
+        error; ``fail(m, "channel_not_found")`` an HTTP 200 ``ok: false``. ``where(params)``
+        narrows it to some calls (one workspace's users, say).
         """
         if status is None:
             status = 429 if error in (None, "ratelimited") else 200
@@ -431,7 +437,7 @@ class FakeSlackAPI:
             error = "ratelimited" if status == 429 else "internal_error"
         headers = {"Retry-After": str(retry_after)} if status == 429 else {}
         with self._lock:
-            rule = _Rule((error, status, headers), times)
+            rule = _Rule((error, status, headers), times, where)
             self._faults.setdefault(method, []).append(rule)
 
     def delay(self, method: str, seconds: float, times: int | None = 1) -> None:
@@ -498,12 +504,12 @@ class FakeSlackAPI:
         with self._lock:
             team_id = self._tokens.get(token, (None, False))[0] if token else None
             self._calls.append(Call(method, dict(params), team_id, self.clock()))
-            pause = self._take(self._delays, method)
+            pause = self._take(self._delays, method, params)
         if pause:
             time.sleep(pause)
         with self._lock:
             try:
-                fault = self._take(self._faults, method)
+                fault = self._take(self._faults, method, params)
                 if fault is not None:
                     error, status, extra = fault
                     raise SlackError(error, status=status, headers=extra)
@@ -586,8 +592,12 @@ class FakeSlackAPI:
 
     # ----------------------------------------------------------------- shared rules
 
-    def _take(self, rules: dict[str, list[_Rule]], method: str) -> Any:
+    def _take(
+        self, rules: dict[str, list[_Rule]], method: str, params: dict[str, Any] | None = None
+    ) -> Any:
         for rule in rules.get(method, []):
+            if rule.where is not None and not rule.where(params or {}):
+                continue
             if rule.remaining is None or rule.remaining > 0:
                 if rule.remaining is not None:
                     rule.remaining -= 1
