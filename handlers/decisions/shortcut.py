@@ -68,6 +68,7 @@ def log_message(
                 services, client, team_id, lang, llm, opened, context, draft, message, others
             ),
             lambda error: log.warning("thread summary not written: %s", type(error).__name__),
+            team_id=team_id,
         )
 
 
