@@ -10,11 +10,25 @@ from typing import Generic, TypeVar
 V = TypeVar("V")
 
 
-class TeamCache(Generic[V]):
-    """Values per (team, key) for ``ttl`` seconds; ``forget_team`` drops a team's at once."""
+# Enough for every person of a large workspace, small enough that a flood of made-up user ids
+# cannot grow a process without limit (each entry is one ``users.info`` answer, about 2 kB).
+MAX_ENTRIES = 20_000
 
-    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+
+class TeamCache(Generic[V]):
+    """Values per (team, key) for ``ttl`` seconds; ``forget_team`` drops a team's at once.
+
+    At most ``max_entries``: past that the oldest entry goes first.
+    """
+
+    def __init__(
+        self,
+        ttl: float,
+        clock: Callable[[], float] = time.monotonic,
+        max_entries: int = MAX_ENTRIES,
+    ) -> None:
         self._ttl = ttl
+        self._max = max_entries
         self._clock = clock
         self._entries: dict[tuple[str, str], tuple[float, V]] = {}
         self._lock = threading.Lock()
@@ -28,7 +42,10 @@ class TeamCache(Generic[V]):
                 return hit[1]
         value = fetch(key)
         with self._lock:
+            self._entries.pop((team_id, key), None)  # re-inserted last: dicts keep order
             self._entries[(team_id, key)] = (now, value)
+            while len(self._entries) > self._max:
+                del self._entries[next(iter(self._entries))]
         return value
 
     def forget_team(self, team_id: str) -> None:

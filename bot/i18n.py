@@ -51,5 +51,13 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
     return template.format(**params) if params else template
 
 
+def language_of_locale(locale: str | None) -> str | None:
+    """A person's language from their Slack locale: French for ``fr-*``, English for any other
+    (Slack has no other language we speak), None when Slack did not say."""
+    if not locale:
+        return None
+    return "fr" if locale.lower().split("-")[0] == "fr" else "en"
+
+
 def has(key: str, lang: str = DEFAULT_LANGUAGE) -> bool:
     return key in catalog(lang)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     func,
     true,
 )
@@ -92,6 +93,8 @@ class TeamSettings(Base):
         ForeignKey("workspaces.team_id", ondelete="CASCADE"), primary_key=True
     )
     language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
+    # Views and ephemeral replies in each person's own Slack locale (off: the team's language).
+    personal_language: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     digest_channel_id: Mapped[str | None] = mapped_column(String(32))
     # "daily" or comma-separated weekdays ("mon,thu").

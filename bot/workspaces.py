@@ -95,6 +95,15 @@ def _workspace_language(
     return language
 
 
+def personal_language_allowed(sessions: SessionFactory, team_id: str) -> bool:
+    """Whether the team's admins let each person's Slack locale choose their language."""
+    with session_scope(sessions) as session:
+        allowed = session.scalar(
+            select(TeamSettings.personal_language).where(TeamSettings.team_id == team_id)
+        )
+    return bool(allowed)
+
+
 def llm_choice(sessions: SessionFactory, team_id: str) -> tuple[bool, str | None]:
     """The team's LLM switch and model (on, the operator's model, when it has no row)."""
     with session_scope(sessions) as session:

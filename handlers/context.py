@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.admins import app_admin_ids, is_admin
 from bot.audit import REFUSED, audit
@@ -20,8 +21,10 @@ from bot.commands import SlashCommand
 from bot.db import session_scope
 from bot.errors import NotAllowed
 from bot.events import event_id_of, give_back, mark_done
-from bot.i18n import t
+from bot.i18n import language_of_locale, t
+from bot.messaging.client import error_code
 from bot.services import Services
+from bot.workspaces import personal_language_allowed
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +73,37 @@ class CommandRequest:
 
 
 def user_info(services: Services, client: WebClient, team_id: str, user_id: str) -> dict:
-    """``users.info`` for one user, cached a few minutes per workspace."""
-    return services.users.get(team_id, user_id, lambda uid: client.users_info(user=uid)["user"])
+    """``users.info`` for one user, with their locale, cached a few minutes per workspace: the
+    admin check and the person's language (``handlers.middleware``) share one call."""
+    return services.users.get(
+        team_id, user_id, lambda uid: client.users_info(user=uid, include_locale=True)["user"]
+    )
+
+
+def person_language(
+    services: Services, client: WebClient | None, team_id: str, user_id: str, team_lang: str
+) -> str:
+    """The language to speak to ``user_id`` in private (views, ephemeral replies, DMs): their
+    Slack locale's when the team's admins allow it, else (or when Slack cannot say) the team's.
+    """
+    allowed = services.teams.get(
+        team_id,
+        "personal_language",
+        lambda _: personal_language_allowed(services.sessions, team_id),
+    )
+    if not allowed or client is None:
+        return team_lang
+    try:  # cached per person (services.users): one users.info every few minutes
+        info = user_info(services, client, team_id, user_id)
+    except (SlackApiError, OSError) as exc:
+        log.info(
+            "team=%s user=%s: locale unknown (%s), the team's language",
+            team_id,
+            user_id,
+            error_code(exc),
+        )
+        return team_lang
+    return language_of_locale(info.get("locale")) or team_lang
 
 
 def require_admin(

@@ -1,5 +1,5 @@
-"""Global middleware: hand listeners our services and the team's language, keep each workspace
-to its share of the listener threads, drop Slack's event retries, know the team."""
+"""Global middleware: hand listeners our services, the team's language and the person's, keep
+each workspace to its share of the listener threads, drop Slack's event retries, know the team."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.services import Services
 from bot.views.help import busy_modal
 from bot.workspaces import ensure_known_workspace
+from handlers.context import person_language
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,13 @@ def register(app: App, services: Services) -> None:
                 team_id,
                 "language",
                 lambda _: ensure_known_workspace(services.sessions, team_id, enterprise_id),
+            )
+        # Channel posts and digests speak the team's language; ``lang`` (views, ephemeral
+        # replies, DMs) the person's own when the admins allow it.
+        context["team_lang"] = context["lang"]
+        if context.team_id and context.user_id:
+            context["lang"] = person_language(
+                services, context.client, context.team_id, context.user_id, context["lang"]
             )
         return next()
 

@@ -38,6 +38,7 @@ MANAGERS = "managers"
 FEED_ADD = "feed_add"
 FEED_REMOVE = "feed_remove"
 LANGUAGE = "language"
+PERSONAL_LANGUAGE = "personal_language"
 LLM_ENABLED = "llm_enabled"
 LLM_MODEL = "llm_model"
 RESULT_VISIBILITY = "result_visibility"
@@ -62,6 +63,7 @@ class TeamConfig:
     digest_items: int = 8
     managers: tuple[str, ...] = ()
     language: str = "en"
+    personal_language: bool = False
     llm_enabled: bool = True
     llm_model: str | None = None
     result_visibility: str = "ephemeral"
@@ -290,6 +292,8 @@ def validate_form(
     take(DIGEST_ITEMS, "digest_items", lambda r: parse_int(r, ITEMS_RANGE))
     take(MANAGERS, "managers", lambda r: parse_users(r, MAX_MANAGERS))
     take(LANGUAGE, "language", parse_language)
+    if raw.get(PERSONAL_LANGUAGE) is not None:  # a modal opened before the field existed
+        take(PERSONAL_LANGUAGE, "personal_language", parse_switch)
     take(RESULT_VISIBILITY, "result_visibility", parse_visibility)
     take(REVIEW_PERIOD, "review_period_days", lambda r: parse_int(r, REVIEW_DAYS_RANGE))
     take(ADMINS, "admins", lambda r: parse_users(r, MAX_ADMINS))

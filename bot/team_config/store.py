@@ -69,6 +69,7 @@ def load_config(session: Session, team_id: str, fallback_tz: str | None = None) 
         digest_items=row.digest_items,
         managers=tuple(sorted(managers)),
         language=row.language,
+        personal_language=row.personal_language,
         llm_enabled=row.llm_enabled,
         llm_model=row.llm_model,
         result_visibility=row.result_visibility,
@@ -162,6 +163,7 @@ def save_config(
     row.timezone = config.timezone
     row.digest_items = config.digest_items
     row.language = config.language
+    row.personal_language = config.personal_language
     row.llm_enabled = config.llm_enabled
     row.llm_model = config.llm_model
     row.result_visibility = config.result_visibility

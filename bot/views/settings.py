@@ -228,6 +228,13 @@ def _advisor_blocks(screen: SettingsScreen) -> list[Block]:
             [(code, _s(f"language.{code}", lang)) for code in LANGUAGES],
             c.language,
         ),
+        _switch(
+            f.PERSONAL_LANGUAGE,
+            c.personal_language,
+            _s("modal.personal_language_on", lang),
+            _s("modal.personal_language_off", lang),
+            _s("field.personal_language", lang),
+        ),
     ]
     if screen.llm_default_model is None:
         blocks.append(

@@ -44,6 +44,7 @@ def submit_page(
     client: WebClient,
     services: Services,
     lang: str,
+    team_lang: str,
     team_id: str,
     user_id: str,
 ) -> None:
@@ -59,7 +60,7 @@ def submit_page(
     if state.round_id:
         answered(ack, services, client, team_id, user_id, state, lang)
         return
-    finish(ack, services, client, team_id, user_id, state, lang)
+    finish(ack, services, client, team_id, user_id, state, lang, team_lang)
 
 
 def go_back(ack: Ack, body: dict[str, Any], client: WebClient, lang: str) -> None:

@@ -41,6 +41,7 @@ def finish(
     user_id: str,
     state: ModalState,
     lang: str,
+    team_lang: str,
 ) -> None:
     """Score and store (fast, local), close the modal, then deliver the result."""
     assessment = score_answers(state.answers)
@@ -58,12 +59,12 @@ def finish(
     log.info("assessment %s stored team=%s verdict=%s", stored.id, team_id, stored.verdict)
     llm = services.team_llm(team_id)
     if llm is None:
-        post_result(services, client, stored, lang)
+        post_result(services, client, stored, lang, team_lang)
         return
     _to_user(client, stored, text=t("advisor.slack.working", lang))
     tell = telling(lambda text: _to_user(client, stored, text=text), lang)
     services.after_ack.submit(
-        lambda: _write_then_post(services, client, stored, assessment, lang, llm),
+        lambda: _write_then_post(services, client, stored, assessment, lang, team_lang, llm),
         tell,
         team_id=team_id,
     )
@@ -75,13 +76,14 @@ def _write_then_post(
     stored: StoredAssessment,
     assessment: Assessment,
     lang: str,
+    team_lang: str,
     llm: LLMClient,
 ) -> None:
     advice = advise(assessment, lang, llm)  # never raises: any failure is the offline text
     if advice.used_llm:
         with session_scope(services.sessions, write=True) as session:
             stored = set_narrative(session, stored.team_id, stored.id, advice.text)
-    post_result(services, client, stored, lang, notice=advice.fallback_notice)
+    post_result(services, client, stored, lang, team_lang, notice=advice.fallback_notice)
 
 
 def _to_user(client: WebClient, stored: StoredAssessment, **message: Any) -> None:
@@ -99,9 +101,13 @@ def post_result(
     client: WebClient,
     stored: StoredAssessment,
     lang: str,
+    team_lang: str,
     notice: str | None = None,
 ) -> None:
-    """Ephemeral by default; in the channel for all when the team chose so; else by DM."""
+    """Ephemeral by default; in the channel for all when the team chose so; else by DM.
+
+    In the channel it speaks the team's language (``team_lang``), to the person their own.
+    """
     with session_scope(services.sessions) as session:
         visibility = team_settings(session, stored.team_id).result_visibility
     card = ResultCard.of(stored)
@@ -111,7 +117,10 @@ def post_result(
         blocks = result_blocks(card, lang, shareable=not in_channel, notice=notice)
         if in_channel:
             sent = posted(
-                client.chat_postMessage, channel=stored.channel_id, text=text, blocks=blocks
+                client.chat_postMessage,
+                channel=stored.channel_id,
+                text=result_text(card, team_lang),
+                blocks=result_blocks(card, team_lang, shareable=False, notice=notice),
             )
         else:
             sent = posted(
@@ -138,10 +147,12 @@ def share(
     respond: Respond,
     services: Services,
     lang: str,
+    team_lang: str,
     team_id: str,
     user_id: str,
 ) -> None:
-    """Post the user's own result in the channel for everyone; mark the private copy shared."""
+    """Post the user's own result in the channel for everyone (in the team's language); mark
+    the private copy shared."""
     ack()
     with session_scope(services.sessions) as session:
         stored = load_assessment(session, team_id, parse_id(action.get("value")))
@@ -153,12 +164,12 @@ def share(
     card = ResultCard.of(stored)
     client.chat_postMessage(
         channel=channel,
-        text=result_text(card, lang),
+        text=result_text(card, team_lang),
         blocks=result_blocks(
             card,
-            lang,
+            team_lang,
             shareable=False,
-            footer=t("advisor.slack.shared_by", lang, user=f"<@{user_id}>"),
+            footer=t("advisor.slack.shared_by", team_lang, user=f"<@{user_id}>"),
         ),
     )
     respond(

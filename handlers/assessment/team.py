@@ -61,10 +61,13 @@ def submit_setup(
     client: WebClient,
     services: Services,
     lang: str,
+    team_lang: str,
     team_id: str,
     user_id: str,
 ) -> None:
-    """Close the modal at once; find the people and send the invitations after the ack."""
+    """Close the modal at once; find the people and send the invitations after the ack.
+
+    The round speaks the team's language: it invites others and posts in the channel."""
     form = parse_setup((view.get("state") or {}).get("values") or {})
     if not form.people and not form.channel:
         ack(response_action="errors", errors={PEOPLE: t("team.error.nobody", lang)})
@@ -83,10 +86,10 @@ def submit_setup(
                 team_id=team_id,
                 channel_id=channel,
                 starter_id=starter,
-                title=form.title or t("advisor.slack.untitled", lang),
+                title=form.title or t("advisor.slack.untitled", team_lang),
                 people=people,
                 anonymous=form.anonymous,
-                lang=lang,
+                lang=team_lang,
                 now=services.clock(),
                 days=form.days,
             )
@@ -212,11 +215,12 @@ def rerun(
     action: dict[str, Any],
     client: WebClient,
     services: Services,
-    lang: str,
+    team_lang: str,
     team_id: str,
     user_id: str,
 ) -> None:
-    """Rerun with the same people, names setting and channel (starter only)."""
+    """Rerun with the same people, names setting and channel (starter only), in the team's
+    language."""
     ack()
     old = _starters_round(services, team_id, user_id, action)
     with session_scope(services.sessions, write=True) as session:
@@ -228,7 +232,7 @@ def rerun(
             title=old.title,
             people=old.members,
             anonymous=old.anonymous,
-            lang=lang,
+            lang=team_lang,
             now=services.clock(),
         )
     tell = telling(

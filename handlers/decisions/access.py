@@ -12,7 +12,7 @@ from bot.db import session_scope
 from bot.decisions.overview import home_overview, team_context
 from bot.services import Services
 from bot.views.home import home_view
-from handlers.context import user_info
+from handlers.context import person_language, user_info
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,8 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
     with session_scope(services.sessions) as session:
         ctx = team_context(session, team_id, services.clock())
         overview = home_overview(session, team_id, ctx.today, user_id)
-    client.views_publish(user_id=user_id, view=home_view(ctx.lang, overview))
+    lang = person_language(services, client, team_id, user_id, ctx.lang)
+    client.views_publish(user_id=user_id, view=home_view(lang, overview))
 
 
 def refresh_homes(services: Services, client: WebClient, team_id: str, *user_ids: str) -> None:

@@ -26,6 +26,7 @@ def log_decision(
     body: dict[str, Any],
     client: WebClient,
     services: Services,
+    lang: str,
     team_id: str,
     user_id: str,
 ) -> None:
@@ -38,6 +39,7 @@ def log_decision(
         team_id=team_id,
         context=ModalContext(_channel(body)),
         draft=draft,
+        lang=lang,
     )
 
 
@@ -63,4 +65,5 @@ def save_assessment_as_decision(
         team_id=team_id,
         context=ModalContext(_channel(body)),
         draft=draft,
+        lang=lang,
     )

@@ -29,6 +29,7 @@ def decide(req: CommandRequest) -> None:
         team_id=cmd.team_id,
         context=ModalContext(channel_id=cmd.channel_id),
         draft=draft,
+        lang=req.lang,
     )
 
 

@@ -82,6 +82,7 @@ def entry_menu(
         context=modal,
         draft=draft,
         supersedes_title=title if verb == "supersede" else None,
+        lang=lang,
     )
 
 

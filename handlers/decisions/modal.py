@@ -53,9 +53,11 @@ def open_decide_modal(
     context: ModalContext,
     draft: DecisionDraft | None = None,
     supersedes_title: str | None = None,
+    lang: str | None = None,
 ) -> dict[str, Any]:
-    """Open the modal; the view as Slack holds it (its ``id`` and ``hash`` for an update)."""
-    view = decide_view(services, team_id, context, draft, supersedes_title)
+    """Open the modal in ``lang`` (the person's; the team's when not given); the view as Slack
+    holds it (its ``id`` and ``hash`` for an update)."""
+    view = decide_view(services, team_id, context, draft, supersedes_title, lang=lang)
     response = client.views_open(trigger_id=trigger_id, view=view)
     return dict(response.get("view") or {})
 
@@ -67,6 +69,7 @@ def decide_view(
     draft: DecisionDraft | None = None,
     supersedes_title: str | None = None,
     renewed_rationale: bool = False,
+    lang: str | None = None,
 ) -> View:
     with session_scope(services.sessions) as session:
         ctx = team_context(session, team_id, services.clock())
@@ -76,7 +79,7 @@ def decide_view(
             assessments.insert(0, (linked, get_assessment(session, team_id, linked).title))
     default_review = ctx.today + timedelta(days=ctx.review_period_days)
     return decide_modal(
-        ctx.lang,
+        lang or ctx.lang,
         draft,
         context,
         default_review=default_review,
@@ -99,10 +102,13 @@ def save_decision(
     client: WebClient,
     services: Services,
     lang: str,
+    team_lang: str,
     team_id: str,
     user_id: str,
 ) -> None:
-    """Check every field, save with its history, or show what is wrong beside each field."""
+    """Check every field, save with its history, or show what is wrong beside each field.
+
+    The errors speak the person's language, the confirmation (a channel post) the team's."""
     draft = draft_from_state(view["state"]["values"])
     modal = ModalContext.load(view.get("private_metadata", ""))
     # Slack is asked before the write transaction opens, never while it holds the database.
@@ -137,8 +143,8 @@ def save_decision(
         ack(response_action="errors", errors=_field_errors(error, lang))
         return
     ack()
-    text = t(key, lang, user=f"<@{user_id}>", entry=summary_line(saved, lang))
-    blocks = confirmation_blocks(saved, user_id, lang, key)
+    text = t(key, team_lang, user=f"<@{user_id}>", entry=summary_line(saved, team_lang))
+    blocks = confirmation_blocks(saved, user_id, team_lang, key)
     if thread is not None:
         tell_thread(client, thread, user_id, blocks, text)
     else:

@@ -60,6 +60,7 @@ def log_message(
         team_id=team_id,
         context=context,
         draft=draft,
+        lang=lang,
     )
     llm = services.team_llm(team_id)
     if others and llm is not None and opened.get("id"):
@@ -90,7 +91,7 @@ def _summarise(
     if summary is None:
         return
     written = replace(draft, rationale=rationale(message.text, summary, lang))
-    view = decide_view(services, team_id, context, written, renewed_rationale=True)
+    view = decide_view(services, team_id, context, written, renewed_rationale=True, lang=lang)
     try:
         client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=view)
     except SlackApiError as error:
