@@ -1,7 +1,7 @@
 """each person's language: team_settings.personal_language
 
-Revision ID: 0004_h16b_lang
-Revises: 0002_h13b
+Revision ID: 0005_h16b_lang
+Revises: 0004_h16a
 Create Date: 2026-12-01 17:20:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_h16b_lang"
-down_revision: str | None = "0002_h13b"
+revision: str = "0005_h16b_lang"
+down_revision: str | None = "0004_h16a"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
