@@ -13,6 +13,7 @@ from handlers import (
     digest,
     errors,
     events,
+    mentions,
     middleware,
     settings,
 )
@@ -28,3 +29,4 @@ def register(app: App, services: Services) -> None:
     settings.register(app, services)
     assessment.register(app, services)
     digest.register(app, services)
+    mentions.register(app)

@@ -30,6 +30,22 @@ log = logging.getLogger(__name__)
 
 
 EventHandler = Callable[[dict[str, Any], WebClient, Services, str, str | None], None]
+# An event a person is answered for: (event, client, services, team_id, lang).
+SpokenEventHandler = Callable[[dict[str, Any], WebClient, Services, str, str], None]
+
+
+def _once(services: Services, body: dict[str, Any], work: Callable[[], None]) -> None:
+    event_id = event_id_of(body)
+    try:
+        work()
+    except BaseException:
+        if event_id:
+            with session_scope(services.sessions, write=True) as session:
+                give_back(session, event_id)
+        raise
+    if event_id:
+        with session_scope(services.sessions, write=True) as session:
+            mark_done(session, event_id, services.clock())
 
 
 def handled_once(handler: EventHandler) -> Callable[..., None]:
@@ -44,19 +60,26 @@ def handled_once(handler: EventHandler) -> Callable[..., None]:
         team_id: str,
         enterprise_id: str | None,
     ) -> None:
-        event_id = event_id_of(body)
-        try:
-            handler(event, client, services, team_id, enterprise_id)
-        except BaseException:
-            if event_id:
-                with session_scope(services.sessions, write=True) as session:
-                    give_back(session, event_id)
-            raise
-        if event_id:
-            with session_scope(services.sessions, write=True) as session:
-                mark_done(session, event_id, services.clock())
+        _once(services, body, lambda: handler(event, client, services, team_id, enterprise_id))
 
     run.__name__ = run.__qualname__ = handler.__name__  # Bolt's logs name the listener
+    return run
+
+
+def handled_once_in(handler: SpokenEventHandler) -> Callable[..., None]:
+    """:func:`handled_once` for a listener that answers someone, in the team's language."""
+
+    def run(
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: WebClient,
+        services: Services,
+        team_id: str,
+        lang: str,
+    ) -> None:
+        _once(services, body, lambda: handler(event, client, services, team_id, lang))
+
+    run.__name__ = run.__qualname__ = handler.__name__
     return run
 
 

@@ -14,6 +14,7 @@ from bot.decisions.store import get_assessment
 from bot.errors import parse_id
 from bot.services import Services
 from bot.views.decisions import ModalContext
+from handlers.conversations import permalink
 from handlers.decisions.modal import open_decide_modal
 
 
@@ -30,14 +31,22 @@ def log_decision(
     team_id: str,
     user_id: str,
 ) -> None:
+    """From the Home tab, or under a mention's answer: there, the decision belongs to the
+    thread (its confirmation a reply in it, its link the thread's first message)."""
     ack()
     draft = DecisionDraft(title="", verdict="", owner_id=user_id)
+    channel = _channel(body)
+    thread_ts = str((body.get("container") or {}).get("thread_ts") or "")
+    context = ModalContext(channel)
+    if channel and thread_ts:
+        link = permalink(client, channel, thread_ts) or ""
+        context = ModalContext(channel, thread_ts=thread_ts, link=link)
     open_decide_modal(
         services,
         client,
         trigger_id=body["trigger_id"],
         team_id=team_id,
-        context=ModalContext(_channel(body)),
+        context=context,
         draft=draft,
         lang=lang,
     )

@@ -25,6 +25,7 @@ from tests.conftest import ADMIN, CHANNEL, TEAM, USER
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack_requests import (
     app_home_opened,
+    app_mention,
     app_uninstalled,
     block_actions,
     button,
@@ -159,6 +160,14 @@ def _on_message(world: World, callback: str, text: str, in_thread: bool = False)
         channel_id=CHANNEL,
         trigger_id=world.fake.new_trigger_id(),
     )
+
+
+def _mention(world: World, question: str) -> str:
+    """``@Build-vs-Buy <question>`` in a thread USER and ADMIN started."""
+    root = world.fake.add_message(TEAM, CHANNEL, ADMIN, "Our support bot: buy or build?")
+    text = f"<@U0BOT> {question}"
+    ts = world.fake.add_message(TEAM, CHANNEL, USER, text, thread_ts=root)
+    return app_mention(text, team_id=TEAM, user_id=USER, channel_id=CHANNEL, ts=ts, thread_ts=root)
 
 
 def _in_channel() -> str:
@@ -424,6 +433,11 @@ CASES: list[Case] = [
             "assessment.shortcut", team_id=TEAM, user_id=USER, trigger_id=w.fake.new_trigger_id()
         ),
         calls("views.open", callback_id="assessment.page"),
+    ),
+    Case(
+        "event:app_mention",
+        lambda w: _mention(w, "should we fine-tune Llama for support triage?"),
+        calls("chat.postMessage", channel=CHANNEL),
     ),
     Case("event:app_home_opened", lambda w: app_home_opened(USER, TEAM), calls("views.publish")),
     Case("view:settings", _settings_submission, said("Settings saved. Nothing changed.")),

@@ -1,0 +1,104 @@
+"""``@Build-vs-Buy <question>`` in a channel or a thread: answered in the thread under the
+mention by the same advisor as ``/buildvsbuy ask``, with the thread (bounded) as context, and
+buttons to run the assessment or log a decision.
+
+Never answers a bot (itself included). The event is handled once (``handled_once_in``); an
+answer that fails after the mention was read says so in the thread rather than leaving it
+silent, and is not retried (a retry would answer twice).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.decisions.threads import plain, transcript
+from bot.i18n import t
+from bot.llm import LLMClient, answer_question
+from bot.services import Services
+from bot.text import escape
+from bot.views.assessment import ask_text
+from bot.views.mentions import mention_blocks
+from handlers.context import handled_once_in
+from handlers.conversations import read_thread
+from handlers.errors import user_message
+
+log = logging.getLogger(__name__)
+
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+CONTEXT_HEADING = "The Slack thread this question was asked in:"  # for the advisor, not people
+
+
+def app_mention(
+    event: dict[str, Any], client: WebClient, services: Services, team_id: str, lang: str
+) -> None:
+    if event.get("bot_id") or event.get("subtype") == "bot_message" or not event.get("user"):
+        log.info("mention by a bot in %s ignored", event.get("channel"))
+        return
+    channel, ts = str(event.get("channel") or ""), str(event.get("ts") or "")
+    thread_ts = str(event.get("thread_ts") or "")
+    reply = Reply(client, channel, thread_ts or ts)
+    try:
+        question = " ".join(plain(_MENTION.sub(" ", str(event.get("text") or ""))).split())
+        context = ""
+        if thread_ts:
+            earlier = [m for m in read_thread(client, channel, thread_ts) if m.ts != ts]
+            context = transcript(earlier)
+        if not question and not context:
+            reply.post(t("advisor.mention.usage", lang))
+            return
+        shown = question or t("advisor.mention.about_thread", lang)
+        asked = f"{question}\n\n{CONTEXT_HEADING}\n{context}" if context else question
+        llm = services.team_llm(team_id)
+        if llm is None:  # offline: instant
+            _answer(reply, shown, asked, lang, None)
+            return
+        reply.post(t("advisor.slack.thinking", lang, question=escape(shown)))
+        services.after_ack.submit(
+            lambda: _answer(reply, shown, asked, lang, llm),
+            lambda error: reply.tell(error, lang),
+        )
+    except Exception as error:  # noqa: BLE001 - the person is told in the thread, once
+        reply.tell(error, lang)
+
+
+class Reply:
+    """The thread under the mention: where the answer, or the news that it failed, goes."""
+
+    def __init__(self, client: WebClient, channel: str, thread_ts: str) -> None:
+        self.client, self.channel, self.thread_ts = client, channel, thread_ts
+        self.placeholder: str | None = None  # the "thinking" reply, replaced by the answer
+
+    def post(self, text: str, blocks: list | None = None) -> None:
+        if self.placeholder is not None:
+            self.client.chat_update(
+                channel=self.channel, ts=self.placeholder, text=text, blocks=blocks or []
+            )
+            return
+        response = self.client.chat_postMessage(
+            channel=self.channel, thread_ts=self.thread_ts, text=text, blocks=blocks
+        )
+        if blocks is None:
+            self.placeholder = str(response.get("ts") or "") or None
+
+    def tell(self, error: BaseException, lang: str) -> None:
+        """One sentence in the thread (an unknown error is logged with its id)."""
+        text = user_message(error if isinstance(error, Exception) else RuntimeError(), lang)
+        try:  # a reply of its own: the write that failed may have been the placeholder's update
+            self.client.chat_postMessage(channel=self.channel, thread_ts=self.thread_ts, text=text)
+        except Exception as exc:  # noqa: BLE001 - nothing more can be done; say so in the log
+            log.warning("could not tell the thread about a failure: %s", type(exc).__name__)
+
+
+def _answer(reply: Reply, shown: str, asked: str, lang: str, llm: LLMClient | None) -> None:
+    answer = answer_question(asked, lang, llm)  # any LLM failure: the offline answer, noted
+    text = ask_text(shown, answer.text, lang, by_llm=answer.used_llm, notice=answer.fallback_notice)
+    reply.post(text, mention_blocks(text, lang))
+
+
+def register(app: App) -> None:
+    app.event("app_mention")(handled_once_in(app_mention))
