@@ -26,8 +26,11 @@ from bot.workspaces import ensure_workspace
 from tests.conftest import CHANNEL, OTHER_TEAM, SIGNING_SECRET, TEAM, USER
 from tests.slack_requests import (
     app_home_opened,
+    app_mention,
     block_actions,
     content_type_of,
+    global_shortcut,
+    message_shortcut,
     sign,
     slash_command,
     submitted_view,
@@ -173,8 +176,22 @@ def requests_for(
                 app_home_opened(NON_ADMIN, STRANGER_TEAM, view={"private_metadata": v})
                 for v in values
             ]
+        if event_type == "app_mention":  # junk text and thread in the stranger's channel
+            bodies += [
+                app_mention(v, channel_id=CHANNEL, thread_ts=v[:40] or None, **ids) for v in values
+            ]
         # app_uninstalled, tokens_revoked: Slack's own lifecycle notices, not a user's junk;
         # what they change is by design (tests/test_app_foundation.py, test_oauth.py).
+    elif kind == "shortcut":  # global, or on a junk message (text, ts and thread)
+        callback_id = an_id(constraint, "callback_id")
+        for n, value in enumerate(values):
+            if n % 3 == 0:
+                bodies.append(global_shortcut(callback_id, **ids))
+                continue
+            message = {"type": "message", "user": value[:30], "text": value, "ts": value[:40]}
+            if n % 3 == 2:
+                message["thread_ts"] = value[:40]
+            bodies.append(message_shortcut(callback_id, message, channel_id=CHANNEL, **ids))
     else:
         pytest.fail(f"no junk payload builder for listeners of kind {kind!r}: add one here")
     return bodies

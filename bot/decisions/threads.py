@@ -22,6 +22,7 @@ LINE_MAX = 280  # characters of one message in the trimmed summary
 SUMMARY_MAX = 1500  # characters of the whole summary, LLM-written or trimmed
 MAX_PARTICIPANTS = 20
 
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 # Slack's mrkdwn entities: <@U1|name>, <#C1|general>, <!here>, <https://x|label>, <https://x>.
 _ENTITY = re.compile(r"<([@#!])?([^>|]+)(?:\|([^>]*))?>")
 
@@ -38,8 +39,9 @@ class ThreadMessage:
     @classmethod
     def of(cls, message: dict[str, Any]) -> ThreadMessage:
         by_bot = bool(message.get("bot_id")) or message.get("subtype") == "bot_message"
+        user = str(message.get("user") or "")
         return cls(
-            str(message.get("user") or ""),
+            user if _USER_ID.fullmatch(user) else "",  # a user id, or nobody
             plain(str(message.get("text") or "")),
             str(message.get("ts") or ""),
             by_bot,
