@@ -25,7 +25,7 @@ from bot.assessment.questions import (
     question_text,
     verdict_name,
 )
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, decimal, t
 from bot.vocabulary import VERDICTS
 
 if TYPE_CHECKING:
@@ -128,7 +128,10 @@ def _interview(lang: str, stdin: TextIO, out: TextIO) -> dict[str, str]:
 def _score(assessment: Assessment, verdict: str, lang: str) -> str:
     key = "advisor.cli.score_ruled_out" if verdict in assessment.excluded else "advisor.cli.score"
     return t(
-        key, lang, verdict=verdict_name(verdict, lang), score=f"{assessment.scores[verdict]:.2f}"
+        key,
+        lang,
+        verdict=verdict_name(verdict, lang),
+        score=decimal(assessment.scores[verdict], lang),
     )
 
 

@@ -59,5 +59,11 @@ def language_of_locale(locale: str | None) -> str | None:
     return "fr" if locale.lower().split("-")[0] == "fr" else "en"
 
 
+def decimal(value: float, lang: str, places: int = 2) -> str:
+    """``value`` with ``places`` decimals as ``lang`` writes them (0.45 in English, 0,45 in
+    French): the separator is a catalog entry, so a language stays a translation."""
+    return f"{value:.{places}f}".replace(".", t("format.decimal_separator", lang))
+
+
 def has(key: str, lang: str = DEFAULT_LANGUAGE) -> bool:
     return key in catalog(lang)

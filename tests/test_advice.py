@@ -60,10 +60,10 @@ def test_every_verdict_cites_at_least_two_principles(verdict: str, lang: str) ->
     ("verdict", "lang", "phrase"),
     [
         ("wrap", "en", "Plug into the grid"),
-        ("wrap", "fr", "Branchez-vous sur le réseau"),
+        ("wrap", "fr", "Raccordez-vous au réseau"),
         ("fine_tune", "en", "Don't build a power plant"),
         ("build", "en", "If you're going to go all in, go all in."),
-        ("build", "fr", "Si vous allez tout donner, donnez tout."),
+        ("build", "fr", "Si vous y allez, allez-y à fond."),
         ("buy", "en", "AI is a lever, not a burden."),
     ],
 )
@@ -110,7 +110,7 @@ def test_build_gate_reason_names_the_missing_bars() -> None:
     gate = next(t for t in texts if t.startswith("Pre-training is off the table"))
     assert "over $100M and a horizon of years" in gate
     fr = " ".join(advice.reason_texts(result, "fr"))
-    assert "plus de 100 M$ et un horizon de plusieurs années" in fr
+    assert "plus de 100\u00a0M$ et un horizon de plusieurs années" in fr
 
 
 def test_many_missing_bars_are_summarised() -> None:
@@ -179,7 +179,7 @@ def test_pages_hold_every_question_once() -> None:
         ("Faut-il pré-entraîner notre propre modèle ?", "fr", "mission_or_nothing", "mission"),
         ("Nos investisseurs veulent un modèle", "fr", "two_valid_reasons", "Lever des fonds"),
         ("Combien de GPU faut-il ?", "fr", "colossal_resources", "GPU"),
-        ("On peut affiner un modele ouvert ?", "fr", "plug_into_the_grid", "modèles ouverts"),
+        ("On peut affiner un modele ouvert ?", "fr", "plug_into_the_grid", "à poids ouverts"),
     ],
 )  # fmt: skip
 def test_ask_picks_the_matching_principles(

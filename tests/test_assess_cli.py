@@ -80,10 +80,10 @@ def test_text_says_which_build_bar_is_missed_in_french() -> None:
     answers = json.dumps({**FRONTIER, "product": "product_planned"})
     code, out, _ = run(["--answers", "-", "--format", "text", "--lang", "fr"], answers)
     scores, build, blank, *_ = out.split("\n")
-    assert scores.endswith("Construire votre modèle de base 0.00 (exclu)")
+    assert scores.endswith("Construire votre modèle de base 0,00 (exclu)")
     assert scores.count("(exclu)") == 1
     assert build == (
-        "*Construire* est exclu : pré-entraîner exige toutes les barres, "
+        "*Construire* est exclu\u00a0: pré-entraîner exige de cocher toutes les cases, "
         "et il vous manque un produit complet."
     )
     assert blank == ""

@@ -427,11 +427,13 @@ def test_the_whole_flow_speaks_french(send, slack_api, session):
     assert body["errors"]["q_ai_role"].startswith("Choisissez une réponse.")
     run_modal(send, slack_api, HYPED, text="assess Chatbot du support")
     [post] = results_posted(slack_api)
-    assert post["text"] == "Chatbot du support : Envelopper un modèle existant (confiance 95 %)"
+    assert post["text"] == (
+        "Chatbot du support\u00a0: S'appuyer sur un modèle existant (confiance 95\u00a0%)"
+    )
     text = _texts(post["blocks"])
     assert "*D'abord, les signaux d'alerte.*" in text
     assert "Enregistrer comme décision" in text and "Partager dans le canal" in text
-    assert "Construire  ░░░░░░░░░░  0.00  exclu" in text
+    assert "Construire        ░░░░░░░░░░  0,00  exclu" in text  # padded to "Intégrer via API"
 
 
 def test_help_lists_assess_and_ask(send, slack_api):

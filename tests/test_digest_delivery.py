@@ -308,7 +308,10 @@ def test_a_story_bearing_on_a_decision_offers_to_revisit_it(services, slack_api,
     deliver_digests(services)
     [message] = posts(slack_api, CHANNEL)
     [line] = [b for b in message["blocks"] if b.get("block_id", "").startswith("digest.dec")]
-    assert "« Envelopper GPT pour le support » (Envelopper)" in line["text"]["text"]
+    assert (
+        "«\u00a0Envelopper GPT pour le support\u00a0» (S'appuyer sur un modèle existant)"
+        in line["text"]["text"]
+    )
     assert (line["accessory"]["action_id"], line["accessory"]["value"]) == (
         "decisions.reminder.revisit",
         str(decision.id),

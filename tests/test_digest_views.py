@@ -113,7 +113,8 @@ def test_an_empty_digest_says_nothing_new_in_both_languages() -> None:
 def test_the_notification_text_names_the_first_story() -> None:
     digest = Digest(NOW, "fr", (_item(1, title="A & B"), _item(2)))
     assert digest_text(digest, "fr", "2026-03-09") == (
-        "Veille IA du 2026-03-09 : 2 nouvelles pour vos décisions construire-ou-acheter. A &amp; B"
+        "Veille IA du 2026-03-09\u00a0: 2 nouvelles pour vos décisions construire-ou-acheter. "
+        "A &amp; B"
     )
 
 

@@ -65,11 +65,11 @@ def test_text_output_in_french(feed_server: FeedServer, capsys: pytest.CaptureFi
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0].startswith("Actualités IA, ")
+    assert lines[0].startswith("Veille IA, ")
     assert "1. OpenAI cuts GPT-4o prices by 50%" in lines
     assert "   https://main.example/openai-prices?id=7" in lines
     assert any(line.startswith("   Prix et API · Main AI News · ") for line in lines)
-    assert "   Pourquoi ça compte : " + t("news.why.pricing_apis.price_cut", "fr") in lines
+    assert "   Pourquoi ça compte\u00a0: " + t("news.why.pricing_apis.price_cut", "fr") in lines
     assert "2. Anthropic raises $13 billion" in lines
     assert "3." not in out
 

@@ -212,7 +212,7 @@ def test_a_feed_that_cannot_be_used_is_refused_with_the_reason(
 
 def test_private_addresses_are_refused_unless_the_operator_allows_them(feeds) -> None:
     checked = check_new_feed(feeds.url("/rss2.xml"), "fr", allow_private=False)
-    assert checked.error.message("fr").startswith("Je ne peux pas utiliser ce flux : refusé")
+    assert checked.error.message("fr").startswith("Je ne peux pas utiliser ce flux\u00a0: refusé")
 
 
 def test_a_feed_already_there_or_built_in_is_refused_without_fetching() -> None:

@@ -46,14 +46,14 @@ def test_the_settings_modal_is_in_french(send, slack_api, session, services) -> 
     )
     texts = _texts(view)
     for french in (
-        "Digest d'actualités",
+        "Veille IA",
         "Heure locale",
         "Fuseau horaire",
         "Lundi",
         "Dimanche",
         "Ajouter un flux",
         "Langue",
-        "Les résultats d'évaluation vont",
+        "Où publier les résultats d'évaluation",
         "Dans le canal",
         "Délai de réexamen par défaut (jours)",
         "Tout supprimer…",
@@ -77,11 +77,11 @@ def test_failed_digests_are_reported_in_french(send, slack_api, session, service
         if b.get("block_id") == "settings.delivery_problems"
     ]
     assert problems.startswith(
-        "*Envois ratés récemment* (visible des admins) :\n"
-        f"• 2026-03-09 · <#{CHANNEL}> · pas envoyé : "
+        "*Envois ratés récemment* (visible des administrateurs)\u00a0:\n"
+        f"• 2026-03-09 · <#{CHANNEL}> · pas envoyé\u00a0: "
     )
     assert problems.endswith(
-        "Je ne trouve pas ce canal. Il est peut-être privé ou supprimé : "
+        "Je ne trouve pas ce canal. Il est peut-être privé ou supprimé\u00a0: "
         "choisissez-en un autre ou invitez-moi d'abord."
     )
 
@@ -91,7 +91,7 @@ def test_field_errors_are_in_french(send, slack_api, session, services) -> None:
     values = {"digest_time": {"digest_time": {"type": "timepicker", "selected_time": "7h30"}}}
     response = send(view_submission("settings", values, team_id=TEAM, user_id=ADMIN))
     errors = json.loads(response.body)["errors"]
-    assert errors["digest_time"] == "Format 24 h HH:MM, par exemple 09:00."
+    assert errors["digest_time"] == "Format 24\u00a0h HH:MM, par exemple 09:00."
     assert errors["digest_enabled"] == "Remplissez ce champ."
 
 
@@ -102,7 +102,7 @@ def test_the_help_is_in_french_and_lists_settings_for_admins(send, session, serv
     )
     line = next(x for x in reply["text"].splitlines() if "/buildvsbuy settings" in x)
     assert line == (
-        "• `/buildvsbuy settings` ouvre les réglages : digest, flux, langue, "
+        "• `/buildvsbuy settings` ouvre les réglages\u00a0: veille IA, flux, langue, "
         "rédacteur IA, administrateurs _(administrateurs)_"
     )
     assert "affiche cette aide" in reply["text"]
@@ -123,17 +123,17 @@ def test_an_assessment_result_reads_in_french() -> None:
         "usage_volume": "low",
     }
     text = narrative(score_answers(answers), "fr")
-    assert text.startswith("*Acheter.*") or text.startswith("*Envelopper un modèle existant.*")
-    assert "Confiance : " in text and "*Pourquoi.*" in text
+    assert text.startswith("*Acheter.*") or text.startswith("*S'appuyer sur un modèle existant.*")
+    assert "Confiance\u00a0: " in text and "*Pourquoi ce verdict\u00a0?*" in text
     assert "*Why.*" not in text and "Confidence" not in text
-    assert re.search(r"_\((Brancher|Un levier|Un produit)[^)]*\)_", text) is not None
+    assert re.search(r"_\((Se raccorder|Un levier|Un produit)[^)]*\)_", text) is not None
 
 
 def test_the_delete_confirmation_is_in_french() -> None:
     view = purge_view({"assessments": 4, "slack_bots": 1}, "fr").to_dict()
     texts = "\n".join(_texts(view))
     assert view["title"]["text"] == "Tout supprimer"
-    assert "• Évaluations : 4" in texts and "• Jetons du bot : 1" in texts
+    assert "• Évaluations\u00a0: 4" in texts and "• Jetons du bot\u00a0: 1" in texts
     assert "réinstallez-la" in texts
 
 

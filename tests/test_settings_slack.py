@@ -158,9 +158,9 @@ def test_admin_edits_saves_and_it_takes_effect_at_once(send, slack_api, session)
     ).all() == [USER]
     assert session.scalars(select(TeamAdmin.user_id)).all() == [USER]
     [line] = ephemerals(slack_api)
-    assert line.startswith("Réglages enregistrés. *Jours* : Lundi → Mardi, Vendredi ; ")
-    assert " ; *Heure locale* : 09:00 → 07:45 ; " in line
-    assert " ; *Langue* : English → Français ; " in line
+    assert line.startswith("Réglages enregistrés. *Jours*\u00a0: Lundi → Mardi, Vendredi\u00a0; ")
+    assert "\u00a0; *Heure locale*\u00a0: 09:00 → 07:45\u00a0; " in line
+    assert "\u00a0; *Langue*\u00a0: English → Français\u00a0; " in line
     [call] = slack_api.calls_to("chat.postEphemeral")
     assert (call.params["channel"], call.params["user"]) == (CHANNEL, ADMIN)
     # The next message is already in French, and the new app admin is one.

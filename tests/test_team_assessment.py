@@ -243,7 +243,7 @@ def test_team_text_on_the_command_line_in_french(tmp_path: Path) -> None:
     paths = write_members(tmp_path, [{"talent": "none"}, {"talent": "ml_engineers"}])
     code, out, err = run([*answers_args(paths), "--format", "text", "--lang", "fr"])
     assert (code, err) == (0, "")
-    assert "Équipe de 2." in out and "Où l'équipe n'est pas d'accord :" in out
+    assert "Une équipe de 2 personnes." in out and "Où l'équipe n'est pas d'accord\u00a0:" in out
 
 
 BAD_FILES = st.sampled_from(

@@ -26,6 +26,7 @@ from tests.support.assessment import (
     wait_for,
     walk_pages,
 )
+from tests.support.french import block_texts, typography_errors
 
 ANA, BEN, CAM = "U0TEAM0ANA", "U0TEAM0BEN", "U0TEAM0CAM"
 OUTSIDER = "U0OUTSIDER"
@@ -378,9 +379,10 @@ def test_the_round_speaks_french(send, slack_api, session, services):
     [result] = channel_results(slack_api)
     text = _texts(result["blocks"])
     assert f"<@{ANA}>" in text and f"<@{BEN}>" in text  # named: who got which verdict
-    assert "*L'équipe :* 2 sur 2 ont répondu." in text
-    assert "Où l'équipe n'est pas d'accord :" in text
+    assert "*L'équipe\u00a0:* 2 sur 2 ont répondu." in text
+    assert "Où l'équipe n'est pas d'accord\u00a0:" in text
     assert "Discuter en fil" in text
+    assert [e for line in block_texts(result["blocks"]) for e in typography_errors(line)] == []
 
 
 def test_the_assessment_modal_offers_a_team_round(send, slack_api):

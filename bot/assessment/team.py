@@ -25,7 +25,7 @@ from typing import Any
 from bot.assessment.advice import to_json
 from bot.assessment.engine import Assessment, Reason, score_answers
 from bot.assessment.questions import QUESTION_IDS, QUESTIONS
-from bot.i18n import t
+from bot.i18n import decimal, t
 
 TEAM_DISAGREES = "team_disagrees"
 TEAM_VETO_GATE = "team_veto"
@@ -256,8 +256,8 @@ def _stake_line(team: TeamAssessment, stake: Stake, lang: str) -> str:
         "answer": answer_text(stake.question, stake.answer, lang),
         "verdict": verdict_name(stake.verdict, lang),
         "current": verdict_name(team.pooled.verdict, lang),
-        "before": f"{team.pooled.scores[team.pooled.verdict]:.2f}",
-        "score": f"{stake.score:.2f}",
+        "before": decimal(team.pooled.scores[team.pooled.verdict], lang),
+        "score": decimal(stake.score, lang),
     }
     if stake.verdict != team.pooled.verdict:
         return t("team.cli.stake_flips", lang, **params)

@@ -40,7 +40,7 @@ from bot.assessment.questions import (
     verdict_name,
 )
 from bot.assessment.store import NARRATIVE_LLM, TITLE_MAX, StoredAssessment
-from bot.i18n import t
+from bot.i18n import decimal, t
 from bot.text import clip, escape
 from bot.views import ids
 from bot.vocabulary import VERDICTS
@@ -332,7 +332,8 @@ def score_chart(card: ResultCard, lang: str) -> str:
     for v in VERDICTS:
         score = card.scores[v]
         filled = round(score * BAR_CELLS)
-        line = f"{names[v]:<{width}}  {'█' * filled}{'░' * (BAR_CELLS - filled)}  {score:.2f}"
+        bar = "█" * filled + "░" * (BAR_CELLS - filled)
+        line = f"{names[v]:<{width}}  {bar}  {decimal(score, lang)}"
         if v == card.verdict:
             line += "  " + t("advisor.slack.chart_verdict", lang)
         elif v in card.excluded:
