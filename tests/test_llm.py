@@ -190,7 +190,7 @@ def test_ask_falls_back_on_failure(
     result = answer_question("Should we fine-tune?", "fr", client(openai_server, timeout=0.5))
     assert result.text == answer_offline("Should we fine-tune?", "fr").text
     assert result.fallback_notice == (
-        "Le rédacteur IA est indisponible ; voici le conseil hors ligne."
+        "Le rédacteur IA est indisponible\u00a0; voici le conseil hors ligne."
     )
     assert not result.used_llm
 
