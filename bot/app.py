@@ -40,6 +40,11 @@ BOT_SCOPES = [
     "channels:read",
     "groups:read",
     "files:write",
+    "channels:history",
+    "groups:history",
+    "app_mentions:read",
+    "assistant:write",
+    "im:history",
 ]
 
 

@@ -8,6 +8,7 @@ from bot.services import Services
 from handlers import (
     acks,
     assessment,
+    assistant,
     commands,
     decisions,
     digest,
@@ -30,3 +31,4 @@ def register(app: App, services: Services) -> None:
     assessment.register(app, services)
     digest.register(app, services)
     mentions.register(app)
+    assistant.register(app, services)

@@ -410,6 +410,91 @@ def app_mention(
     return event_callback(event, team_id=team_id, event_id=event_id)
 
 
+def _assistant_thread(
+    user_id: str, team_id: str, channel_id: str, thread_ts: str, context_channel: str | None
+) -> dict[str, Any]:
+    context: dict[str, Any] = {"team_id": team_id, "enterprise_id": None}
+    if context_channel:  # the channel the person was looking at when they opened the panel
+        context["channel_id"] = context_channel
+    return {
+        "user_id": user_id,
+        "context": context,
+        "channel_id": channel_id,
+        "thread_ts": thread_ts,
+    }
+
+
+def assistant_thread_started(
+    *,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    thread_ts: str,
+    context_channel: str | None = None,
+    event_id: str | None = None,
+) -> str:
+    """The person opened the app's assistant panel (assistant_thread_started_event_callback.json):
+    ``channel_id`` is their DM with the app, ``thread_ts`` the new thread's."""
+    event = {
+        "type": "assistant_thread_started",
+        "assistant_thread": _assistant_thread(
+            user_id, team_id, channel_id, thread_ts, context_channel
+        ),
+    }
+    return event_callback(event, team_id=team_id, event_id=event_id)
+
+
+def assistant_thread_context_changed(
+    *,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    thread_ts: str,
+    context_channel: str | None = None,
+    event_id: str | None = None,
+) -> str:
+    """They moved to another channel with the panel open
+    (assistant_thread_context_changed_event_callback.json)."""
+    event = {
+        "type": "assistant_thread_context_changed",
+        "assistant_thread": _assistant_thread(
+            user_id, team_id, channel_id, thread_ts, context_channel
+        ),
+    }
+    return event_callback(event, team_id=team_id, event_id=event_id)
+
+
+def assistant_user_message(
+    text: str,
+    *,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    thread_ts: str,
+    ts: str | None = None,
+    event_id: str | None = None,
+) -> str:
+    """What the person typed in the assistant thread: a ``message`` in an ``im`` with its
+    ``thread_ts`` (assistant_user_message_event_callback.json)."""
+    ts = ts or f"{time.time():.6f}"
+    event = {
+        "user": user_id,
+        "type": "message",
+        "ts": ts,
+        "text": text,
+        "team": team_id,
+        "user_team": team_id,
+        "source_team": team_id,
+        "user_profile": {},
+        "thread_ts": thread_ts,
+        "parent_user_id": user_id,
+        "channel": channel_id,
+        "event_ts": ts,
+        "channel_type": "im",
+    }
+    return event_callback(event, team_id=team_id, event_id=event_id)
+
+
 def app_uninstalled(team_id: str, *, event_id: str | None = None) -> str:
     return event_callback({"type": "app_uninstalled"}, team_id=team_id, event_id=event_id)
 

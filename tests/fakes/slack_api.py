@@ -65,8 +65,24 @@ DOCUMENTED_REQUIRED: dict[str, tuple[str, ...]] = {
     "files.getUploadURLExternal": ("filename", "length"),
     "files.completeUploadExternal": ("files",),
     "conversations.replies": ("channel", "ts"),  # the docs page: both required
+    # The assistant panel's methods (2024-25, after the OpenAPI description), from their pages.
+    "assistant.threads.setStatus": ("channel_id", "thread_ts", "status"),
+    "assistant.threads.setSuggestedPrompts": ("channel_id", "prompts"),
+    "assistant.threads.setTitle": ("channel_id", "thread_ts", "title"),
+    "chat.startStream": ("channel", "thread_ts"),
+    "chat.appendStream": ("channel", "ts"),
+    "chat.stopStream": ("channel", "ts"),
 }
-JSON_PARAMS = ("blocks", "attachments", "view", "files")  # JSON strings in form bodies
+MAX_SUGGESTED_PROMPTS = 4  # setSuggestedPrompts' docs page: at most four
+STREAM_TEXT_MAX = 12_000  # markdown_text per streaming call (chat.*Stream docs pages)
+JSON_PARAMS = (
+    "blocks",
+    "attachments",
+    "view",
+    "files",
+    "prompts",
+    "chunks",
+)  # JSON strings in form bodies
 TRIGGER_TTL = 3.0  # seconds a trigger_id lives
 RESPONSE_URL_USES, RESPONSE_URL_TTL = 5, 30 * 60
 MAX_VIEW_STACK = 3  # a root modal and two pushes
@@ -233,6 +249,11 @@ class FakeSlackAPI:
         self._channel_interval: float | None = None
         self._last_post: dict[tuple[str, str], float] = {}
         self._members: dict[tuple[str, str], list[str]] = {}  # (team, channel) -> user ids
+        # Assistant threads: (channel, thread_ts) -> status shown, prompts and title set.
+        self.statuses: dict[tuple[str, str], str] = {}
+        self.suggested_prompts: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+        self.titles: dict[tuple[str, str], str] = {}
+        self._streaming: set[tuple[str, str]] = set()  # (channel, ts) of streams not stopped
         self.invalid.clear()
 
     # ----------------------------------------------------------------- test-facing API
@@ -785,6 +806,8 @@ def _chat_post_message(fake: FakeSlackAPI, team: _Team, params: dict, **_: Any) 
     ts = fake._new_ts()
     message = _bot_message(team, params, ts)
     fake._messages[(channel, ts)] = message
+    if params.get("thread_ts"):  # the app replied: Slack clears the thread's status
+        fake.statuses.pop((channel, str(params["thread_ts"])), None)
     return {"channel": channel, "ts": ts, "message": message}
 
 
@@ -809,6 +832,107 @@ def _chat_update(fake: FakeSlackAPI, team: _Team, params: dict, **_: Any) -> dic
     fake._messages[key] = message
     text = message["text"]
     return {"channel": key[0], "ts": key[1], "text": text, "message": {"text": text}}
+
+
+def _assistant_channel(fake: FakeSlackAPI, team: _Team, channel: str) -> str:
+    """Assistant threads live in the app's DM with a person: another channel is refused."""
+    if channel not in fake._team_dms(team):
+        raise SlackError("channel_not_found")
+    return channel
+
+
+def _bad(message: str) -> SlackError:
+    return SlackError("invalid_arguments", response_metadata={"messages": [f"[ERROR] {message}"]})
+
+
+@_method("assistant.threads.setStatus")
+def _assistant_set_status(fake: FakeSlackAPI, team: _Team, params: dict, **_: Any) -> dict:
+    """An empty status clears it; so does the app's next reply in the thread (as in Slack)."""
+    channel = _assistant_channel(fake, team, params["channel_id"])
+    fake.statuses[(channel, str(params["thread_ts"]))] = str(params["status"])
+    return {}
+
+
+@_method("assistant.threads.setSuggestedPrompts")
+def _assistant_set_prompts(fake: FakeSlackAPI, team: _Team, params: dict, **_: Any) -> dict:
+    channel = _assistant_channel(fake, team, params["channel_id"])
+    prompts = params["prompts"]
+    if not isinstance(prompts, list) or not 1 <= len(prompts) <= MAX_SUGGESTED_PROMPTS:
+        raise _bad(f"prompts: between 1 and {MAX_SUGGESTED_PROMPTS} items")
+    for prompt in prompts:
+        if not (isinstance(prompt, dict) and prompt.get("title") and prompt.get("message")):
+            raise _bad("each prompt needs a title and a message")
+    fake.suggested_prompts[(channel, params.get("thread_ts"))] = list(prompts)
+    return {}
+
+
+@_method("assistant.threads.setTitle")
+def _assistant_set_title(fake: FakeSlackAPI, team: _Team, params: dict, **_: Any) -> dict:
+    channel = _assistant_channel(fake, team, params["channel_id"])
+    fake.titles[(channel, str(params["thread_ts"]))] = str(params["title"])
+    return {}
+
+
+def _stream_text(params: dict[str, Any]) -> str:
+    """What a streaming call adds: ``markdown_text``, or its ``chunks`` of markdown text."""
+    text = str(params.get("markdown_text") or "")
+    chunks = params.get("chunks") or []
+    if not isinstance(chunks, list):
+        raise _bad("chunks must be an array")
+    for chunk in chunks:
+        if not isinstance(chunk, dict) or "type" not in chunk:
+            raise _bad("each chunk needs a type")
+        if chunk["type"] == "markdown_text":
+            text += str(chunk.get("text") or "")
+    if len(text) > STREAM_TEXT_MAX:
+        raise SlackError("msg_too_long")
+    return text
+
+
+@_method("chat.startStream")
+def _chat_start_stream(fake: FakeSlackAPI, team: _Team, params: dict, **_: Any) -> dict:
+    """A streamed reply starts in a thread; outside a DM Slack must know whom it is for."""
+    channel = fake._postable(team, params["channel"])
+    if channel not in fake._team_dms(team):
+        for name in ("recipient_team_id", "recipient_user_id"):
+            if not params.get(name):
+                raise _missing(name)
+    ts = fake._new_ts()
+    message = _bot_message(team, {"text": _stream_text(params), **params}, ts)
+    fake._messages[(channel, ts)] = message
+    fake._streaming.add((channel, ts))
+    fake.statuses.pop((channel, str(params["thread_ts"])), None)
+    return {"channel": channel, "ts": ts}
+
+
+def _streamed(fake: FakeSlackAPI, params: dict[str, Any]) -> dict[str, Any]:
+    key = (params["channel"], params["ts"])
+    if key not in fake._messages:
+        raise SlackError("message_not_found")
+    if key not in fake._streaming:
+        raise SlackError("message_not_in_streaming_state")
+    return fake._messages[key]
+
+
+@_method("chat.appendStream")
+def _chat_append_stream(fake: FakeSlackAPI, team: _Team, params: dict, **_: Any) -> dict:
+    message = _streamed(fake, params)
+    text = _stream_text(params)
+    if not text:
+        raise _missing("markdown_text")
+    message["text"] += text
+    return {"channel": params["channel"], "ts": params["ts"]}
+
+
+@_method("chat.stopStream")
+def _chat_stop_stream(fake: FakeSlackAPI, team: _Team, params: dict, **_: Any) -> dict:
+    message = _streamed(fake, params)
+    message["text"] += _stream_text(params)
+    fake._check_blocks("chat.stopStream", params)
+    if params.get("blocks"):
+        message["blocks"] = params["blocks"]
+    fake._streaming.discard((params["channel"], params["ts"]))
+    return {"channel": params["channel"], "ts": params["ts"], "message": dict(message)}
 
 
 @_method("chat.delete")

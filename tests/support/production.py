@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +28,12 @@ from tests.slack_requests import (
     app_home_opened,
     app_mention,
     app_uninstalled,
+    assistant_thread_context_changed,
+    assistant_thread_started,
+    assistant_user_message,
     block_actions,
     button,
+    event_callback,
     global_shortcut,
     message_shortcut,
     slash_command,
@@ -168,6 +173,30 @@ def _mention(world: World, question: str) -> str:
     text = f"<@U0BOT> {question}"
     ts = world.fake.add_message(TEAM, CHANNEL, USER, text, thread_ts=root)
     return app_mention(text, team_id=TEAM, user_id=USER, channel_id=CHANNEL, ts=ts, thread_ts=root)
+
+
+def _assistant_thread(world: World) -> tuple[str, str]:
+    """USER's assistant thread: their DM with the app, and the thread the panel opened."""
+    dm = world.fake.dm_channel(TEAM, USER)
+    return dm, world.fake.add_message(TEAM, dm, "U0BOT", "Hi, how can I help?", bot_id="B0BOT")
+
+
+def _assistant_event(world: World, build: Callable[..., str]) -> str:
+    dm, ts = _assistant_thread(world)
+    return build(team_id=TEAM, user_id=USER, channel_id=dm, thread_ts=ts, context_channel=CHANNEL)
+
+
+def _assistant_question(world: World) -> str:
+    dm, ts = _assistant_thread(world)
+    return assistant_user_message(
+        "Should we pretrain our own model?", team_id=TEAM, user_id=USER, channel_id=dm, thread_ts=ts
+    )
+
+
+def _plain_dm(world: World) -> str:
+    dm = world.fake.dm_channel(TEAM, USER)
+    event = {"type": "message", "channel": dm, "user": USER, "text": "hi", "channel_type": "im"}
+    return event_callback(event | {"ts": f"{time.time():.6f}"}, team_id=TEAM)
 
 
 def _in_channel() -> str:
@@ -439,6 +468,22 @@ CASES: list[Case] = [
         lambda w: _mention(w, "should we fine-tune Llama for support triage?"),
         calls("chat.postMessage", channel=CHANNEL),
     ),
+    Case(
+        "assistant:thread_started",
+        lambda w: _assistant_event(w, assistant_thread_started),
+        calls("assistant.threads.setSuggestedPrompts"),
+    ),
+    Case(
+        "assistant:thread_context_changed",
+        lambda w: _assistant_event(w, assistant_thread_context_changed),
+        logged("context changed, nothing kept"),
+    ),
+    Case(
+        "assistant:user_message",
+        _assistant_question,
+        both(calls("assistant.threads.setStatus"), said("Pre-training")),
+    ),
+    Case("event:message", _plain_dm, said("I answer in my assistant panel")),
     Case("event:app_home_opened", lambda w: app_home_opened(USER, TEAM), calls("views.publish")),
     Case("view:settings", _settings_submission, said("Settings saved. Nothing changed.")),
     Case("action:settings.delete_all", _purge_click, calls("views.push")),
@@ -480,6 +525,12 @@ class _Recorder:
         _on, ("command", "action", "view", "event", "options")
     )
     shortcut, message, view_closed = map(_on, ("shortcut", "message", "view_closed"))
+
+    def assistant(self, panel: Any) -> None:
+        """Bolt's ``Assistant``: one listener per kind of assistant event it was given."""
+        for kind in ("thread_started", "thread_context_changed", "user_message", "bot_message"):
+            if getattr(panel, f"_{kind}_listeners", None):
+                self.listeners.add(f"assistant:{kind}")
 
     def use(self, *_: Any, **__: Any) -> None:
         """Middleware and error handlers are not listeners."""

@@ -1,0 +1,347 @@
+"""The assistant panel (issue 16.4), end to end through signed Events API requests shaped like
+Slack's samples (tests/data/slack-payloads/assistant_*.json), against the fake Web API: the
+suggested prompts, the status, the answer in the thread (whole offline, streamed with an LLM),
+the team's decisions and news, failures told in the thread, retries run once; in English and
+French. Socket Mode envelopes of the same events: tests/test_production.py."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.assistant import HISTORY_CHARS, HISTORY_TURNS, history, subject_terms
+from bot.decisions.threads import ThreadMessage
+from bot.workspaces import team_settings
+from tests.conftest import BOT_TOKEN, CHANNEL, TEAM, USER
+from tests.slack_requests import (
+    assistant_thread_context_changed,
+    assistant_thread_started,
+    assistant_user_message,
+    event_callback,
+    view_submission,
+)
+from tests.support.assessment import make_send, wait_for
+from tests.support.data import data_path
+from tests.support.decisions import decide_state, metadata
+
+BOT = "U0BOT0001"
+PRETRAIN_EN = "Pre-training your own foundation model is a mission"
+PRETRAIN_FR = "Pré-entraîner votre propre modèle de base, c'est une mission"
+FAILED_EN = "Sorry, my answer broke off half-way."
+LLM_TEXT = "Plug into the grid: wrap a hosted model and ship the product."
+
+
+def _reference(name: str) -> dict[str, Any]:
+    return json.loads(data_path("slack-payloads", name).read_text())
+
+
+@pytest.fixture
+def thread(slack_api) -> tuple[str, str]:
+    """USER's assistant thread: their DM with the app, and the thread the panel opened."""
+    dm = slack_api.dm_channel(TEAM, USER)
+    return dm, slack_api.add_message(TEAM, dm, BOT, "Hi, how can I help?", bot_id="B0BOT")
+
+
+def _question(thread: tuple[str, str], text: str, **kwargs: Any) -> str:
+    dm, ts = thread
+    return assistant_user_message(
+        text, team_id=TEAM, user_id=USER, channel_id=dm, thread_ts=ts, **kwargs
+    )
+
+
+def _replies(slack_api, thread: tuple[str, str]) -> list[Any]:
+    dm, ts = thread
+    return [
+        c
+        for c in slack_api.calls_to("chat.postMessage")
+        if c.params["channel"] == dm and c.params.get("thread_ts") == ts
+    ]
+
+
+def _french(session) -> None:
+    team_settings(session, TEAM).language = "fr"
+    session.commit()
+
+
+# ------------------------------------------------------------------------- payloads
+
+
+@pytest.mark.parametrize(
+    ("build", "name"),
+    [
+        (assistant_thread_started, "assistant_thread_started_event_callback.json"),
+        (assistant_thread_context_changed, "assistant_thread_context_changed_event_callback.json"),
+    ],
+)
+def test_thread_events_have_slacks_fields(build, name: str) -> None:
+    ours = json.loads(
+        build(team_id=TEAM, user_id=USER, channel_id="D1", thread_ts="1.2", context_channel=CHANNEL)
+    )
+    theirs = _reference(name)
+    assert set(ours["event"]) == set(theirs["event"])
+    assert set(ours["event"]["assistant_thread"]) == set(theirs["event"]["assistant_thread"])
+    assert set(ours["event"]["assistant_thread"]["context"]) == set(
+        theirs["event"]["assistant_thread"]["context"]
+    )
+    assert set(ours) - {"is_ext_shared_channel"} == set(theirs) - {"enterprise_id"}
+
+
+def test_user_message_has_slacks_fields() -> None:
+    ours = json.loads(_question(("D1", "1.2"), "hi"))
+    theirs = _reference("assistant_user_message_event_callback.json")
+    assert set(ours["event"]) == set(theirs["event"])
+    assert (ours["event"]["channel_type"], ours["event"]["thread_ts"]) == ("im", "1.2")
+
+
+# ------------------------------------------------------------------------- opening the panel
+
+
+def test_opening_the_panel_offers_four_prompts(send, slack_api, thread) -> None:
+    dm, ts = thread
+    body = assistant_thread_started(team_id=TEAM, user_id=USER, channel_id=dm, thread_ts=ts)
+    assert send(body).status == 200
+    prompts = slack_api.suggested_prompts[(dm, ts)]
+    assert [p["title"] for p in prompts] == [
+        "Should we build our own model?",
+        "Run an assessment",
+        "What did we decide about …?",
+        "This week's AI news for us",
+    ]
+    assert all(p["message"] for p in prompts)
+
+
+def test_the_prompts_are_in_french_for_a_french_workspace(send, slack_api, session, thread) -> None:
+    _french(session)
+    dm, ts = thread
+    send(assistant_thread_started(team_id=TEAM, user_id=USER, channel_id=dm, thread_ts=ts))
+    titles = [p["title"] for p in slack_api.suggested_prompts[(dm, ts)]]
+    assert titles[0] == "Faut-il construire notre propre modèle\u00a0?"
+    assert titles[3] == "L'actualité IA de la semaine pour nous"
+
+
+def test_the_prompts_follow_the_persons_locale_when_allowed(
+    send, slack_api, session, thread
+) -> None:
+    team_settings(session, TEAM).personal_language = True
+    session.commit()
+    slack_api.add_user(TEAM, USER, name="dana", locale="fr-FR")
+    dm, ts = thread
+    send(assistant_thread_started(team_id=TEAM, user_id=USER, channel_id=dm, thread_ts=ts))
+    assert slack_api.suggested_prompts[(dm, ts)][1]["title"] == "Lancer une évaluation"
+
+
+def test_a_context_change_is_acknowledged_and_nothing_is_written(send, slack_api, thread) -> None:
+    dm, ts = thread
+    before = len(slack_api.calls)
+    body = assistant_thread_context_changed(
+        team_id=TEAM, user_id=USER, channel_id=dm, thread_ts=ts, context_channel=CHANNEL
+    )
+    assert send(body).status == 200
+    assert [c.method for c in slack_api.calls[before:]] == []
+
+
+# ------------------------------------------------------------------------- offline answers
+
+
+def test_a_question_sets_the_status_then_answers_in_the_thread(send, slack_api, thread) -> None:
+    dm, ts = thread
+    assert send(_question(thread, "Should we pretrain our own model?")).status == 200
+    methods = [c.method for c in slack_api.calls]
+    assert methods.index("assistant.threads.setStatus") < methods.index("chat.postMessage")
+    [status] = slack_api.calls_to("assistant.threads.setStatus")
+    assert (
+        status.params | {"channel_id": dm, "thread_ts": ts, "status": "thinking…"} == status.params
+    )
+    [reply] = _replies(slack_api, thread)
+    assert PRETRAIN_EN in reply.params["text"]
+    assert (dm, ts) not in slack_api.statuses  # the reply cleared the status, as in Slack
+    assert slack_api.titles[(dm, ts)] == "Build vs buy: Should we pretrain our own model?"
+
+
+def test_a_french_workspace_gets_french(send, slack_api, session, thread) -> None:
+    _french(session)
+    send(_question(thread, "Faut-il pré-entraîner notre propre modèle ?"))
+    assert slack_api.calls_to("assistant.threads.setStatus")[0].params["status"] == "réflexion…"
+    [reply] = _replies(slack_api, thread)
+    assert PRETRAIN_FR in reply.params["text"]
+
+
+def test_the_teams_decisions_come_with_the_answer(send, slack_api, thread) -> None:
+    body = view_submission(
+        "decisions.save",
+        decide_state(title="Buy a transcription API"),
+        team_id=TEAM,
+        user_id=USER,
+        private_metadata=metadata(CHANNEL),
+    )
+    assert send(body).status == 200
+    send(_question(thread, "What did we decide about transcription?"))
+    [reply] = _replies(slack_api, thread)
+    text = reply.params["text"]
+    assert "*Your team's decisions on this:*" in text
+    assert "Buy a transcription API" in text
+    # A question on another subject does not drag it in.
+    send(_question(thread, "Should we fine-tune Llama?"))
+    assert "Buy a transcription API" not in _replies(slack_api, thread)[-1].params["text"]
+
+
+def test_news_asked_for_before_any_is_stored_says_so(send, slack_api, thread) -> None:
+    send(_question(thread, "What's this week's AI news for us?"))
+    [reply] = _replies(slack_api, thread)
+    assert "No news stored yet" in reply.params["text"]
+
+
+def test_asking_for_an_assessment_offers_the_button(send, slack_api, thread) -> None:
+    send(_question(thread, "I'd like to run an assessment of an AI project."))
+    [reply] = _replies(slack_api, thread)
+    buttons = [
+        e["action_id"]
+        for b in reply.params["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+    assert buttons == ["assessment.start"]
+
+
+def test_a_retried_question_is_answered_once(send, slack_api, thread) -> None:
+    body = _question(thread, "Should we pretrain our own model?", event_id="Ev0ASSIST01")
+    assert send(body).status == 200
+    retry = send(
+        body, extra_headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    )
+    assert retry.status == 200
+    assert len(_replies(slack_api, thread)) == 1
+
+
+def test_an_answer_that_cannot_be_posted_is_told_in_the_thread(send, slack_api, thread) -> None:
+    slack_api.fail("chat.postMessage", "msg_too_long")  # the answer itself is refused
+    assert send(_question(thread, "Should we pretrain our own model?")).status == 200
+    replies = _replies(slack_api, thread)
+    assert [FAILED_EN in c.params["text"] for c in replies] == [False, True]
+
+
+def test_a_dm_outside_the_panel_is_pointed_to_it_and_bots_are_left_alone(send, slack_api) -> None:
+    dm = slack_api.dm_channel(TEAM, USER)
+    typed = {"type": "message", "channel": dm, "user": USER, "text": "hi", "channel_type": "im"}
+    assert send(event_callback(typed | {"ts": "1700000000.000100"}, team_id=TEAM)).status == 200
+    [reply] = slack_api.calls_to("chat.postMessage")
+    assert reply.params["thread_ts"] == "1700000000.000100"
+    assert "assistant panel" in reply.params["text"]
+    other_bot = typed | {"ts": "1700000000.000200", "bot_id": "B0OTHER", "user": "U0OTHERBOT"}
+    assert send(event_callback(other_bot, team_id=TEAM)).status == 200
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+
+
+def test_the_app_asks_for_the_manifests_scopes() -> None:
+    from bot.app import BOT_SCOPES
+
+    manifest = json.loads((data_path().parent.parent / "manifest.json").read_text())
+    assert set(BOT_SCOPES) == set(manifest["oauth_config"]["scopes"]["bot"])
+    assert "assistant_view" in manifest["features"]
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"assistant_thread_started", "assistant_thread_context_changed", "message.im"} <= events
+
+
+def test_the_history_given_is_bounded() -> None:
+    messages = [
+        ThreadMessage(USER if n % 2 else BOT, f"message {n} " + "x" * 500, f"1.{n:04d}", not n % 2)
+        for n in range(30)
+    ]
+    turns = history(messages, "1.0029")
+    assert 0 < len(turns) <= HISTORY_TURNS
+    assert sum(len(t.text) for t in turns) <= HISTORY_CHARS
+    assert turns[-1].text.startswith("message 28 ")  # the latest before the question
+    assert not any(t.text.startswith("message 29 ") for t in turns)  # not the question itself
+
+
+def test_only_subject_words_are_looked_up() -> None:
+    assert subject_terms("What did we decide about the transcription API?") == [
+        "transcription",
+        "api",
+    ]
+    assert subject_terms("Qu'avons-nous décidé sur la transcription ?") == ["transcription"]
+
+
+# ------------------------------------------------------------------------- with the LLM
+
+
+@pytest.fixture
+def llm_send(settings_factory, slack_api, slack_settings, services, openai_server):
+    return make_send(settings_factory, slack_api, slack_settings, services, openai_server, 5.0)
+
+
+def test_with_the_llm_the_answer_streams_with_the_thread_so_far(
+    llm_send, slack_api, openai_server, thread
+) -> None:
+    dm, ts = thread
+    slack_api.add_message(TEAM, dm, USER, "We sell support software.", thread_ts=ts)
+    openai_server.behave("normal", content=LLM_TEXT)
+    assert llm_send(_question(thread, "Should we pretrain our own model?")).status == 200
+    [stop] = wait_for(lambda: slack_api.calls_to("chat.stopStream"))
+    [start] = slack_api.calls_to("chat.startStream")
+    assert (start.params["channel"], start.params["thread_ts"]) == (dm, ts)
+    assert (start.params["recipient_team_id"], start.params["recipient_user_id"]) == (TEAM, USER)
+    message = slack_api.message(dm, stop.params["ts"])
+    assert message is not None and LLM_TEXT in message["text"]
+    assert _replies(slack_api, thread) == []  # streamed, not posted whole
+    [request] = openai_server.requests
+    asked = request.body["messages"][1]["content"]
+    assert "We sell support software." in asked  # the thread so far
+    assert asked.endswith("Should we pretrain our own model?")
+    assert slack_api.calls_to("assistant.threads.setStatus")
+
+
+def test_a_stream_that_breaks_off_says_so_in_the_thread(
+    llm_send, slack_api, openai_server, thread
+) -> None:
+    dm, _ = thread
+    openai_server.behave("normal", content=LLM_TEXT)
+    slack_api.fail("chat.startStream", "internal_error", times=None)
+    llm_send(_question(thread, "Should we pretrain our own model?"))
+    [told] = wait_for(lambda: _replies(slack_api, thread))
+    assert FAILED_EN in told.params["text"]
+
+
+def test_an_llm_failure_falls_back_to_the_offline_answer_with_the_notice(
+    llm_send, slack_api, openai_server, thread
+) -> None:
+    dm, _ = thread
+    openai_server.behave("error_500")
+    llm_send(_question(thread, "Should we pretrain our own model?"))
+    [stop] = wait_for(lambda: slack_api.calls_to("chat.stopStream"))
+    text = slack_api.message(dm, stop.params["ts"])["text"]
+    assert PRETRAIN_EN in text
+    assert "The AI writer is unavailable" in text
+
+
+# ------------------------------------------------------------------------- the fake's rules
+
+
+def test_the_fake_checks_the_assistant_methods_like_slack(
+    slack_api, slack_settings, thread
+) -> None:
+    dm, ts = thread
+    client = WebClient(token=BOT_TOKEN, base_url=slack_api.base_url)
+    with pytest.raises(SlackApiError) as missing:
+        client.api_call("assistant.threads.setStatus", json={"channel_id": dm, "thread_ts": ts})
+    assert missing.value.response["error"] == "invalid_arguments"
+    five = [{"title": f"t{n}", "message": "m"} for n in range(5)]
+    with pytest.raises(SlackApiError):
+        client.assistant_threads_setSuggestedPrompts(channel_id=dm, prompts=five)
+    with pytest.raises(SlackApiError) as elsewhere:
+        client.assistant_threads_setStatus(channel_id=CHANNEL, thread_ts=ts, status="x")
+    assert elsewhere.value.response["error"] == "channel_not_found"
+    with pytest.raises(SlackApiError) as recipient:
+        client.chat_startStream(channel=CHANNEL, thread_ts=ts)
+    assert recipient.value.response["error"] == "invalid_arguments"
+    started = client.chat_startStream(channel=dm, thread_ts=ts, markdown_text="Hel")
+    client.chat_appendStream(channel=dm, ts=started["ts"], markdown_text="lo")
+    client.chat_stopStream(channel=dm, ts=started["ts"])
+    assert slack_api.message(dm, started["ts"])["text"] == "Hello"
+    with pytest.raises(SlackApiError) as stopped:
+        client.chat_appendStream(channel=dm, ts=started["ts"], markdown_text="!")
+    assert stopped.value.response["error"] == "message_not_in_streaming_state"
