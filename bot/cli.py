@@ -1,4 +1,4 @@
-"""``python -m bot [web|worker|migrate|assess|digest|purge]``: every process starts here."""
+"""``python -m bot [web|worker|migrate|assess|ask|digest|purge]``: every process starts here."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ USAGE = """usage: python -m bot [COMMAND]
   migrate           alembic upgrade head
   reencrypt-tokens  seal every stored token with the first TOKEN_ENCRYPTION_KEYS key (rotation)
   assess …          the assessment in the terminal or as JSON (assess --help)
+  ask "QUESTION"    ask the advisor; --format json shows the facts read and passages used
   digest preview …  fetch feeds and print the digest that would be sent
   purge --team T…   delete all of a workspace's data, tokens included (--yes: no prompt)
 """
@@ -53,6 +54,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             llm = client_from_settings(settings)
         return assess_main(rest, llm=llm)
+    if command == "ask":
+        from bot.ask_cli import main as ask_main
+
+        try:
+            settings = get_settings()
+        except ConfigError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        ask_llm = None
+        if settings.llm_configured:
+            from bot.llm import client_from_settings
+
+            ask_llm = client_from_settings(settings)
+        return ask_main(rest, llm=ask_llm)
     if command == "digest" and rest[:1] == ["preview"]:
         from bot.news.preview import main as preview_main
 

@@ -1,11 +1,12 @@
-"""The offline advisor: narrative order and voice, next steps, wording coverage, offline ask."""
+"""The offline advisor: narrative order and voice, next steps, wording coverage.
+
+`ask` has its own tests: tests/test_ask.py."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.assessment import advice
-from bot.assessment.ask import answer_offline, matching_topics, usage
 from bot.assessment.engine import CORE_REASONS, RULES, score_answers
 from bot.assessment.questions import (
     PAGE_IDS,
@@ -160,54 +161,3 @@ def test_pages_hold_every_question_once() -> None:
     flat = [q for page in PAGES for q in page]
     assert sorted(flat) == sorted(QUESTION_IDS) and len(flat) == len(QUESTION_IDS)
     assert len(PAGES) == 4 == len(PAGE_IDS)
-
-
-# --- offline ask ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("question", "lang", "principle", "phrase"),
-    [
-        ("Should we fine-tune Llama on our tickets?", "en", "plug_into_the_grid",
-         "Fine-tune only when the numbers force you to"),
-        ("How many GPUs do we need?", "en", "colossal_resources", "GPUs are the easy part"),
-        ("Our investors want a model", "en", "two_valid_reasons", "not a reason"),
-        ("Should we pretrain from scratch?", "en", "mission_or_nothing", "mission"),
-        ("Is the OpenAI API enough?", "en", "plug_into_the_grid", "Plug into the grid"),
-        ("Open weights or open source?", "en", "plug_into_the_grid", "Open weights are the grid"),
-        ("We sell to defense and government", "en", "all_in", "go all in"),
-        ("Faut-il pré-entraîner notre propre modèle ?", "fr", "mission_or_nothing", "mission"),
-        ("Nos investisseurs veulent un modèle", "fr", "two_valid_reasons", "Lever des fonds"),
-        ("Combien de GPU faut-il ?", "fr", "colossal_resources", "GPU"),
-        ("On peut affiner un modele ouvert ?", "fr", "plug_into_the_grid", "à poids ouverts"),
-    ],
-)  # fmt: skip
-def test_ask_picks_the_matching_principles(
-    question: str, lang: str, principle: str, phrase: str
-) -> None:
-    answer = answer_offline(question, lang)
-    assert principle in answer.principles
-    assert phrase in answer.text
-
-
-def test_ask_ignores_accents_and_case() -> None:
-    assert answer_offline("DONNÉES", "fr") == answer_offline("donnees", "fr")
-    assert "lever_not_burden" in answer_offline("donnees", "fr").principles
-
-
-def test_ask_without_a_match_gives_the_core_advice() -> None:
-    answer = answer_offline("What should we do on Tuesday?", "en")
-    assert answer.principles[:2] == ("plug_into_the_grid", "product_not_model")
-    assert "plug into the grid" in answer.text
-    assert "centrale" in answer_offline("Bonjour", "fr").text
-
-
-def test_ask_does_not_match_inside_words() -> None:
-    # "api" inside "capital" or "rapid", "gpu" inside nothing: no topic at all.
-    assert matching_topics("rapid capital") == []
-    assert [t.name for t in matching_topics("our API")] == ["api_wrap"]
-
-
-def test_usage_has_examples_in_both_languages() -> None:
-    assert "ask" in usage("en") and "fine-tune" in usage("en")
-    assert "ask" in usage("fr") and "investisseurs" in usage("fr")

@@ -13,9 +13,10 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from bot.ask.answer import answer as answer_offline
+from bot.ask.answer import usage
 from bot.assessment import advice as offline
 from bot.assessment.advice import to_json
-from bot.assessment.ask import answer_offline, usage
 from bot.assessment.engine import score_answers
 from bot.llm import LLMClient, LLMError, advise, answer_question
 from tests.fakes.openai_server import FakeOpenAI, openapi_spec
@@ -124,10 +125,13 @@ def test_advise_uses_the_llm_and_leaves_verdict_scores_flags_alone(
 
 def test_answer_uses_the_llm(openai_server: FakeOpenAI) -> None:
     openai_server.behave("normal", content="Don't pretrain. Plug into the grid.")
-    result = answer_question("Should we pretrain?", "fr", client(openai_server))
+    result = answer_question("Faut-il pré-entraîner ?", "en", client(openai_server))
     assert result == type(result)("Don't pretrain. Plug into the grid.", True, None)
     system = openai_server.requests[0].body["messages"][0]["content"]
-    assert "in French" in system
+    assert "in French" in system  # the question's language, not the default
+    # The same facts and passages as the offline answer (none stated: said so).
+    assert "- none: the question says nothing about the team" in system
+    assert "Pré-entraîner un modèle de base est une mission" in system
 
 
 def test_no_llm_means_offline_without_a_notice() -> None:
@@ -187,8 +191,9 @@ def test_ask_falls_back_on_failure(
     openai_server: FakeOpenAI, mode: str, options: dict,
 ) -> None:  # fmt: skip
     openai_server.behave(mode, **options)
-    result = answer_question("Should we fine-tune?", "fr", client(openai_server, timeout=0.5))
-    assert result.text == answer_offline("Should we fine-tune?", "fr").text
+    question = "Faut-il affiner un modèle sur nos tickets ?"  # French, whatever the default
+    result = answer_question(question, "en", client(openai_server, timeout=0.5))
+    assert result.text == answer_offline(question, "en").text
     assert result.fallback_notice == (
         "Le rédacteur IA est indisponible\u00a0; voici le conseil hors ligne."
     )

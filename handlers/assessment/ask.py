@@ -1,8 +1,12 @@
-"""``/buildvsbuy ask <question>``: acked at once; the LLM, if any, answers after the ack."""
+"""``/buildvsbuy ask <question>``: acked at once; the LLM, if any, answers after the ack.
+
+The reply speaks the question's language (``bot.ask.language.detect``; the workspace's
+language only breaks a tie), the wrapper lines included."""
 
 from __future__ import annotations
 
-from bot.assessment.ask import usage
+from bot.ask.answer import usage
+from bot.ask.language import detect
 from bot.i18n import t
 from bot.llm import LLMClient, answer_question
 from bot.text import escape
@@ -12,10 +16,11 @@ from handlers.context import CommandRequest
 
 
 def ask(req: CommandRequest) -> None:
-    question, lang = req.cmd.args.strip(), req.lang
+    question = req.cmd.args.strip()
     if not question:
-        req.ack(response_type="ephemeral", text=usage(lang))
+        req.ack(response_type="ephemeral", text=usage(req.lang))
         return
+    lang = detect(question, req.lang)
     llm = req.services.team_llm(req.cmd.team_id)
     if llm is None:  # offline: instant, so the ack itself carries the answer
         answer = answer_question(question, lang, None)
