@@ -105,7 +105,10 @@ def test_a_flood_of_slow_llm_questions_leaves_other_workspaces_answered_promptly
     web.llm.behave("slow", delay=1.5)
     # One after another, each acked at once: 20 jobs for the post-ack pool within a second.
     flood = [
-        post(web.base, _command(web, f"ask flood question {n}", ASKING, f"{FLOODER}{n}"))
+        post(
+            web.base,
+            _command(web, f"ask flood question {n}: fine-tune a model?", ASKING, f"{FLOODER}{n}"),
+        )
         for n in range(20)
     ]
     assert sorted({status for status, _, _ in flood}) == [200]

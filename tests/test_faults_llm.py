@@ -23,9 +23,9 @@ from tests.slack_requests import post_signed, slash_command
 from tests.support.abuse import assert_clean, running_web, wait_until
 
 USERS = [f"U0ASKER0{n}" for n in range(4)]
-# The catalog's offline answer for a fine-tuning question, and the notice, read by hand from
-# bot/locales/en/advisor.toml ([ask.topic] fine_tune, [llm] fallback_notice).
-OFFLINE_ANSWER = "Fine-tune only when the numbers force you to."
+# The offline answer's passage for a fine-tuning question, and the notice, read by hand from
+# bot/locales/en/ask.toml ([passage.finetune_when]) and advisor.toml ([llm] fallback_notice).
+OFFLINE_ANSWER = "Fine-tune only when the numbers force you to:"
 NOTICE = "The AI writer is unavailable; here is the offline advice."
 FAULTS = [
     ("slow", {"delay": 4.0}),  # answers after the client's 1-second timeout
