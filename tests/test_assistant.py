@@ -29,8 +29,9 @@ from tests.support.data import data_path
 from tests.support.decisions import decide_state, metadata
 
 BOT = "U0BOT0001"
-PRETRAIN_EN = "Pre-training your own foundation model is a mission"
-PRETRAIN_FR = "Pré-entraîner votre propre modèle de base, c'est une mission"
+# The ask engine's passage on pre-training (bot/locales/{en,fr}/ask.toml, [passage.pretrain_mission]).
+PRETRAIN_EN = "Pre-training a foundation model is a mission"
+PRETRAIN_FR = "Pré-entraîner un modèle de base est une mission"
 FAILED_EN = "Sorry, my answer broke off half-way."
 LLM_TEXT = "Plug into the grid: wrap a hosted model and ship the product."
 
