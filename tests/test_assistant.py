@@ -29,7 +29,7 @@ from tests.support.data import data_path
 from tests.support.decisions import decide_state, metadata
 
 BOT = "U0BOT0001"
-# The ask engine's passage on pre-training (bot/locales/{en,fr}/ask.toml, [passage.pretrain_mission]).
+# The ask engine's passage on pre-training (bot/locales/{en,fr}/ask.toml, pretrain_mission).
 PRETRAIN_EN = "Pre-training a foundation model is a mission"
 PRETRAIN_FR = "Pré-entraîner un modèle de base est une mission"
 FAILED_EN = "Sorry, my answer broke off half-way."
