@@ -177,6 +177,7 @@ class TeamRound(Base):
     __table_args__ = (
         Index("ix_team_rounds_team_created", "team_id", "created_at"),
         Index("ix_team_rounds_status_deadline", "status", "deadline_at"),
+        Index("ix_team_rounds_result_retry", "result_state", "result_retry_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -195,6 +196,14 @@ class TeamRound(Base):
     status_channel: Mapped[str | None] = mapped_column(String(32))  # the starter's status message
     status_ts: Mapped[str | None] = mapped_column(String(32))
     result_ts: Mapped[str | None] = mapped_column(String(32))
+    # Posting the result: ``posting`` (claimed), ``retry`` (Slack refused; the scheduler tries
+    # again at ``result_retry_at``), ``posted``, ``maybe_sent`` (answer lost: never resent) or
+    # ``failed`` (attempts used up). None: not closed yet.
+    result_state: Mapped[str | None] = mapped_column(String(16))
+    result_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    result_error: Mapped[str | None] = mapped_column(String(64))
+    result_retry_at: Mapped[datetime | None]
+    result_link: Mapped[str | None] = mapped_column(String(500))  # the result's permalink
     assessment_id: Mapped[int | None] = mapped_column(
         ForeignKey("assessments.id", ondelete="SET NULL")
     )

@@ -436,3 +436,215 @@ def test_the_home_tab_and_the_csv_export_know_team_rounds(send, slack_api, sessi
     [exported] = list(csv.DictReader(io.StringIO(export_csv(session, TEAM).content.decode())))
     assert exported["team_round"] == str(row.id)
     assert exported["participants"] == ANA
+
+
+# -------------------------------------------- decisions saved from a round, results retried
+
+ROUND_MARK = {
+    "en": "Team round: 2 of 3 answered",
+    "fr": "Évaluation d'équipe\u00a0: 2 sur 3 ont répondu",
+}
+
+
+def _french(session, lang: str) -> None:
+    if lang == "fr":
+        team_settings(session, TEAM).language = "fr"
+        session.commit()
+
+
+def _closed_with_two_of_three(send, slack_api, session, lang: str) -> TeamRound:
+    _french(session, lang)
+    row = started(send, slack_api, session, [ANA, BEN, CAM])
+    answer(send, slack_api, row.id, ANA, HYPED)
+    answer(send, slack_api, row.id, BEN, CAUTIOUS)
+    press(send, slack_api, "team.close", str(row.id))
+    return round_row(session)
+
+
+def _exported_rows(send, slack_api) -> list[dict[str, str]]:
+    """``/buildvsbuy export`` by an admin; the CSV the app uploaded, parsed."""
+    import csv
+    import io
+
+    send(
+        slash_command(
+            "export",
+            team_id=TEAM,
+            user_id=ADMIN,
+            channel_id=CHANNEL,
+            response_url=slack_api.response_url(TEAM, CHANNEL),
+        )
+    )
+    complete = wait_for(lambda: slack_api.calls_to("files.completeUploadExternal"))[-1]
+    content = slack_api.file(complete.params["files"][0]["id"]).content.decode("utf-8")
+    return list(csv.DictReader(io.StringIO(content, newline="")))
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_decision_saved_from_a_round_is_marked_in_the_list_home_and_export(
+    send, slack_api, session, lang
+):
+    from tests.slack_requests import app_home_opened
+    from tests.support.decisions import decide_state, make_decision
+
+    closed = _closed_with_two_of_three(send, slack_api, session, lang)
+    # The result's permalink is kept: Slack's own link to the message posted in the channel.
+    assert closed.result_state == "posted" and closed.result_ts
+    link = closed.result_link
+    assert link.startswith("https://")
+    assert link.endswith(f"/archives/{CHANNEL}/p{closed.result_ts.replace('.', '')}")
+    make_decision(session, title="Buy a transcription API")  # not from a round: no mark
+
+    # Save as decision from the posted result, through the decide modal.
+    press(send, slack_api, "decision.from_assessment", str(closed.assessment_id))
+    decide = slack_api.calls_to("views.open")[-1].params["view"]
+    assert decide["callback_id"] == "decisions.save"
+    state = decide_state(
+        title="Pricing copilot",
+        verdict="wrap",
+        participants=(ANA, BEN),
+        assessment=str(closed.assessment_id),
+    )
+    response = send(
+        view_submission(
+            "decisions.save",
+            state,
+            team_id=TEAM,
+            user_id=USER,
+            private_metadata=decide["private_metadata"],
+        )
+    )
+    assert response.status == 200 and json.loads(response.body or "{}") == {}
+    mark = f"<{link}|{ROUND_MARK[lang]}>"
+
+    # The decision list in Slack.
+    url = slack_api.response_url(TEAM, CHANNEL)
+    send(
+        slash_command("decisions", team_id=TEAM, user_id=USER, channel_id=CHANNEL, response_url=url)
+    )
+    listed = slack_api.calls_to("response_url")[-1].params
+    entries = [
+        t for t in block_texts(listed["blocks"]) if "Pricing copilot" in t or "transcription" in t
+    ]
+    assert len(entries) == 2
+    [saved] = [t for t in entries if "Pricing copilot" in t]
+    [other] = [t for t in entries if "transcription" in t]
+    assert mark in saved and ROUND_MARK[lang] not in other
+
+    # The Home tab.
+    send(app_home_opened(USER, TEAM))
+    home = block_texts(slack_api.home_view(TEAM, USER)["blocks"])
+    assert any(mark in t and "Pricing copilot" in t for t in home)
+    assert not any(ROUND_MARK[lang] in t and "transcription" in t for t in home)
+
+    # The CSV export: the round, how many answered of how many invited, and the link.
+    rows = {r["title"]: r for r in _exported_rows(send, slack_api)}
+    saved_row, other_row = rows["Pricing copilot"], rows["Buy a transcription API"]
+    assert (
+        saved_row["team_round"],
+        saved_row["team_round_answered"],
+        saved_row["team_round_invited"],
+        saved_row["team_round_result"],
+    ) == (str(closed.id), "2", "3", link)
+    assert other_row["team_round"] == other_row["team_round_result"] == ""
+    if lang == "fr":
+        assert [e for t in (saved, *home) for e in typography_errors(t)] == []
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_result_slack_refused_is_posted_by_the_scheduler_later(
+    send, slack_api, session, services, lang
+):
+    _french(session, lang)
+    row = started(send, slack_api, session, [ANA, BEN])
+    answer(send, slack_api, row.id, ANA, HYPED)
+    slack_api.fail(
+        "chat.postMessage", "restricted_action", where=lambda p: p.get("channel") == CHANNEL
+    )
+    press(send, slack_api, "team.close", str(row.id))
+    refused = round_row(session)
+    assert (refused.status, refused.result_state, refused.result_error) == (
+        "closed",
+        "retry",
+        "restricted_action",
+    )
+    assert refused.result_ts is None
+    assert len(channel_results(slack_api)) == 1  # the one Slack refused
+    assert run_team_rounds(services) == 0  # not due yet: the wait is five minutes
+    services.clock = lambda: utcnow() + timedelta(minutes=6)
+    assert run_team_rounds(services) == 1
+    assert run_team_rounds(services) == 0  # posted once, never again
+    refused_call, result = channel_results(slack_api)
+    # The same message, posted once it could be.
+    assert (refused_call["text"], refused_call["blocks"]) == (result["text"], result["blocks"])
+    posted = round_row(session)
+    in_channel = slack_api.message(CHANNEL, posted.result_ts)
+    words = {"en": "*The team:* 1 of 2 answered.", "fr": "*L'équipe\u00a0:* 1 sur 2 ont répondu."}
+    assert words[lang] in _texts(in_channel["blocks"])
+    assert (posted.result_state, posted.result_attempts, posted.result_error) == ("posted", 2, None)
+    assert posted.result_ts and posted.result_link
+
+
+def test_a_result_refused_every_time_stops_after_the_last_attempt(
+    send, slack_api, session, services
+):
+    row = started(send, slack_api, session, [ANA])
+    answer(send, slack_api, row.id, ANA, HYPED)
+    slack_api.fail(
+        "chat.postMessage",
+        "restricted_action",
+        times=None,
+        where=lambda p: p.get("channel") == CHANNEL,
+    )
+    press(send, slack_api, "team.close", str(row.id))
+    for day in range(1, 12):
+        services.clock = lambda day=day: utcnow() + timedelta(days=day)
+        run_team_rounds(services)
+    gave_up = round_row(session)
+    assert (gave_up.result_state, gave_up.result_attempts) == ("failed", 8)
+    tries = [c for c in slack_api.calls_to("chat.postMessage") if c.params["channel"] == CHANNEL]
+    assert len(tries) == 8
+
+
+def test_a_result_whose_answer_was_lost_is_never_posted_twice(send, slack_api, session, services):
+    from tests.fakes.slack_api import DROP
+
+    row = started(send, slack_api, session, [ANA])
+    answer(send, slack_api, row.id, ANA, HYPED)
+    slack_api.accept_then("chat.postMessage", DROP)
+    press(send, slack_api, "team.close", str(row.id))
+    services.clock = lambda: utcnow() + timedelta(days=1)
+    run_team_rounds(services)
+    assert round_row(session).result_state == "maybe_sent"
+    assert len(channel_results(slack_api)) == 1  # Slack did post it; nobody posts it again
+    assert round_row(session).result_ts is None
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_an_anonymous_round_keeps_no_member_tied_to_answers(send, slack_api, session, caplog, lang):
+    from bot.models import AssessmentRow
+
+    caplog.set_level(logging.DEBUG, logger="bot")
+    caplog.set_level(logging.DEBUG, logger="handlers")
+    _french(session, lang)
+    row = started(send, slack_api, session, [ANA, BEN, CAM])
+    answer(send, slack_api, row.id, ANA, HYPED)  # wrap
+    answer(send, slack_api, row.id, BEN, CAUTIOUS)  # buy
+    press(send, slack_api, "team.close", str(row.id))
+    closed = round_row(session)
+    members = {m.user_id: m.answers for m in closed.members}
+    # Who answered is still known (the status, the decision's participants); what they said
+    # is not: each member's answers are gone with the close.
+    assert members == {ANA: {}, BEN: {}, CAM: None}
+    assert {m.user_id for m in closed.members if m.answered_at} == {ANA, BEN}
+    result = session.get(AssessmentRow, closed.assessment_id).result
+    verdicts = [own["verdict"] for own in result["team"]["individual"]]
+    assert verdicts == ["buy", "wrap"]  # sorted, not in the order of the participants
+    assert result["round"]["participants"] == sorted([ANA, BEN])
+    assert result["round"]["by_verdict"] == {}
+    # Nothing the app logs names a member.
+    logged = "\n".join(
+        r.getMessage() for r in caplog.records if r.name.startswith(("bot", "handlers"))
+    )
+    assert "team round" in logged
+    assert ANA not in logged and BEN not in logged and CAM not in logged

@@ -9,12 +9,12 @@ conditional UPDATE committed before any message goes out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.assessment.engine import validate_answers
@@ -24,6 +24,11 @@ from bot.errors import NotFound, UserError
 from bot.models import AssessmentRow, TeamRound, TeamRoundMember
 
 OPEN, CLOSED = "open", "closed"
+# Posting a closed round's result (``TeamRound.result_state``).
+POSTING, RETRY, POSTED, MAYBE_POSTED, FAILED = "posting", "retry", "posted", "maybe_sent", "failed"
+MAX_POST_ATTEMPTS = 8
+FIRST_RETRY = timedelta(minutes=5)  # then doubled each time, at most MAX_RETRY_WAIT
+MAX_RETRY_WAIT = timedelta(hours=6)
 MAX_PEOPLE = 200
 DEFAULT_DAYS = 3
 DEADLINE_DAYS: tuple[int, ...] = (1, 2, 3, 5, 7, 14)
@@ -178,8 +183,58 @@ def set_status_message(
     row.status_channel, row.status_ts = channel, ts
 
 
-def set_result(session: Session, team_id: str, round_id: int, ts: str | None) -> None:
-    _row(session, team_id, round_id).result_ts = ts
+def set_result(
+    session: Session,
+    team_id: str,
+    round_id: int,
+    now: datetime,
+    *,
+    ts: str | None = None,
+    link: str | None = None,
+    error: str | None = None,
+    maybe_done: bool = False,
+) -> str:
+    """Record how posting the result went; returns the new ``result_state``.
+
+    Posted (``ts``); Slack's answer lost (``maybe_done``: it may be in the channel, so it is
+    never posted again); or refused (``error``): the scheduler retries it later, with a
+    doubling wait, until :data:`MAX_POST_ATTEMPTS` are used up.
+    """
+    row = _row(session, team_id, round_id)
+    row.result_error = error
+    row.result_retry_at = None
+    if ts is not None:
+        row.result_ts, row.result_link, row.result_state = ts, link, POSTED
+    elif maybe_done:
+        row.result_state = MAYBE_POSTED
+    elif row.result_attempts >= MAX_POST_ATTEMPTS:
+        row.result_state = FAILED
+    else:
+        wait = min(FIRST_RETRY * 2 ** max(0, row.result_attempts - 1), MAX_RETRY_WAIT)
+        row.result_state, row.result_retry_at = RETRY, now + wait
+    return row.result_state
+
+
+def due_posts(session: Session, now: datetime) -> list[tuple[str, int]]:
+    """Closed rounds whose result Slack refused, due for another try."""
+    rows = session.execute(
+        select(TeamRound.team_id, TeamRound.id)
+        .where(TeamRound.result_state == RETRY, TeamRound.result_retry_at <= now)
+        .order_by(TeamRound.result_retry_at, TeamRound.id)
+    )
+    return [(r.team_id, r.id) for r in rows]
+
+
+def claim_post(session: Session, team_id: str, round_id: int) -> bool:
+    """True when this call took the retry (two workers never post the same result twice)."""
+    result = session.execute(
+        update(TeamRound)
+        .where(
+            TeamRound.team_id == team_id, TeamRound.id == round_id, TeamRound.result_state == RETRY
+        )
+        .values(result_state=POSTING, result_attempts=TeamRound.result_attempts + 1)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def claim_close(
@@ -189,7 +244,7 @@ def claim_close(
     result = session.execute(
         update(TeamRound)
         .where(TeamRound.team_id == team_id, TeamRound.id == round_id, TeamRound.status == OPEN)
-        .values(status=CLOSED, closed_at=now, closed_by=by)
+        .values(status=CLOSED, closed_at=now, closed_by=by, result_state=POSTING, result_attempts=1)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
 
@@ -285,10 +340,22 @@ class RoundResult:
     stored: StoredAssessment | None
 
 
+def stored_result(session: Session, team_id: str, round_id: int) -> RoundResult:
+    """A closed round's result as stored at the close (to post it again after a refusal)."""
+    row = _row(session, team_id, round_id)
+    stored = None
+    if row.assessment_id is not None:
+        assessment = session.get(AssessmentRow, row.assessment_id)
+        stored = StoredAssessment.of(assessment) if assessment is not None else None
+    return RoundResult(RoundInfo.of(row), None, stored)
+
+
 def store_result(session: Session, team_id: str, round_id: int) -> RoundResult:
     """Pool the answers of a closed round and store the result as the round's assessment.
 
-    Named rounds keep who got which verdict (``by_verdict``); anonymous rounds keep counts only.
+    Named rounds keep who got which verdict (``by_verdict``); anonymous rounds keep counts only:
+    their members' own verdicts are stored sorted (not in the order of ``participants``) and
+    each member's answers are dropped, so no stored row ties a person to what they answered.
     ``participants`` (who answered, not what) fills in a decision saved from the result.
     """
     row = _row(session, team_id, round_id)
@@ -301,12 +368,19 @@ def store_result(session: Session, team_id: str, round_id: int) -> RoundResult:
     if not row.anonymous:
         for member, own in zip(answered, team.individual, strict=True):
             by_verdict.setdefault(own.verdict, []).append(member.user_id)
+    else:
+        individual = payload["team"]["individual"]
+        individual.sort(key=lambda own: (own["verdict"], own["confidence"]))
+        for member in answered:
+            member.answers = {}  # still counts as answered; what they said is gone
     payload["team_lines"] = summary_lines(team, row.lang)[1:]  # the splits and their stakes
     payload["round"] = {
         "id": row.id,
         "anonymous": row.anonymous,
         "invited": len(row.members),
-        "participants": [m.user_id for m in answered],
+        "participants": sorted(m.user_id for m in answered)
+        if row.anonymous
+        else [m.user_id for m in answered],
         "by_verdict": by_verdict,
     }
     assessment = AssessmentRow(
@@ -323,3 +397,40 @@ def store_result(session: Session, team_id: str, round_id: int) -> RoundResult:
     session.flush()
     row.assessment_id = assessment.id
     return RoundResult(RoundInfo.of(row), team, StoredAssessment.of(assessment))
+
+
+@dataclass(frozen=True)
+class RoundMark:
+    """What the decision log says of a decision saved from a team round's result."""
+
+    round_id: int
+    answered: int
+    invited: int
+    link: str | None  # the result's permalink in Slack
+
+
+def round_marks(
+    session: Session, team_id: str, assessment_ids: Iterable[int | None]
+) -> dict[int, RoundMark]:
+    """The team rounds behind these assessments (a round's result is stored as one), by
+    assessment id, in one query; an assessment no round produced has no entry."""
+    wanted = {i for i in assessment_ids if i}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(
+            TeamRound.assessment_id,
+            TeamRound.id,
+            TeamRound.result_link,
+            func.count(TeamRoundMember.user_id),
+            func.count(TeamRoundMember.answered_at),
+        )
+        .join(TeamRoundMember, TeamRoundMember.round_id == TeamRound.id)
+        .where(TeamRound.team_id == team_id, TeamRound.assessment_id.in_(wanted))
+        .group_by(TeamRound.assessment_id, TeamRound.id, TeamRound.result_link)
+    )
+    return {
+        int(assessment_id): RoundMark(int(round_id), int(answered), int(invited), link)
+        for assessment_id, round_id, link, invited, answered in rows
+        if assessment_id is not None
+    }

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import Decision, DecisionEvent, TeamRound
+from bot.assessment.rounds import round_marks
+from bot.models import Decision, DecisionEvent
 
 COLUMNS = (
     "id",
@@ -36,6 +37,11 @@ COLUMNS = (
     "history",
     "team_round",  # the team assessment the decision was saved from (its id; never answers)
     "link",  # the Slack message it was logged from (its permalink)
+    # Saved from a team round's result: how many of those invited answered (never who said
+    # what), and the permalink of the result in Slack.
+    "team_round_answered",
+    "team_round_invited",
+    "team_round_result",
 )
 # A cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -90,14 +96,12 @@ def _histories(session: Session, team_id: str) -> dict[int, list[str]]:
 def export_csv(session: Session, team_id: str) -> CsvExport:
     """Every decision of ``team_id`` (and no other team's), oldest first, as CSV bytes."""
     histories = _histories(session, team_id)
-    rounds = {
-        assessment_id: round_id
-        for assessment_id, round_id in session.execute(
-            select(TeamRound.assessment_id, TeamRound.id).where(
-                TeamRound.team_id == team_id, TeamRound.assessment_id.is_not(None)
-            )
+    linked = session.scalars(
+        select(Decision.assessment_id).where(
+            Decision.team_id == team_id, Decision.assessment_id.is_not(None)
         )
-    }
+    )
+    rounds = round_marks(session, team_id, linked)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, dialect="excel", lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -110,6 +114,7 @@ def export_csv(session: Session, team_id: str) -> CsvExport:
     rows = 0
     for d in decisions:
         rows += 1
+        mark = rounds.get(d.assessment_id) if d.assessment_id else None
         writer.writerow(
             [
                 d.id,
@@ -127,8 +132,11 @@ def export_csv(session: Session, team_id: str) -> CsvExport:
                 iso(d.created_at),
                 iso(d.updated_at),
                 _text(" | ".join(histories.get(d.id, []))),
-                rounds.get(d.assessment_id, "") if d.assessment_id else "",
+                mark.round_id if mark else "",
                 _text(d.link or ""),
+                mark.answered if mark else "",
+                mark.invited if mark else "",
+                _text(mark.link or "") if mark else "",
             ]
         )
     return CsvExport(buffer.getvalue().encode("utf-8"), rows)

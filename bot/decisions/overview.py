@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.assessment.rounds import OpenRound, open_rounds
 from bot.decisions.rules import ACTIVE_STATUSES, team_today
-from bot.decisions.store import DecisionSummary
+from bot.decisions.store import DecisionSummary, summaries
 from bot.models import Decision
 from bot.workspaces import team_settings
 
@@ -78,9 +78,9 @@ def home_overview(
         settings.digest_channel_id,
     )
     return HomeOverview(
-        [DecisionSummary.of(d) for d in latest],
+        summaries(session, team_id, latest),
         total,
-        [DecisionSummary.of(d) for d in upcoming],
+        summaries(session, team_id, upcoming),
         digest,
         today,
         tuple(open_rounds(session, team_id, user_id)) if user_id else (),

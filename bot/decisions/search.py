@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from bot.decisions.rules import PAGE_SIZE
-from bot.decisions.store import DecisionSummary
+from bot.decisions.store import DecisionSummary, summaries
 from bot.models import Decision
 
 # The exact expression of the PostgreSQL index ix_decisions_search; queries must repeat it
@@ -96,5 +96,5 @@ def list_page(session: Session, team_id: str, number: int = 1, words: str = "") 
             .limit(PAGE_SIZE + 1)
         )
     )
-    items = [DecisionSummary.of(d) for d in rows[:PAGE_SIZE]]
+    items = summaries(session, team_id, rows[:PAGE_SIZE])
     return Page(items=items, number=number, words=words, has_next=len(rows) > PAGE_SIZE)

@@ -6,8 +6,8 @@ simply not found here: nothing is read or changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.admins import is_admin
+from bot.assessment.rounds import RoundMark, round_marks
 from bot.db import rowcount
 from bot.decisions.rules import DecisionDraft, DraftRejected
 from bot.errors import NotAllowed, NotFound, UserError, parse_id
@@ -47,6 +48,8 @@ class DecisionSummary:
     review_date: date | None
     created_at: datetime
     link: str | None = None  # the permalink of the message it was logged from
+    assessment_id: int | None = None
+    team_round: RoundMark | None = None  # saved from a team round's result: that round
 
     @classmethod
     def of(cls, decision: Decision) -> DecisionSummary:
@@ -59,7 +62,21 @@ class DecisionSummary:
             decision.review_date,
             decision.created_at,
             decision.link,
+            decision.assessment_id,
         )
+
+
+def summaries(
+    session: Session, team_id: str, decisions: Iterable[Decision]
+) -> list[DecisionSummary]:
+    """Summaries of ``decisions``, those saved from a team round's result marked with that
+    round (one query for all of them)."""
+    out = [DecisionSummary.of(d) for d in decisions]
+    marks = round_marks(session, team_id, (s.assessment_id for s in out))
+    return [
+        replace(s, team_round=marks[s.assessment_id]) if s.assessment_id in marks else s
+        for s in out
+    ]
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,13 @@
 """Team rounds on Slack: invitations, the starter's status, nudges, the halfway reminder and
 the close, shared by the listeners and the scheduler job.
 
-The scheduler job is a poll of the database (rounds past halfway, rounds past their deadline),
-so a worker that was down at a deadline closes the round as soon as it is back. Each reminder
-and each close is claimed (committed) before anything is sent: never twice.
-Logs carry ids and counts, never answers.
+The scheduler job is a poll of the database (rounds past halfway, rounds past their deadline,
+results Slack refused), so a worker that was down at a deadline closes the round as soon as it
+is back. Each reminder, each close and each retry of a result is claimed (committed) before
+anything is sent: never twice. A result Slack refused (an error code, a refused connection) is
+posted again later with a doubling wait; one whose answer was lost may be in the channel
+already, so it is recorded ``maybe_sent`` and never posted again (as digests are).
+Logs carry ids and counts, never answers, never who answered.
 """
 
 from __future__ import annotations
@@ -18,19 +21,25 @@ from slack_sdk.errors import SlackApiError
 
 from bot.assessment.rounds import (
     MAX_PEOPLE,
+    POSTED,
     RoundInfo,
+    RoundResult,
     claim_close,
+    claim_post,
     claim_reminder,
     due_closes,
+    due_posts,
     due_reminders,
     load_round,
     set_result,
     set_status_message,
     store_result,
+    stored_result,
 )
 from bot.db import session_scope
+from bot.errors import MAYBE_DONE
 from bot.i18n import t
-from bot.messaging.client import team_client
+from bot.messaging.client import error_code, team_client
 from bot.messaging.post import posted
 from bot.services import Services
 from bot.views.assessment import ResultCard
@@ -133,25 +142,57 @@ def close_round(
         if not claim_close(session, team_id, round_id, now, by):
             return False
         result = store_result(session, team_id, round_id)
-    info, lang = result.info, result.info.lang
-    if result.stored is None:
-        message = empty_result(info, lang)
-    else:
-        message = round_result(ResultCard.of(result.stored), result.stored.result, lang)
-    sent = posted(client.chat_postMessage, channel=info.channel_id, **message)
-    if sent is None:  # the bot cannot post there: the starter gets it
-        sent = client.chat_postMessage(channel=info.starter_id, **message)
-    with session_scope(services.sessions, write=True) as session:
-        set_result(session, team_id, round_id, str(sent["ts"]))
-    refresh_status(client, info)
     log.info(
         "team round %s closed team=%s by=%s answered=%d",
         round_id,
         team_id,
         "deadline" if by is None else "starter",
-        len(info.answered),
+        len(result.info.answered),
     )
+    post_result(services, client, result)
+    refresh_status(client, result.info)
     return True
+
+
+def _permalink(client: WebClient, channel: str, ts: str) -> str | None:
+    try:
+        return str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+    except (SlackApiError, OSError, KeyError) as exc:
+        log.info("no permalink for a team round result: %s", type(exc).__name__)
+        return None
+
+
+def post_result(services: Services, client: WebClient, result: RoundResult) -> str:
+    """Post a closed round's result where the round started (to the starter when the bot
+    cannot post there) and record how it went; returns the new ``result_state``."""
+    info, lang = result.info, result.info.lang
+    if result.stored is None:
+        message = empty_result(info, lang)
+    else:
+        message = round_result(ResultCard.of(result.stored), result.stored.result, lang)
+    ts = link = error = None
+    try:
+        sent = posted(client.chat_postMessage, channel=info.channel_id, **message)
+        if sent is None:  # the bot cannot post there: the starter gets it
+            sent = client.chat_postMessage(channel=info.starter_id, **message)
+        ts = str(sent["ts"])
+        link = _permalink(client, str(sent["channel"]), ts)
+    except (SlackApiError, OSError) as exc:
+        error = error_code(exc)
+    with session_scope(services.sessions, write=True) as session:
+        state = set_result(
+            session,
+            info.team_id,
+            info.id,
+            services.clock(),
+            ts=ts,
+            link=link,
+            error=error,
+            maybe_done=error in MAYBE_DONE,
+        )
+    if error is not None:
+        log.warning("team round %s result not posted: %s (%s)", info.id, error, state)
+    return state
 
 
 def run_team_rounds(services: Services) -> int:
@@ -182,7 +223,26 @@ def run_team_rounds(services: Services) -> int:
         client = client_of(team_id)
         if client is not None:
             done += close_round(services, client, team_id, round_id, by=None)
+    with session_scope(services.sessions) as session:
+        retries = due_posts(session, now)
+    for team_id, round_id in retries:
+        client = client_of(team_id)
+        if client is None:
+            continue
+        with session_scope(services.sessions, write=True) as session:
+            if not claim_post(session, team_id, round_id):
+                continue
+            result = stored_result(session, team_id, round_id)
+        done += post_result(services, client, result) == POSTED
     return done
 
 
-__all__ = ["MAX_PEOPLE", "close_round", "invite", "nudge", "refresh_status", "resolve_people"]
+__all__ = [
+    "MAX_PEOPLE",
+    "close_round",
+    "invite",
+    "nudge",
+    "post_result",
+    "refresh_status",
+    "resolve_people",
+]

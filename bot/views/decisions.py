@@ -29,6 +29,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.assessment.rounds import RoundMark
 from bot.decisions.reminders import DueReminder
 from bot.decisions.rules import STATUSES, TEXT_MAX, TITLE_MAX, VERDICTS, DecisionDraft
 from bot.decisions.search import Page
@@ -278,8 +279,19 @@ def summary_line(d: DecisionSummary, lang: str) -> str:
         review=review,
         id=d.id,
     )
-    source = source_line(d.link, lang)
-    return f"{line} · {source}" if source else line
+    marks = [m for m in (round_line(d.team_round, lang), source_line(d.link, lang)) if m]
+    return " · ".join([line, *marks])
+
+
+def round_line(mark: RoundMark | None, lang: str) -> str:
+    """ "Team round: 7 of 9 answered", linked to the round's result when Slack gave a link."""
+    if mark is None:
+        return ""
+    params = {"answered": mark.answered, "invited": mark.invited}
+    link = safe_link(mark.link)
+    if link:
+        return t("decisions.list.team_round_link", lang, link=link, **params)
+    return t("decisions.list.team_round", lang, **params)
 
 
 def _entry_menu(d: DecisionSummary, lang: str) -> OverflowMenuElement:

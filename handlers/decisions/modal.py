@@ -16,7 +16,6 @@ from bot.db import session_scope
 from bot.decisions.overview import team_context
 from bot.decisions.rules import TEXT_MAX, TITLE_MAX, DecisionDraft, DraftRejected, draft_errors
 from bot.decisions.store import (
-    DecisionSummary,
     Source,
     changeable_decision,
     create_decision,
@@ -25,6 +24,7 @@ from bot.decisions.store import (
     get_decision,
     recent_assessments,
     set_thread,
+    summaries,
 )
 from bot.errors import MAYBE_DONE, UserError
 from bot.i18n import t
@@ -137,7 +137,7 @@ def save_decision(
                 decision = create_decision(session, team_id, user_id, draft, now, old, source)
                 status_changed = old is not None  # the old one is now superseded
                 key = "decisions.confirm.superseded" if old else "decisions.confirm.logged"
-            saved = DecisionSummary.of(decision)
+            [saved] = summaries(session, team_id, [decision])
             thread = Thread.of(decision, status_changed)
     except UserError as error:
         ack(response_action="errors", errors=_field_errors(error, lang))
