@@ -60,8 +60,9 @@ def _once(services: Services, body: dict[str, Any], work: Callable[[], None]) ->
 
 
 def _thread(payload: dict[str, Any]) -> tuple[str, str]:
-    """The assistant thread's channel (the person's DM with the app) and ts."""
-    thread = payload.get("assistant_thread") or {}
+    """The assistant thread's channel (the person's DM with the app) and ts ("" if absent)."""
+    thread = payload.get("assistant_thread")
+    thread = thread if isinstance(thread, dict) else {}
     channel = str(thread.get("channel_id") or payload.get("channel") or "")
     ts = str(thread.get("thread_ts") or payload.get("thread_ts") or "")
     return channel, ts
@@ -76,8 +77,11 @@ def thread_started(
     team_id: str,
 ) -> None:
     channel, thread_ts = _thread(payload)
+    if not channel or not thread_ts:  # not a thread Slack could have opened: nothing to set
+        _once(services, body, lambda: None)
+        return
     # Bolt finds no user in this event (it sits in ``assistant_thread``): their language here.
-    user = str((payload.get("assistant_thread") or {}).get("user_id") or "")
+    user = str((payload.get("assistant_thread") or {}).get("user_id") or "")[:32]
     if user:
         lang = person_language(services, client, team_id, user, lang)
 

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.assistant import HISTORY_CHARS, HISTORY_TURNS, history, subject_terms
 from bot.decisions.threads import ThreadMessage
+from bot.web import envelope_problem, slack_body_problem
 from bot.workspaces import team_settings
 from tests.conftest import BOT_TOKEN, CHANNEL, TEAM, USER
 from tests.slack_requests import (
@@ -96,6 +97,40 @@ def test_user_message_has_slacks_fields() -> None:
     theirs = _reference("assistant_user_message_event_callback.json")
     assert set(ours["event"]) == set(theirs["event"])
     assert (ours["event"]["channel_type"], ours["event"]["thread_ts"]) == ("im", "1.2")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "assistant_thread_started_event_callback.json",
+        "assistant_thread_context_changed_event_callback.json",
+        "assistant_user_message_event_callback.json",
+    ],
+)
+def test_the_edge_lets_slacks_assistant_payloads_through(name: str) -> None:
+    body = data_path("slack-payloads", name).read_text()
+    assert envelope_problem(json.loads(body)) is None
+    assert slack_body_problem(body, "application/json") is None
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"type": "assistant_thread_started"},
+        {"type": "assistant_thread_started", "assistant_thread": "D1"},
+        {"type": "assistant_thread_started", "assistant_thread": {"channel_id": None}},
+        {"type": "assistant_thread_context_changed", "assistant_thread": []},
+        {"type": "message", "channel_type": "im", "thread_ts": "1.2", "user": USER},
+        {"type": "message", "channel_type": "im", "thread_ts": "1.2", "text": {"a": 1}},
+        {"type": "message", "channel_type": "im", "subtype": "message_changed", "thread_ts": "1"},
+    ],
+)
+def test_junk_assistant_events_are_acknowledged_and_nothing_is_said(send, slack_api, event) -> None:
+    response = send(event_callback(event, team_id=TEAM))
+    assert response.status == 200
+    said = [c for c in slack_api.calls if c.method.startswith(("chat.", "assistant."))]
+    assert said == []
+    assert slack_api.invalid == []
 
 
 # ------------------------------------------------------------------------- opening the panel
