@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import handlers
 from bot.config import Settings, normalize_database_url
 from bot.db import make_engine, upgrade_to_head
+from tests.support.clock import Clock
 
 pytest_plugins = ["tests.fakes.slack_api", "tests.fakes.openai_server"]
 
@@ -174,6 +176,21 @@ def services(
     from bot.services import Services
 
     return Services(settings=slack_settings, engine=engines[db_name], sessions=sessions)
+
+
+@pytest.fixture
+def clock_start() -> datetime:
+    """Where ``clock`` starts; a module that needs another moment overrides this fixture."""
+    from tests.support.decisions import NOW
+
+    return NOW
+
+
+@pytest.fixture
+def clock(services, clock_start: datetime) -> Clock:
+    """The app's clock, stopped at ``clock_start`` until the test moves it."""
+    services.clock = Clock(clock_start)
+    return services.clock
 
 
 @pytest.fixture

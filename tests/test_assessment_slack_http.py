@@ -15,9 +15,9 @@ from tests.conftest import BOT_TOKEN, CHANNEL, SIGNING_SECRET, TEAM, USER
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlackAPI, running_fake_slack_api
 from tests.slack_requests import post_signed, slash_command, view_submission
+from tests.support.abuse import running_web
 from tests.support.answers import HYPED
 from tests.support.assessment import radio_values, results_posted, wait_for
-from tests.test_http_server import running_web
 
 LLM_TEXT = "Plug into the grid. Ship the product your customers pay for."
 LLM_DELAY = 2.0
@@ -31,17 +31,19 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeSla
         fake.add_user(TEAM, USER)
         fake.add_channel(TEAM, CHANNEL)
         try:
+            database = tmp_path_factory.mktemp("web") / "web.db"
             with running_web(
-                tmp_path_factory,
                 fake,
+                f"sqlite:///{database}",
+                tmp_path_factory.mktemp("cwd"),
                 OPENAI_API_KEY=openai.api_key,
                 OPENAI_BASE_URL=openai.base_url,
                 OPENAI_TIMEOUT="10",
-            ) as (base, stderr):
+            ) as (base, log):
                 yield base, fake, openai
         finally:
             openai.stop()
-        assert openai.api_key not in stderr[0] and SIGNING_SECRET not in stderr[0]
+        assert openai.api_key not in log.read_text()  # running_bot checks Slack's secrets
 
 
 def test_ask_is_acked_before_the_llm_answers(web) -> None:

@@ -37,10 +37,8 @@ BYSTANDER = "U0123BYST"  # in the workspace, neither owner, creator nor admin
 
 
 @pytest.fixture(autouse=True)
-def clock(services, slack_api) -> Clock:
-    services.clock = Clock(NOW)
+def _bystander_and_clock(clock: Clock, slack_api) -> None:
     slack_api.add_user(TEAM, BYSTANDER, name="bo")
-    return services.clock
 
 
 def _command(send, slack_api, text: str, user: str = USER):

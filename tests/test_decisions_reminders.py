@@ -16,16 +16,9 @@ from bot.services import Services
 from bot.workspaces import team_settings
 from tests.conftest import ADMIN, TEAM, USER
 from tests.slack_requests import block_actions, button
-from tests.support.clock import Clock
 from tests.support.decisions import NOW, events_of, make_assessment, make_decision
 
 DUE = date(2026, 12, 4)  # three days after NOW
-
-
-@pytest.fixture
-def clock(services) -> Clock:
-    services.clock = Clock(NOW)
-    return services.clock
 
 
 def _dms(slack_api) -> list[dict]:

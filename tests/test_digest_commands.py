@@ -4,6 +4,7 @@ through signed requests and the fake Slack API."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +14,6 @@ from bot.jobs.digest import deliver_digests
 from bot.models import Decision, DigestRecipient, DigestSentItem
 from tests.conftest import ADMIN, CHANNEL, OTHER_TEAM, TEAM, USER
 from tests.slack_requests import block_actions, button, slash_command
-from tests.support.clock import Clock
 from tests.support.decisions import make_decision
 from tests.support.digest import (
     MONDAY_9AM_PARIS,
@@ -27,9 +27,8 @@ from tests.support.digest import (
 
 
 @pytest.fixture
-def clock(services) -> Clock:
-    services.clock = Clock(MONDAY_9AM_PARIS)
-    return services.clock
+def clock_start() -> datetime:
+    return MONDAY_9AM_PARIS
 
 
 def _command(send, slack_api, text: str, user: str = USER) -> dict:

@@ -16,7 +16,6 @@ from bot.models import DigestDelivery, DigestSentItem, NewsItem, TeamSettings
 from bot.scheduler import JOBS
 from bot.views.digest import failure_summary
 from tests.conftest import ADMIN, CHANNEL, OTHER_TEAM, TEAM, USER
-from tests.support.clock import Clock
 from tests.support.decisions import make_decision
 from tests.support.digest import (
     MONDAY_9AM_PARIS,
@@ -33,9 +32,8 @@ PERIOD = "2026-03-09"
 
 
 @pytest.fixture
-def clock(services) -> Clock:
-    services.clock = Clock(MONDAY_9AM_PARIS - timedelta(minutes=1))
-    return services.clock
+def clock_start() -> datetime:
+    return MONDAY_9AM_PARIS - timedelta(minutes=1)
 
 
 @pytest.fixture

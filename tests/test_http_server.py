@@ -2,78 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import BOT_TOKEN, CHANNEL, SIGNING_SECRET, TEAM, USER
 from tests.fakes.slack_api import FakeSlackAPI, running_fake_slack_api
 from tests.slack_requests import post_signed, sign, slash_command
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_health(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited: {process.stderr.read()}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("server did not become healthy")
-
-
-@contextlib.contextmanager
-def running_web(
-    tmp_path_factory: pytest.TempPathFactory, fake: FakeSlackAPI, **extra_env: str
-) -> Iterator[tuple[str, list[str]]]:
-    """``python -m bot web`` against the fakes; yields its base URL and, after exit, stderr."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_"))}
-    env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_BASE_URL=fake.base_url,
-        PORT=str(port),
-        PYTHONPATH=str(ROOT),
-        DATABASE_URL=f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}",
-        **extra_env,
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "web"],
-        env=env,
-        cwd=tmp_path_factory.mktemp("cwd"),
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    stderr: list[str] = []
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for_health(f"{base}/healthz", process)
-        yield base, stderr
-    finally:
-        process.terminate()
-        stderr.append(process.communicate(timeout=15)[1])
+from tests.support.abuse import running_web
 
 
 @pytest.fixture(scope="module")
@@ -82,9 +21,12 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeSla
         fake.add_team(TEAM, bot_token=BOT_TOKEN)
         fake.add_user(TEAM, USER)
         fake.add_channel(TEAM, CHANNEL)
-        with running_web(tmp_path_factory, fake) as (base, stderr):
+        database = tmp_path_factory.mktemp("web") / "web.db"
+        with running_web(fake, f"sqlite:///{database}", tmp_path_factory.mktemp("cwd")) as (
+            base,
+            _log,  # running_bot checks that no token is in it
+        ):
             yield base, fake
-        assert BOT_TOKEN not in stderr[0] and SIGNING_SECRET not in stderr[0]
 
 
 def test_signed_help_is_answered_within_slacks_three_seconds(web) -> None:

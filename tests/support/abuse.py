@@ -142,18 +142,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for_health(base: str, process: subprocess.Popen, log: Path, seconds: float) -> None:
+def wait_for_health(
+    base: str, process: subprocess.Popen, seconds: float = 30, log: Path | None = None
+) -> None:
+    """Until ``base``/healthz answers 200; a process that exits first fails, with its output."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"server exited: {log.read_text()[-2000:]}")
+            raise AssertionError(f"server exited: {_output(process, log)}")
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.1)
-    raise AssertionError(f"server did not become healthy: {log.read_text()[-2000:]}")
+    raise AssertionError(f"server did not become healthy: {_output(process, log)}")
+
+
+def _output(process: subprocess.Popen, log: Path | None) -> str:
+    if log is not None:
+        return log.read_text()[-2000:]
+    if process.poll() is not None and process.stderr is not None:
+        return str(process.stderr.read())[-2000:]
+    return "(still running)"
 
 
 @contextlib.contextmanager
@@ -218,7 +229,7 @@ def running_web(
     base = f"http://127.0.0.1:{port}"
 
     def healthy(process: subprocess.Popen, log: Path) -> None:
-        _wait_for_health(base, process, log, 30)
+        wait_for_health(base, process, 30, log)
 
     with running_bot(fake, database_url, workdir, ["web"], healthy, PORT=str(port), **env) as log:
         yield base, log

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.fakes.slack_api import running_fake_slack_api
-from tests.test_http_server import free_port, wait_for_health
+from tests.support.abuse import free_port, wait_for_health
 
 
 def bot_env(database_url: str, **extra: str) -> dict[str, str]:
@@ -41,7 +41,7 @@ class WebAndWorker:
 
     def wait_until_up(self, seconds: float = 60) -> None:
         """The web answers /healthz, the worker has started, and both are still running."""
-        wait_for_health(f"http://127.0.0.1:{self.port}/healthz", self.web, seconds)
+        wait_for_health(f"http://127.0.0.1:{self.port}", self.web, seconds)
         deadline = time.monotonic() + seconds
         while "worker started" not in self.worker_log.read_text():
             assert self.worker.poll() is None, f"the worker exited: {self.worker_log.read_text()}"
