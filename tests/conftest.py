@@ -7,10 +7,12 @@ sets it). Each test runs inside a transaction that is rolled back.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Connection, Engine, text
@@ -20,6 +22,9 @@ import handlers
 from bot.config import Settings, normalize_database_url
 from bot.db import make_engine, upgrade_to_head
 from tests.support.clock import Clock
+
+if TYPE_CHECKING:
+    from tests.support.faults import Database
 
 pytest_plugins = ["tests.fakes.slack_api", "tests.fakes.openai_server"]
 
@@ -212,3 +217,99 @@ def send(app):
         return dispatch(app, body, secret=SIGNING_SECRET, **kwargs)
 
     return post
+
+
+# ------------------------------------------------------- apps that commit for real
+
+
+@pytest.fixture
+def database() -> Iterator[Database]:
+    """A migrated PostgreSQL schema of its own; the app's connections are named so only they
+    are cut (``Database.drop_app_connections``)."""
+    from sqlalchemy.pool import NullPool
+
+    from tests.support.faults import Database
+
+    assert PG_URL
+    tag = f"{os.getpid()}_{secrets.token_hex(3)}"
+    schema, name = f"faults_{tag}", f"bvb_faults_{tag}"
+    with migrated_schema(PG_URL, schema, application_name=name) as url:
+        admin = make_engine(normalize_database_url(PG_URL), poolclass=NullPool)
+        try:
+            yield Database(url, admin, name, schema)
+        finally:
+            admin.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def real_app(request: pytest.FixtureRequest, slack_settings, tmp_path):  # noqa: ANN001, ANN201
+    """The app on a database of its own, committing for real (no test transaction to lose)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'faults.db'}"
+        upgrade_to_head(url)
+    else:
+        url = request.getfixturevalue("database").url
+    from bot.app import create_app
+    from bot.db import make_session_factory
+    from bot.services import Services
+
+    engine = make_engine(url)
+    services = Services(
+        settings=slack_settings, engine=engine, sessions=make_session_factory(engine)
+    )
+    yield (
+        create_app(
+            slack_settings, services, register=handlers.register, process_before_response=True
+        ),
+        services,
+    )
+    engine.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def oauth_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database the app may commit to: a SQLite file, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'oauth.db'}"
+        upgrade_to_head(url)
+        yield url
+    else:
+        assert PG_URL is not None
+        with migrated_schema(PG_URL, "oauth_tests") as url:
+            yield url
+
+
+@pytest.fixture
+def oauth(settings_factory, slack_api, oauth_database: str):
+    """(app, services) of a multi-workspace deployment (OAuth), two workspaces ready to install."""
+    from bot.app import create_app
+    from bot.services import Services
+    from tests.support.oauth import (
+        CLIENT_ID,
+        CLIENT_SECRET,
+        KEY_A,
+        TEAM_A,
+        TEAM_B,
+        TOKEN_A,
+        TOKEN_B,
+    )
+
+    url = oauth_database
+    slack_api.set_oauth_client(CLIENT_ID, CLIENT_SECRET)
+    for team, token, installer in ((TEAM_A, TOKEN_A, "U0AINSTAL"), (TEAM_B, TOKEN_B, "U0BINSTAL")):
+        slack_api.add_team(team, bot_token=token, name=team)
+        slack_api.add_user(team, installer, tz="America/New_York")
+        slack_api.add_channel(team, "C0GENERAL")
+        slack_api.add_oauth_code(f"code-{team}", team_id=team, user_id=installer)
+    settings = settings_factory(
+        SLACK_BOT_TOKEN=None,
+        SLACK_CLIENT_ID=CLIENT_ID,
+        SLACK_CLIENT_SECRET=CLIENT_SECRET,
+        SLACK_API_BASE_URL=slack_api.base_url,
+        DATABASE_URL=url,
+        TOKEN_ENCRYPTION_KEYS=KEY_A,
+    )
+    services = Services.from_settings(settings)
+    app = create_app(settings, services, register=handlers.register, process_before_response=True)
+    yield app, services
+    services.engine.dispose()

@@ -16,11 +16,11 @@ from bot.workspaces import ensure_workspace
 from tests.conftest import ADMIN, CHANNEL, SIGNING_SECRET, TEAM, USER
 from tests.slack_requests import app_uninstalled, dispatch, slash_command
 from tests.support.decisions import make_decision
-from tests.test_oauth import TEAM_A, _count, install, oauth, oauth_database  # noqa: F401 - fixtures
+from tests.support.oauth import TEAM_A, count_rows, install
 
 
 def test_an_uninstall_cut_short_is_finished_by_slacks_retry(
-    oauth,  # noqa: F811
+    oauth,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The process dies while deleting the tokens (it cannot even give its claim back);
@@ -41,7 +41,7 @@ def test_an_uninstall_cut_short_is_finished_by_slacks_retry(
     body = app_uninstalled(TEAM_A, event_id="Ev0UNINSTAL1")
     with contextlib.suppress(SystemExit):
         dispatch(app, body, secret=SIGNING_SECRET)
-    assert _count(services, BOTS_TABLE, TEAM_A) == 1  # the handler did not get that far
+    assert count_rows(services, BOTS_TABLE, TEAM_A) == 1  # the handler did not get that far
     monkeypatch.setattr(store, "delete_all", delete_all)
 
     def retry(number: int) -> int:
@@ -49,11 +49,11 @@ def test_an_uninstall_cut_short_is_finished_by_slacks_retry(
         return dispatch(app, body, secret=SIGNING_SECRET, extra_headers=headers).status
 
     assert retry(1) == 200
-    assert _count(services, BOTS_TABLE, TEAM_A) == 1  # too soon to tell a death from slowness
+    assert count_rows(services, BOTS_TABLE, TEAM_A) == 1  # too soon to tell a death from slowness
     now += timedelta(minutes=1)
     assert retry(2) == 200
-    assert _count(services, BOTS_TABLE, TEAM_A) == 0
-    assert _count(services, INSTALLATIONS_TABLE, TEAM_A) == 0
+    assert count_rows(services, BOTS_TABLE, TEAM_A) == 0
+    assert count_rows(services, INSTALLATIONS_TABLE, TEAM_A) == 0
     with session_scope(services.sessions) as session:
         assert session.get(Workspace, TEAM_A).uninstalled_at == now
 
@@ -65,7 +65,7 @@ def test_an_uninstall_cut_short_is_finished_by_slacks_retry(
 
 
 def test_an_uninstall_that_failed_runs_again_on_the_first_retry(
-    oauth,  # noqa: F811
+    oauth,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A handler that raises (the database away a moment) gives its claim back at once."""
@@ -80,11 +80,11 @@ def test_an_uninstall_that_failed_runs_again_on_the_first_retry(
     monkeypatch.setattr(store, "delete_all", fails)
     body = app_uninstalled(TEAM_A, event_id="Ev0UNINSTAL2")
     dispatch(app, body, secret=SIGNING_SECRET)
-    assert _count(services, BOTS_TABLE, TEAM_A) == 1
+    assert count_rows(services, BOTS_TABLE, TEAM_A) == 1
     monkeypatch.setattr(store, "delete_all", delete_all)
     headers = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
     assert dispatch(app, body, secret=SIGNING_SECRET, extra_headers=headers).status == 200
-    assert _count(services, BOTS_TABLE, TEAM_A) == 0
+    assert count_rows(services, BOTS_TABLE, TEAM_A) == 0
 
 
 # ----------------------------------------------------------------------- retention (the worker)

@@ -15,15 +15,14 @@ from bot.models import Decision, DecisionEvent
 from tests.conftest import TEAM, USER
 from tests.slack_requests import view_submission
 from tests.support.decisions import decide_state, make_decision, metadata
-from tests.test_concurrent_writes import all_at_once, ready, real_app  # noqa: F401 - fixture
-from tests.test_faults_postgres import database  # noqa: F401 - a fixture: a schema of its own
+from tests.support.races import all_at_once, ready
 
 SUPERSEDERS = 6
 ROUNDS = 4
 
 
 def test_two_people_superseding_one_decision_at_once_exactly_one_wins(
-    real_app,  # noqa: F811
+    real_app,
     slack_api,
 ) -> None:
     send, services, _ = ready(real_app, slack_api)

@@ -18,18 +18,13 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.models import Decision, DecisionEvent, DigestRecipient
-from tests import test_faults_database, test_faults_postgres
 from tests.conftest import ADMIN, CHANNEL, SIGNING_SECRET, TEAM, USER
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack_requests import block_actions, button, dispatch, slash_command, view_submission
 from tests.support.abuse import wait_until
 from tests.support.decisions import decide_state, make_decision, metadata, overflow
+from tests.support.races import PEOPLE, all_at_once, ready
 
-# The app on a database file of its own (SQLite, or a PostgreSQL schema), committing for real.
-real_app = test_faults_database.real_app
-database = test_faults_postgres.database  # what real_app's PostgreSQL side asks for
-
-PEOPLE = 8
 ROUNDS = 6
 
 
@@ -40,44 +35,6 @@ def _messages_to(fake: FakeSlackAPI, user: str) -> list[str]:
         for call in fake.calls_to("chat.postMessage")
         if call.params.get("channel") in (user, dm)
     ]
-
-
-def all_at_once(work: dict[str, list[str]], send_one) -> list[int]:  # noqa: ANN001
-    """One thread per person, released together, each sending its bodies in turn; the
-    statuses of every request (an exception escaping the app counts as 500)."""
-    statuses: list[int] = []
-    start = threading.Barrier(len(work))
-
-    def person(bodies: list[str]) -> None:
-        start.wait()
-        for body in bodies:
-            try:
-                statuses.append(send_one(body).status)
-            except Exception:  # noqa: BLE001 - counted, the other saves go on
-                statuses.append(500)
-
-    threads = [threading.Thread(target=person, args=(bodies,)) for bodies in work.values()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    return statuses
-
-
-def ready(real_app, slack_api):  # noqa: ANN001, ANN201
-    """(send, services, people): the app with its workspace made (its creation is the
-    middleware's own case, not this rush's) and PEOPLE members known to Slack."""
-    app, services = real_app
-
-    def send(body: str):  # noqa: ANN202
-        return dispatch(app, body, secret=SIGNING_SECRET)
-
-    assert send(slash_command("help", team_id=TEAM, user_id=USER, channel_id=CHANNEL)).status == 200
-    people = [f"U0RUSH{n:03d}" for n in range(PEOPLE)]
-    for user in people:
-        slack_api.add_user(TEAM, user)
-    return send, services, people
 
 
 def test_decisions_saved_at_the_same_moment_are_all_kept(real_app, slack_api) -> None:

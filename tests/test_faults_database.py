@@ -6,42 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-import handlers
-from bot.db import make_engine, make_session_factory, session_scope, upgrade_to_head
+from bot.db import session_scope
 from bot.models import Decision
 from bot.services import Services
-from tests.conftest import CHANNEL, DATABASES, SIGNING_SECRET, TEAM, USER
+from tests.conftest import CHANNEL, SIGNING_SECRET, TEAM, USER
 from tests.slack_requests import dispatch, slash_command, view_submission
 from tests.support.decisions import decide_state
-from tests.test_faults_postgres import database  # noqa: F401 - a fixture: a schema of its own
-
-
-@pytest.fixture(params=DATABASES)
-def real_app(request: pytest.FixtureRequest, slack_settings, tmp_path):  # noqa: ANN001, ANN201
-    """The app on a database of its own, committing for real (no test transaction to lose)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'faults.db'}"
-        upgrade_to_head(url)
-    else:
-        url = request.getfixturevalue("database").url
-    from bot.app import create_app
-
-    engine = make_engine(url)
-    services = Services(
-        settings=slack_settings, engine=engine, sessions=make_session_factory(engine)
-    )
-    yield (
-        create_app(
-            slack_settings, services, register=handlers.register, process_before_response=True
-        ),
-        services,
-    )
-    engine.dispose()
 
 
 @contextmanager

@@ -8,29 +8,22 @@ that user was told it went wrong; after the drops, writes succeed again without 
 
 from __future__ import annotations
 
-import os
-import secrets
 import threading
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, text
-from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
 import handlers
-from bot.config import normalize_database_url
 from bot.db import database_answers, make_engine, make_session_factory
-from bot.models import Decision, DecisionEvent
 from bot.services import Services
-from tests.conftest import BOT_TOKEN, CHANNEL, PG_URL, SIGNING_SECRET, TEAM, migrated_schema
+from tests.conftest import BOT_TOKEN, CHANNEL, PG_URL, SIGNING_SECRET, TEAM
 from tests.fakes.slack_api import FakeSlackAPI, running_fake_slack_api
 from tests.slack_requests import dispatch, post_signed, view_submission
 from tests.support.abuse import running_web, wait_until
 from tests.support.decisions import decide_state
+from tests.support.faults import Database
 
 pytestmark = [
     pytest.mark.postgres,
@@ -38,83 +31,6 @@ pytestmark = [
 ]
 
 REVIEW = "2099-01-01"
-
-
-@dataclass
-class Database:
-    url: str  # the app's: its own schema and application_name
-    admin: Engine  # ours: counts rows and terminates the app's backends
-    application_name: str
-    schema: str
-
-    def drop_app_connections(self, *, until_gone: bool = False) -> int:
-        """Terminate every backend the app has open; how many there were.
-
-        A backend takes a moment to exit after the signal (a pre-ping in that moment still
-        succeeds); ``until_gone`` waits for them all to be gone, as after a restart.
-        """
-        with self.admin.connect() as conn:
-            # The targets are chosen first (MATERIALIZED), so that nothing but the app's own
-            # backends can ever be signalled, whatever order the planner picks.
-            pids = list(
-                conn.execute(
-                    text(
-                        "WITH targets AS MATERIALIZED (SELECT pid FROM pg_stat_activity "
-                        "WHERE application_name = :name AND pid <> pg_backend_pid()) "
-                        "SELECT pid FROM targets WHERE pg_terminate_backend(pid)"
-                    ),
-                    {"name": self.application_name},
-                ).scalars()
-            )
-        if until_gone and pids:
-            assert wait_until(lambda: not self._alive(pids), seconds=10, every=0.005)
-        return len(pids)
-
-    def _alive(self, pids: list[int]) -> list[int]:
-        with self.admin.connect() as conn:
-            return list(
-                conn.execute(
-                    text("SELECT pid FROM pg_stat_activity WHERE pid = ANY(:pids)"), {"pids": pids}
-                ).scalars()
-            )
-
-    def app_connections(self) -> int:
-        with self.admin.connect() as conn:
-            return conn.execute(
-                text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"),
-                {"name": self.application_name},
-            ).scalar_one()
-
-    def titles(self) -> set[str]:
-        with Session(self.admin) as session:
-            session.execute(text(f'SET search_path TO "{self.schema}"'))
-            return set(session.scalars(select(Decision.title)))
-
-    def created_events(self) -> int:
-        with Session(self.admin) as session:
-            session.execute(text(f'SET search_path TO "{self.schema}"'))
-            return (
-                session.scalar(
-                    select(func.count())
-                    .select_from(DecisionEvent)
-                    .where(DecisionEvent.action == "created")
-                )
-                or 0
-            )
-
-
-@pytest.fixture
-def database() -> Iterator[Database]:
-    """A migrated schema of its own; the app's connections are named so only they are cut."""
-    assert PG_URL
-    tag = f"{os.getpid()}_{secrets.token_hex(3)}"
-    schema, name = f"faults_{tag}", f"bvb_faults_{tag}"
-    with migrated_schema(PG_URL, schema, application_name=name) as url:
-        admin = make_engine(normalize_database_url(PG_URL), poolclass=NullPool)
-        try:
-            yield Database(url, admin, name, schema)
-        finally:
-            admin.dispose()
 
 
 def _users(fake: FakeSlackAPI, count: int) -> list[str]:

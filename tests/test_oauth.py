@@ -9,11 +9,8 @@ commits for real).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from cryptography.fernet import Fernet
@@ -21,13 +18,13 @@ from slack_bolt import BoltRequest
 from sqlalchemy import func, select
 
 import handlers
-from bot.app import BOT_SCOPES, create_app
-from bot.db import session_scope, upgrade_to_head
+from bot.app import create_app
+from bot.db import session_scope
 from bot.models import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE, AuditEntry, Workspace
 from bot.scheduler import JOBS, prune_oauth_states
 from bot.services import Services
 from bot.web import INSTALL_PAGES_PER_CLIENT, make_wsgi_app
-from tests.conftest import DATABASES, PG_URL, SIGNING_SECRET, migrated_schema
+from tests.conftest import SIGNING_SECRET
 from tests.slack_requests import (
     app_uninstalled,
     content_type_of,
@@ -38,85 +35,25 @@ from tests.slack_requests import (
 )
 from tests.support.abuse import call_wsgi
 from tests.support.decisions import posted_texts
-
-CLIENT_ID, CLIENT_SECRET = "1111.2222", "oauth-client-secret"
-KEY_A, KEY_B = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-TEAM_A, TEAM_B = "T0AAAAAAA", "T0BBBBBBB"
-TOKEN_A, TOKEN_B = "xoxb-team-a-token", "xoxb-team-b-token"
-
-
-@pytest.fixture(params=DATABASES)
-def oauth_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated database the app may commit to: a SQLite file, or a PostgreSQL schema."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'oauth.db'}"
-        upgrade_to_head(url)
-        yield url
-    else:
-        assert PG_URL is not None
-        with migrated_schema(PG_URL, "oauth_tests") as url:
-            yield url
-
-
-@pytest.fixture
-def oauth(settings_factory, slack_api, oauth_database: str):
-    url = oauth_database
-    slack_api.set_oauth_client(CLIENT_ID, CLIENT_SECRET)
-    for team, token, installer in ((TEAM_A, TOKEN_A, "U0AINSTAL"), (TEAM_B, TOKEN_B, "U0BINSTAL")):
-        slack_api.add_team(team, bot_token=token, name=team)
-        slack_api.add_user(team, installer, tz="America/New_York")
-        slack_api.add_channel(team, "C0GENERAL")
-        slack_api.add_oauth_code(f"code-{team}", team_id=team, user_id=installer)
-    settings = settings_factory(
-        SLACK_BOT_TOKEN=None,
-        SLACK_CLIENT_ID=CLIENT_ID,
-        SLACK_CLIENT_SECRET=CLIENT_SECRET,
-        SLACK_API_BASE_URL=slack_api.base_url,
-        DATABASE_URL=url,
-        TOKEN_ENCRYPTION_KEYS=KEY_A,
-    )
-    services = Services.from_settings(settings)
-    app = create_app(settings, services, register=handlers.register, process_before_response=True)
-    yield app, services
-    services.engine.dispose()
-
-
-def install(oauth, team: str, code: str | None = None, client: str = "127.0.0.1") -> int:
-    """The whole install flow over HTTP: the install page, then Slack's redirect back."""
-    edge = make_wsgi_app(*oauth)
-    headers: list[tuple[str, str]] = []
-    status, page = call_wsgi(
-        edge, b"", {}, method="GET", path="/slack/install", client=client, response_headers=headers
-    )
-    assert status == 200, page
-    cookie = SimpleCookie({k.lower(): v for k, v in headers}["set-cookie"])
-    state = cookie["slack-app-oauth-state"].value
-    link = page.split('<a href="')[1].split('"')[0]
-    query = parse_qs(urlsplit(link.replace("&amp;", "&")).query)
-    assert query["client_id"] == [CLIENT_ID]
-    assert set(query["scope"][0].split(",")) == set(BOT_SCOPES)
-    status, _ = call_wsgi(
-        edge,
-        b"",
-        {"Cookie": f"slack-app-oauth-state={state}"},
-        method="GET",
-        path="/slack/oauth_redirect",
-        query=urlencode({"code": code or f"code-{team}", "state": state}),
-        client=client,
-    )
-    return status
-
-
-def _count(services: Services, table, team: str) -> int:
-    with services.engine.connect() as conn:
-        return conn.scalar(select(func.count()).select_from(table).where(table.c.team_id == team))
+from tests.support.oauth import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    KEY_A,
+    KEY_B,
+    TEAM_A,
+    TEAM_B,
+    TOKEN_A,
+    TOKEN_B,
+    count_rows,
+    install,
+)
 
 
 def test_install_stores_the_token_and_the_installer(oauth) -> None:
     app, services = oauth
     assert install(oauth, TEAM_A) == 200
-    assert _count(services, INSTALLATIONS_TABLE, TEAM_A) == 1
-    assert _count(services, BOTS_TABLE, TEAM_A) == 1
+    assert count_rows(services, INSTALLATIONS_TABLE, TEAM_A) == 1
+    assert count_rows(services, BOTS_TABLE, TEAM_A) == 1
     with session_scope(services.sessions) as session:
         workspace = session.get(Workspace, TEAM_A)
         assert (workspace.installer_user_id, workspace.installer_tz) == (
@@ -148,7 +85,7 @@ def test_a_replayed_or_forged_state_is_refused(oauth) -> None:
         )
     )
     assert done.status == 401
-    assert _count(services, INSTALLATIONS_TABLE, TEAM_A) == 0
+    assert count_rows(services, INSTALLATIONS_TABLE, TEAM_A) == 0
 
 
 def test_uninstall_deletes_that_workspaces_tokens_only(oauth) -> None:
@@ -157,9 +94,9 @@ def test_uninstall_deletes_that_workspaces_tokens_only(oauth) -> None:
     install(oauth, TEAM_B)
     response = dispatch(app, app_uninstalled(TEAM_A), secret=SIGNING_SECRET)
     assert response.status == 200
-    assert _count(services, INSTALLATIONS_TABLE, TEAM_A) == 0
-    assert _count(services, BOTS_TABLE, TEAM_A) == 0
-    assert _count(services, BOTS_TABLE, TEAM_B) == 1
+    assert count_rows(services, INSTALLATIONS_TABLE, TEAM_A) == 0
+    assert count_rows(services, BOTS_TABLE, TEAM_A) == 0
+    assert count_rows(services, BOTS_TABLE, TEAM_B) == 1
     with session_scope(services.sessions) as session:
         assert session.get(Workspace, TEAM_A).uninstalled_at is not None
         assert session.get(Workspace, TEAM_B).uninstalled_at is None
@@ -170,7 +107,7 @@ def test_tokens_revoked_deletes_the_bot_token(oauth) -> None:
     install(oauth, TEAM_A)
     response = dispatch(app, tokens_revoked(TEAM_A, ["U0BOT"]), secret=SIGNING_SECRET)
     assert response.status == 200
-    assert _count(services, BOTS_TABLE, TEAM_A) == 0
+    assert count_rows(services, BOTS_TABLE, TEAM_A) == 0
 
 
 def _command_over_http(oauth, slack_api, team: str, user: str, text: str) -> int:
