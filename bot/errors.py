@@ -64,4 +64,3 @@ def parse_id(raw: object) -> int:
 # without an answer (``bot.messaging.client.error_code``). A 429, a refused connection or a 503 mean
 # it was not done.
 MAYBE_DONE = frozenset({"internal_error", "fatal_error", "no_answer"})
-MAYBE_SENT = "maybe_sent"

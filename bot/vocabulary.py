@@ -1,4 +1,5 @@
-"""The words the app shares between its parts, each defined once: verdicts and weekdays.
+"""The words the app shares between its parts, each defined once: verdicts, weekdays and the
+states of a delivery.
 
 Stored and sent as their plain string values (``"fine_tune"``, ``"mon"``): the tuples below
 are what the rest of the code iterates, in their one canonical order.
@@ -28,6 +29,18 @@ class Weekday(StrEnum):
     FRI = "fri"
     SAT = "sat"
     SUN = "sun"
+
+
+class DeliveryState(StrEnum):
+    """Where one message the app owes someone stands (``bot.digest.delivery`` draws the graph);
+    a reminder's ``error`` column uses ``MAYBE_SENT`` too."""
+
+    CLAIMED = "claimed"
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    MISSED = "missed"
+    MAYBE_SENT = "maybe_sent"  # Slack's answer was lost: it may have posted it
 
 
 VERDICTS: tuple[str, ...] = tuple(v.value for v in Verdict)

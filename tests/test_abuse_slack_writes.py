@@ -19,6 +19,7 @@ from bot.jobs.digest import deliver_digests
 from bot.jobs.reminders import send_review_reminders
 from bot.messaging.client import make_web_client
 from bot.models import Decision, DigestDelivery, ReviewReminder
+from bot.vocabulary import DeliveryState
 from tests.conftest import BOT_TOKEN, CHANNEL, TEAM, USER
 from tests.fakes.slack_api import DROP
 from tests.slack_requests import view_submission
@@ -47,15 +48,15 @@ def test_a_digest_whose_answer_was_lost_is_recorded_maybe_sent_and_not_sent_agai
     report = deliver_digests(services)
     assert len(posts(slack_api, CHANNEL)) == 1
     [row] = session.scalars(select(DigestDelivery)).all()
-    assert (row.period, row.status) == (PERIOD, delivery.MAYBE_SENT)
-    assert report.total(delivery.MAYBE_SENT) == 1
+    assert (row.period, row.status) == (PERIOD, DeliveryState.MAYBE_SENT)
+    assert report.total(DeliveryState.MAYBE_SENT) == 1
     for _ in range(3):  # the next runs leave it be: a second copy is worse than none
         clock.advance(minutes=5)
         deliver_digests(services)
     assert len(posts(slack_api, CHANNEL)) == 1
     # Admins see it among the deliveries that need a look.
     [problem] = delivery.recent_failures(session, TEAM)
-    assert problem.status == delivery.MAYBE_SENT
+    assert problem.status == DeliveryState.MAYBE_SENT
 
 
 @pytest.mark.parametrize("lost", LOST_ANSWERS)
@@ -69,7 +70,7 @@ def test_a_review_reminder_whose_answer_was_lost_is_not_sent_again(
     send_review_reminders(services)
     send_review_reminders(services)
     assert len(slack_api.calls_to("chat.postMessage")) == 1
-    assert session.scalar(select(ReviewReminder.error)) == delivery.MAYBE_SENT
+    assert session.scalar(select(ReviewReminder.error)) == DeliveryState.MAYBE_SENT
 
 
 @pytest.mark.parametrize("lost", LOST_ANSWERS)

@@ -39,8 +39,9 @@ from sqlalchemy.orm import Session
 
 from bot.db import rowcount
 from bot.digest.sql import insert_for, insert_ignoring
-from bot.errors import MAYBE_DONE, MAYBE_SENT
+from bot.errors import MAYBE_DONE
 from bot.models import DigestDelivery, DigestSentItem
+from bot.vocabulary import DeliveryState
 
 log = logging.getLogger(__name__)
 # Core tables (declarative models type ``__table__`` as a FromClause).
@@ -52,9 +53,10 @@ LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 ERROR_CHARS = 200
 
-CLAIMED, SENT, RETRY, FAILED, MISSED = "claimed", "sent", "retry", "failed", "missed"
-SETTLED = frozenset({SENT, FAILED, MISSED, MAYBE_SENT})
-NEEDS_A_LOOK = (FAILED, MISSED, MAYBE_SENT)
+SETTLED = frozenset(
+    {DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.MISSED, DeliveryState.MAYBE_SENT}
+)
+NEEDS_A_LOOK = (DeliveryState.FAILED, DeliveryState.MISSED, DeliveryState.MAYBE_SENT)
 
 # Worth another try later; any other Slack error (channel_not_found, not_in_channel,
 # is_archived, account_inactive, user_not_found, invalid_auth...) will not fix itself.
@@ -72,7 +74,12 @@ TRANSIENT_ERRORS = frozenset(
 _SETTLE_SENT = (
     update(_DELIVERIES)
     .where(_DELIVERIES.c.id == bindparam("b_id"), _DELIVERIES.c.claimed_by == bindparam("b_worker"))
-    .values(status=SENT, sent_at=bindparam("b_at"), error=None, item_ids=bindparam("b_items"))
+    .values(
+        status=DeliveryState.SENT,
+        sent_at=bindparam("b_at"),
+        error=None,
+        item_ids=bindparam("b_items"),
+    )
 )
 _SETTLE_FAILED = (
     update(_DELIVERIES)
@@ -84,7 +91,7 @@ _ITEMS_OF_PERIODS = select(
 ).where(
     _DELIVERIES.c.team_id.in_(bindparam("teams", expanding=True)),
     _DELIVERIES.c.period.in_(bindparam("periods", expanding=True)),
-    _DELIVERIES.c.status == SENT,
+    _DELIVERIES.c.status == DeliveryState.SENT,
 )
 _SENT_ITEMS_SINCE = select(_SENT_ITEMS.c.team_id, _SENT_ITEMS.c.item_id).where(
     _SENT_ITEMS.c.team_id.in_(bindparam("teams", expanding=True)),
@@ -210,7 +217,7 @@ def claim_all(
                     "team_id": k.team_id,
                     "period": k.period,
                     "recipient": k.recipient,
-                    "status": CLAIMED,
+                    "status": DeliveryState.CLAIMED,
                     "attempts": 1,
                     "claimed_by": worker,
                     "claimed_at": now,
@@ -244,12 +251,18 @@ def _take_over(
             _DELIVERIES.c.id == row.id,
             _DELIVERIES.c.attempts < MAX_ATTEMPTS,
             or_(
-                and_(_DELIVERIES.c.status == CLAIMED, _DELIVERIES.c.claimed_at < now - lease),
-                _DELIVERIES.c.status == RETRY,
+                and_(
+                    _DELIVERIES.c.status == DeliveryState.CLAIMED,
+                    _DELIVERIES.c.claimed_at < now - lease,
+                ),
+                _DELIVERIES.c.status == DeliveryState.RETRY,
             ),
         )
         .values(
-            status=CLAIMED, claimed_by=worker, claimed_at=now, attempts=_DELIVERIES.c.attempts + 1
+            status=DeliveryState.CLAIMED,
+            claimed_by=worker,
+            claimed_at=now,
+            attempts=_DELIVERIES.c.attempts + 1,
         )
     )
     if rowcount(taken) != 1:
@@ -298,7 +311,7 @@ def record_missed(
             team_id=team_id,
             period=period,
             recipient=recipient,
-            status=MISSED,
+            status=DeliveryState.MISSED,
             attempts=0,
             claimed_at=now,
             item_ids=[],
@@ -315,11 +328,14 @@ def record_missed(
             DigestDelivery.period == period,
             DigestDelivery.recipient == recipient,
             or_(
-                and_(DigestDelivery.status == CLAIMED, DigestDelivery.claimed_at < now - lease),
-                DigestDelivery.status == RETRY,
+                and_(
+                    DigestDelivery.status == DeliveryState.CLAIMED,
+                    DigestDelivery.claimed_at < now - lease,
+                ),
+                DigestDelivery.status == DeliveryState.RETRY,
             ),
         )
-        .values(status=MISSED)
+        .values(status=DeliveryState.MISSED)
         .execution_options(synchronize_session=False)
     )
     return rowcount(changed) == 1
@@ -329,15 +345,15 @@ def status_after(outcome: Outcome) -> str:
     """``sent``; ``maybe_sent`` when Slack's answer was lost; ``retry`` for a transient error
     while attempts last (unless ``final``: nobody will come back for it); else ``failed``."""
     if outcome.error is None:
-        return SENT
+        return DeliveryState.SENT
     if outcome.error in MAYBE_DONE:
-        return MAYBE_SENT
+        return DeliveryState.MAYBE_SENT
     retry = (
         not outcome.final
         and outcome.error in TRANSIENT_ERRORS
         and outcome.claim.attempts < MAX_ATTEMPTS
     )
-    return RETRY if retry else FAILED
+    return DeliveryState.RETRY if retry else DeliveryState.FAILED
 
 
 def settle_all(session: Session, outcomes: Sequence[Outcome]) -> list[str]:
@@ -345,7 +361,8 @@ def settle_all(session: Session, outcomes: Sequence[Outcome]) -> list[str]:
     one statement per kind whatever their number; returns each one's new status."""
     statuses = [status_after(o) for o in outcomes]
     sent = sorted(
-        (o for o, s in zip(outcomes, statuses, strict=True) if s == SENT), key=lambda o: o.claim.id
+        (o for o, s in zip(outcomes, statuses, strict=True) if s == DeliveryState.SENT),
+        key=lambda o: o.claim.id,
     )
     if sent:
         changed = rowcount(
@@ -374,7 +391,7 @@ def settle_all(session: Session, outcomes: Sequence[Outcome]) -> list[str]:
                 ],
             )
     failed = sorted(
-        ((o, s) for o, s in zip(outcomes, statuses, strict=True) if s != SENT),
+        ((o, s) for o, s in zip(outcomes, statuses, strict=True) if s != DeliveryState.SENT),
         key=lambda pair: pair[0].claim.id,
     )
     if failed:
@@ -391,7 +408,7 @@ def settle_all(session: Session, outcomes: Sequence[Outcome]) -> list[str]:
             ],
         )
     for o, status in failed:
-        log_at = log.info if status == RETRY else log.warning
+        log_at = log.info if status == DeliveryState.RETRY else log.warning
         log_at(
             "delivery %s to %s: %s (%s, attempt %d)",
             o.claim.id,

@@ -12,10 +12,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot.db import session_scope
 from bot.decisions.reminders import DueReminder, claim, due_reminders, mark_sent
-from bot.errors import MAYBE_DONE, MAYBE_SENT
+from bot.errors import MAYBE_DONE
 from bot.messaging.client import error_code, team_client
 from bot.services import Services
 from bot.views.decisions import reminder_blocks, reminder_text
+from bot.vocabulary import DeliveryState
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def send_review_reminders(services: Services) -> int:
             except (SlackApiError, OSError) as exc:
                 # Never sent again (the claim stands): a lost answer is recorded as such.
                 error = error_code(exc)
-                error = MAYBE_SENT if error in MAYBE_DONE else error
+                error = DeliveryState.MAYBE_SENT if error in MAYBE_DONE else error
                 log.warning(
                     "review reminder for decision %s not sent: %s", reminder.decision_id, error
                 )

@@ -19,13 +19,14 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.digest.delivery import FAILED, MAYBE_SENT, DeliveryProblem
+from bot.digest.delivery import DeliveryProblem
 from bot.errors import SLACK_ERROR_KEYS
 from bot.i18n import has, t
 from bot.news.compose import Digest, DigestItem
 from bot.news.why import DecisionRef
 from bot.text import escape, truncate_words
 from bot.views import ids
+from bot.vocabulary import DeliveryState
 
 MAX_BLOCKS = 50
 HEADER_CHARS = 150
@@ -155,11 +156,11 @@ def problem_lines(problems: Sequence[DeliveryProblem], lang: str) -> list[str]:
     """One line per failed or missed delivery, in words an admin can act on."""
     lines = []
     for p in problems:
-        if p.status == FAILED:
+        if p.status == DeliveryState.FAILED:
             key = SLACK_ERROR_KEYS.get(p.error or "")
             reason = t(key, lang) if key else escape(p.error or "?")
             status = t("digest.preview.status_failed", lang)
-        elif p.status == MAYBE_SENT:
+        elif p.status == DeliveryState.MAYBE_SENT:
             reason = t("digest.preview.reason_maybe_sent", lang)
             status = t("digest.preview.status_maybe_sent", lang)
         else:
