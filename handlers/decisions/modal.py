@@ -11,6 +11,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db import session_scope
 from bot.decisions.overview import team_context
@@ -186,9 +187,19 @@ def tell_thread(client: WebClient, thread: Thread, user_id: str, blocks: list, t
 def remember_thread(
     services: Services, team_id: str, decision_id: int, channel: str, ts: str
 ) -> None:
-    """The confirmation just posted becomes the thread the decision's changes are told in."""
-    with session_scope(services.sessions, write=True) as session:
-        set_thread(get_decision(session, team_id, decision_id), channel, ts)
+    """The confirmation just posted becomes the thread the decision's changes are told in.
+
+    The decision is saved by then: a database failing now costs only the thread (its changes
+    are then told in the channel), never a message telling the user their save failed."""
+    try:
+        with session_scope(services.sessions, write=True) as session:
+            set_thread(get_decision(session, team_id, decision_id), channel, ts)
+    except SQLAlchemyError as error:
+        log.warning(
+            "decision %s: its thread not remembered: database: %s",
+            decision_id,
+            type(error).__name__,
+        )
 
 
 def post_confirmation(
