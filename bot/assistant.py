@@ -153,11 +153,13 @@ def answer(
 ) -> Reply:
     """The advisor's answer (``bot.llm.answer_question``, the ``ask`` engine): the LLM's with
     the thread and the team's records, else the offline one for the question itself."""
+    asked = truncate_words(question, QUESTION_CHARS)
     if llm is None:
-        offline = answer_question(truncate_words(question, QUESTION_CHARS), lang, None)
+        offline = answer_question(asked, lang, None)
         return Reply(offline.text, used_llm=False)
-    advice = answer_question(prompt(question, turns, notes), lang, llm)
-    if not advice.used_llm:  # the LLM failed: the offline answer to the question alone
-        offline = answer_question(truncate_words(question, QUESTION_CHARS), lang, None)
-        return Reply(offline.text, used_llm=False, notice=advice.fallback_notice)
+    # The ask engine reads the question alone (its language, facts, passages); the LLM gets
+    # the thread and the records around it too.
+    advice = answer_question(asked, lang, llm, llm_text=prompt(question, turns, notes))
+    if not advice.used_llm:  # the LLM failed (or was not asked): the offline answer
+        return Reply(advice.text, used_llm=False, notice=advice.fallback_notice)
     return Reply(advice.text, used_llm=True)

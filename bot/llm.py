@@ -225,11 +225,20 @@ def advise(assessment: Assessment, lang: str, llm: LLMClient | None) -> Advice:
 
 
 def answer_question(
-    question: str, lang: str, llm: LLMClient | None, command: str = SLACK_COMMAND
+    question: str,
+    lang: str,
+    llm: LLMClient | None,
+    command: str = SLACK_COMMAND,
+    llm_text: str | None = None,
 ) -> Advice:
     """An ``ask`` answer in the question's language (``lang`` breaks a tie): usage for an empty
     question; the one scope sentence for an off-topic or manipulative one (the LLM never sees
-    it); else the LLM's answer from the offline facts and passages, or the offline answer."""
+    it); else the LLM's answer from the offline facts and passages, or the offline answer.
+
+    ``llm_text`` is what the LLM is sent instead of the bare question when there is more to
+    say (the assistant's thread so far): the language, facts and passages are still read from
+    ``question`` alone, so the scaffolding around it cannot change them.
+    """
     if not question.strip():
         return Advice(usage(lang), used_llm=False)
     offline_answer = answer_offline(question, lang, command)
@@ -237,7 +246,7 @@ def answer_question(
         return Advice(offline_answer.text, used_llm=False)
     try:
         context = prompt_context(offline_answer)
-        text = llm.answer(question, offline_answer.lang, context, command)
+        text = llm.answer(llm_text or question, offline_answer.lang, context, command)
         return Advice(text, used_llm=True)
     except LLMError:
         return Advice(
