@@ -97,11 +97,14 @@ def safe_link(link: str | None) -> str | None:
     return link
 
 
-def set_thread(decision: Decision, channel: str, thread_ts: str) -> bool:
-    """Remember the thread a decision is discussed in, unless it already has one."""
+def set_thread(decision: Decision, channel: str, thread_ts: str, link: str | None = None) -> bool:
+    """Remember the thread a decision is discussed in (and its permalink, the decision's link
+    when it was not logged from a message), unless it already has one."""
     if decision.thread_ts:
         return False
     decision.thread_channel, decision.thread_ts = channel, thread_ts
+    if not decision.link:
+        decision.link = safe_link(link)
     return True
 
 

@@ -133,7 +133,7 @@ def _decisions_query() -> Select[Any]:
         .label("newest")
     )
     ranked = (
-        select(columns.team_id, columns.id, columns.title, columns.verdict, newest)
+        select(columns.team_id, columns.id, columns.title, columns.verdict, columns.link, newest)
         .where(
             columns.team_id.in_(bindparam("teams", expanding=True)),
             columns.status.in_(ACTIVE_STATUSES),
@@ -160,7 +160,7 @@ def decisions_by_team(
         return {}
     out: dict[str, list[DecisionRef]] = {}
     for r in session.execute(_DECISIONS, {"teams": wanted, "limit": limit}):
-        out.setdefault(r.team_id, []).append(DecisionRef(str(r.id), r.title, r.verdict))
+        out.setdefault(r.team_id, []).append(DecisionRef(str(r.id), r.title, r.verdict, r.link))
     return out
 
 

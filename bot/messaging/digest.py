@@ -41,10 +41,11 @@ from bot.messaging.post import ChannelPacer, post, user_zone
 from bot.news.compose import Digest
 from bot.news.why import parse_why_batch, why_batch_prompt
 from bot.services import Services
-from bot.views.digest import digest_blocks, digest_text
+from bot.views.digest import channel_footer, digest_blocks, digest_text
 
 log = logging.getLogger(__name__)
 
+CHANNEL_FOOTER = "digest.message.footer_channel"
 FOOTERS = {
     MANAGER: "digest.message.footer_manager",
     SUBSCRIBER: "digest.message.footer_subscriber",
@@ -185,7 +186,7 @@ class DeliveryRun:
                     plan.channel_id or "",
                     latest_occurrence(plan.schedule, self.now, team_tz),
                     plan.since,
-                    "digest.message.footer_channel",
+                    CHANNEL_FOOTER,
                 )
             )
         for reader in plan.readers:
@@ -223,9 +224,10 @@ class DeliveryRun:
         def message(period: str, footer: str | None) -> tuple[str, list[dict[str, Any]]]:
             # Serialised once per team, period and kind of recipient (three managers: once).
             digest = digests[period]
-            blocks = digest_blocks(
-                digest, plan.lang, period, footer=t(footer, plan.lang) if footer else None
-            )
+            text = t(footer, plan.lang) if footer else None
+            if text and footer == CHANNEL_FOOTER:  # the channel's copy: discussed in its thread
+                text = channel_footer(text, plan.lang)
+            blocks = digest_blocks(digest, plan.lang, period, footer=text)
             return digest_text(digest, plan.lang, period), [b.to_dict() for b in blocks]
 
         for target in self._targets(plan, settled, client):

@@ -23,7 +23,7 @@ from bot.messaging.post import ChannelPacer, post
 from bot.models import DigestRecipient
 from bot.news.compose import Digest
 from bot.services import Services
-from bot.views.digest import digest_blocks, digest_text
+from bot.views.digest import channel_footer, digest_blocks, digest_text
 from bot.workspaces import ensure_workspace
 
 PROBLEMS_SHOWN = 5
@@ -135,7 +135,7 @@ def send_now(services: Services, client: WebClient, team_id: str, user_id: str) 
         digest = team_digest(session, pool, plan, period, now)
     digest = with_llm_why(services, digest, plan)
     date = now.astimezone(zone(plan.tz)).date().isoformat()
-    footer = t("digest.message.footer_now", plan.lang, user=user_id)
+    footer = channel_footer(t("digest.message.footer_now", plan.lang, user=user_id), plan.lang)
     error = post(
         client,
         ChannelPacer(),

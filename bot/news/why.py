@@ -121,6 +121,7 @@ class DecisionRef:
     id: str
     title: str
     verdict: str
+    link: str | None = None  # where it was decided in Slack (its permalink), when known
 
 
 class WhyInput(Protocol):

@@ -377,6 +377,11 @@ def confirmation_blocks(
     ]
 
 
+def confirmation_text_blocks(text: str) -> list[Block]:
+    """A reply in a decision's thread: one section with the sentence already written."""
+    return [SectionBlock(text=MarkdownTextObject(text=clip(text, 3000)))]
+
+
 # ------------------------------------------------------------------------- reminders
 
 

@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.decisions.store import safe_link
 from bot.digest.delivery import DeliveryProblem
 from bot.errors import SLACK_ERROR_KEYS
 from bot.i18n import has, t
@@ -80,10 +81,12 @@ def _decision_block(ref: DecisionRef, lang: str, block_id: str) -> SectionBlock:
         if has(f"decisions.verdict.{ref.verdict}", lang)
         else ref.verdict
     )
+    title = escape(truncate_words(ref.title, DECISION_TITLE_CHARS))
+    link = safe_link(ref.link)
     text = t(
         "news.digest.decision_link",
         lang,
-        title=escape(truncate_words(ref.title, DECISION_TITLE_CHARS)),
+        title=f"<{link}|{title}>" if link else title,
         verdict=verdict,
     )
     button = ButtonElement(
@@ -137,6 +140,11 @@ def digest_blocks(
     if footer:
         blocks.append(_context(footer))
     return blocks[:MAX_BLOCKS]
+
+
+def channel_footer(footer: str, lang: str) -> str:
+    """A channel digest's footer, with the prompt to discuss its stories in its thread."""
+    return f"{footer}\n{t('digest.discussion.prompt', lang)}"
 
 
 def digest_text(digest: Digest, lang: str, date: str) -> str:

@@ -17,13 +17,14 @@ from bot.services import Services
 from bot.views.decisions import (
     ENTRY_ACTIONS,
     ModalContext,
+    confirmation_text_blocks,
     list_blocks,
     list_text,
     parse_page_value,
     summary_line,
 )
 from handlers.decisions.access import refresh_homes, requester_info
-from handlers.decisions.modal import open_decide_modal
+from handlers.decisions.modal import Thread, open_decide_modal, tell_thread
 
 STATUS_OF = {"revisit": "revisiting", "reverse": "reversed"}
 
@@ -103,10 +104,11 @@ def set_status(
             session, decision, user_id, STATUS_OF[verb], services.clock(), status=STATUS_OF[verb]
         )
         saved = DecisionSummary.of(decision)
+        thread = Thread.of(decision, status_changed=True) if changed else None
     key = f"decisions.confirm.{STATUS_OF[verb]}" if changed else "decisions.confirm.unchanged"
-    respond(
-        replace_original=False,
-        response_type="ephemeral",
-        text=t(key, lang, entry=summary_line(saved, lang)),
-    )
+    text = t(key, lang, entry=summary_line(saved, lang))
+    respond(replace_original=False, response_type="ephemeral", text=text)
+    if thread is not None:  # the decision's thread hears of it, and its channel: a new status
+        said = t("decisions.thread.by", lang, user=f"<@{user_id}>", text=text)
+        tell_thread(client, thread, user_id, confirmation_text_blocks(said), said)
     refresh_homes(services, client, team_id, user_id, saved.owner_id)

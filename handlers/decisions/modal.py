@@ -40,6 +40,7 @@ from bot.views.decisions import (
     draft_from_state,
     summary_line,
 )
+from handlers.conversations import permalink
 from handlers.decisions.access import owner_info, refresh_homes, requester_info
 
 log = logging.getLogger(__name__)
@@ -150,8 +151,8 @@ def save_decision(
         tell_thread(client, thread, user_id, blocks, text)
     else:
         where = post_confirmation(client, modal.channel_id or user_id, user_id, blocks, text)
-        if where is not None:
-            remember_thread(services, team_id, saved.id, *where)
+        if where is not None and modal.channel_id:  # a channel's thread, not a DM's
+            remember_thread(services, client, team_id, saved.id, *where)
     refresh_homes(services, client, team_id, user_id, saved.owner_id)
 
 
@@ -185,15 +186,17 @@ def tell_thread(client: WebClient, thread: Thread, user_id: str, blocks: list, t
 
 
 def remember_thread(
-    services: Services, team_id: str, decision_id: int, channel: str, ts: str
+    services: Services, client: WebClient, team_id: str, decision_id: int, channel: str, ts: str
 ) -> None:
-    """The confirmation just posted becomes the thread the decision's changes are told in.
+    """The confirmation just posted becomes the thread the decision's changes are told in, and
+    its permalink the decision's link (the digest's "bears on your decision" points there).
 
     The decision is saved by then: a database failing now costs only the thread (its changes
     are then told in the channel), never a message telling the user their save failed."""
+    link = permalink(client, channel, ts) if ts else None
     try:
         with session_scope(services.sessions, write=True) as session:
-            set_thread(get_decision(session, team_id, decision_id), channel, ts)
+            set_thread(get_decision(session, team_id, decision_id), channel, ts, link)
     except SQLAlchemyError as error:
         log.warning(
             "decision %s: its thread not remembered: database: %s",

@@ -17,8 +17,10 @@ from bot.i18n import t
 from bot.models import Decision
 from bot.services import Services
 from bot.text import escape
+from bot.views.decisions import confirmation_text_blocks
 from bot.views.ids import DIGEST_BLOCK_PREFIX
 from handlers.decisions.access import refresh_homes, requester_info
+from handlers.decisions.modal import Thread, tell_thread
 from handlers.decisions.revisit import open_revisit
 
 Apply = Callable[[Session, Decision, str, datetime], date | None]
@@ -40,13 +42,24 @@ def _answer(
     requester = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions, write=True) as session:
         decision = changeable_decision(session, team_id, user_id, requester, action.get("value"))
+        status = decision.status
         new_date = apply(session, decision, user_id, services.clock())
         title, owner = escape(decision.title), decision.owner_id
-    respond(
-        replace_original=True,
-        text=t(key, lang, title=title, date=new_date.isoformat() if new_date else ""),
-    )
+        thread = Thread.of(decision, status_changed=decision.status != status)
+    text = t(key, lang, title=title, date=new_date.isoformat() if new_date else "")
+    respond(replace_original=True, text=text)
+    tell_review(client, thread, user_id, text, lang)
     refresh_homes(services, client, team_id, user_id, owner)
+
+
+def tell_review(
+    client: WebClient, thread: Thread | None, user_id: str, text: str, lang: str
+) -> None:
+    """A review's outcome in the decision's thread (to the channel too if its status moved)."""
+    if thread is None:
+        return
+    said = t("decisions.thread.by", lang, user=f"<@{user_id}>", text=text)
+    tell_thread(client, thread, user_id, confirmation_text_blocks(said), said)
 
 
 def still_right(
@@ -97,7 +110,9 @@ def revisit(
     requester = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions, write=True) as session:
         decision = changeable_decision(session, team_id, user_id, requester, action.get("value"))
+        status = decision.status
         reminders.revisit(session, decision, user_id, services.clock())
+        thread = Thread.of(decision, status_changed=decision.status != status)
         answers = (
             get_assessment(session, team_id, decision.assessment_id).answers
             if decision.assessment_id
@@ -110,4 +125,5 @@ def revisit(
         respond(replace_original=False, response_type="ephemeral", text=note)
     else:
         respond(replace_original=True, text=note)
+    tell_review(client, thread, user_id, note, lang)
     refresh_homes(services, client, team_id, user_id, owner)
