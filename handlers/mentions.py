@@ -16,6 +16,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.ask.language import detect
 from bot.decisions.threads import plain, transcript
 from bot.i18n import t
 from bot.llm import LLMClient, answer_question
@@ -51,6 +52,7 @@ def app_mention(
         if not question and not context:
             reply.post(t("advisor.mention.usage", lang))
             return
+        lang = detect(question, lang) if question else lang  # as ``ask``: the question's
         shown = question or t("advisor.mention.about_thread", lang)
         asked = f"{question}\n\n{CONTEXT_HEADING}\n{context}" if context else question
         llm = services.team_llm(team_id)

@@ -16,6 +16,7 @@ from tests.support.shortcuts import SOMEONE, thread
 
 BOT = "U0BOT0001"  # the bot user of the team in conftest's slack_settings
 QUESTION = "should we fine-tune Llama for support triage?"
+QUESTION_FR = "faut-il affiner Llama pour trier les demandes du support ?"
 GENERIC_ERROR = "Something went wrong on our side"
 
 
@@ -50,11 +51,12 @@ def test_a_mention_is_answered_in_its_thread_like_ask(send, slack_api, session, 
     if lang == "fr":
         team_settings(session, TEAM).language = "fr"
         session.commit()
-    ts, body = _mention(slack_api, f"<@{BOT}> {QUESTION}")
+    question = QUESTION_FR if lang == "fr" else QUESTION
+    ts, body = _mention(slack_api, f"<@{BOT}> {question}")
     assert send(body).status == 200
     [reply] = _replies(slack_api)
     assert (reply.params["channel"], reply.params["thread_ts"]) == (CHANNEL, ts)
-    assert reply.params["text"] == _ask_answer(send, slack_api, QUESTION)
+    assert reply.params["text"] == _ask_answer(send, slack_api, question)
     blocks = reply.params["blocks"]
     buttons = [e["action_id"] for e in blocks[-1]["elements"]]
     assert buttons == ["assessment.start", "decisions.log"]
