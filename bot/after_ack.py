@@ -34,9 +34,9 @@ LISTENER_THREADS = 32
 TEAM_RUNNING = 2
 TEAM_WAITING = 8
 QUEUE_LIMIT = 64
-# Listener threads one workspace may hold at once: a quarter of LISTENER_THREADS, so three others
-# flooding too still leave room; a burst of 8 (gunicorn's request threads) is served whole.
-TEAM_LISTENERS = 8
+# Listener threads one workspace may hold at once: half of LISTENER_THREADS, so another always
+# finds room, and a burst of a dozen people waiting on a slow Slack is served whole.
+TEAM_LISTENERS = LISTENER_THREADS // 2
 
 
 # In a Bolt request's context: its workspace had its share of listener threads (bot.app).
