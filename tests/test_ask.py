@@ -176,6 +176,26 @@ def test_token_volume(question: str, per_day: float) -> None:
     assert extract(question).tokens_per_day == pytest.approx(per_day)
 
 
+@pytest.mark.parametrize(
+    ("question", "size"),
+    [
+        ("We're a team of 12, should we buy?", "12"),
+        ("Nous sommes 4 dans l'équipe IA", "4"),
+        ("3 ML engineers and no GPUs", "3"),
+        ("Should we hire 5 engineers?", None),
+        ("We have 2B tokens a day", None),
+    ],
+)
+def test_team_size_is_read_and_shown_but_not_scored(question: str, size: str | None) -> None:
+    facts = extract(question)
+    assert (facts.team_size.answer if facts.team_size else None) == size
+    if size:
+        assert "team_size" not in facts.answers
+        result = answer(question, "en")
+        label = "team size = " if result.lang == "en" else "taille de l'équipe = "
+        assert f"{label}{size}" in result.text and result.to_json()["team_size"] == int(size)
+
+
 def test_a_price_is_not_a_budget() -> None:
     assert "budget" not in extract("It costs $5 per user per month").answers
 
@@ -319,6 +339,8 @@ def test_a_french_question_in_an_english_workspace_is_answered_in_french() -> No
     assert result.lang == "fr"
     assert "*Ce que j'ai lu dans votre question" in result.text
     assert "investisseurs" in result.text and "machine à cash" in result.text
+    several = answer("Banque, 3 ingénieurs ML : faut-il affiner ?", "en").text
+    assert f"(«{NBSP}ingénieurs ML{NBSP}»){NBSP}; déploiement = " in several  # French ";"
     assert result.text.endswith(f"lancez `{SLACK_COMMAND}`{NBSP}: onze questions, deux minutes.")
 
 

@@ -51,6 +51,7 @@ class AskAnswer:
             "intents": list(self.facts.intents),
             "named": list(self.facts.named),
             "tokens_per_day": self.facts.tokens_per_day,
+            "team_size": int(self.facts.team_size.answer) if self.facts.team_size else None,
             "verdict": a.verdict if a else None,
             "confidence": a.confidence if a else None,
             "scores": dict(a.scores) if a else None,
@@ -104,10 +105,10 @@ def cost_line(tokens_per_day: float, lang: str) -> str:
 
 
 def _assumed(facts: Facts, lang: str) -> list[str]:
-    if not facts.facts:
+    if not facts.facts and facts.team_size is None:
         lines = [t("ask.assumed.nothing", lang)]
     else:
-        read = "; ".join(
+        read = t("ask.assumed.separator", lang).join(
             t(
                 "ask.assumed.fact",
                 lang,
@@ -117,6 +118,13 @@ def _assumed(facts: Facts, lang: str) -> list[str]:
             )
             for f in facts.facts
         )
+        if facts.team_size is not None:
+            read += t("ask.assumed.separator", lang) + t(
+                "ask.assumed.team_size",
+                lang,
+                size=facts.team_size.answer,
+                evidence=facts.team_size.evidence,
+            )
         lines = [
             t("ask.assumed.read", lang, facts=read),
             t("ask.assumed.open", lang),
@@ -184,6 +192,8 @@ def prompt_context(result: AskAnswer) -> str:
     lines += [f'- {f.question} = {f.answer} ("{f.evidence}")' for f in result.facts.facts]
     if not result.facts.facts:
         lines.append("- none: the question says nothing about the team")
+    if result.facts.team_size is not None:
+        lines.append(f"Team size: {result.facts.team_size.answer} (not an assessment question)")
     if result.facts.named:
         lines.append(f"Models or vendors named: {', '.join(result.facts.named)}")
     if result.facts.tokens_per_day:

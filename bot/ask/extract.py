@@ -118,6 +118,7 @@ class Facts:
     intents: tuple[str, ...] = ()
     named: tuple[str, ...] = ()
     tokens_per_day: float | None = None
+    team_size: Fact | None = None  # no assessment question asks it: shown, never scored
 
     @property
     def answers(self) -> dict[str, str]:
@@ -321,6 +322,11 @@ _NAMES: tuple[tuple[str, str], ...] = (
 )
 # fmt: on
 
+_TEAM_SIZE = re.compile(
+    r"\b(?:team|equipe) (?:of|de) (\d+)\b|\b(?:we're|we are|nous sommes|on est|on a) (\d+)\b"
+    r"|\b(\d+)[- ](?:person|people|personnes|employees|salaries|(?:ml |software )?engineers?"
+    r"|developers?|devs?|developpeurs?|ingenieurs?|data scientists?|chercheurs|researchers)\b"
+)
 _HIRING = re.compile(r"\b(hire|hiring|recruit\w*|recrut\w*|embauch\w*)\W+(\w+\W+){0,3}$")
 _COMPILED = tuple((q, a, re.compile(p)) for q, a, p in _RULES)
 _INTENTS_COMPILED = tuple((name, re.compile(p)) for name, p in _INTENTS)
@@ -445,7 +451,13 @@ def extract(question: str) -> Facts:
     intents = tuple(name for name, pattern in _INTENTS_COMPILED if pattern.search(text))
     named = tuple(name for name, pattern in _NAMES_COMPILED if pattern.search(text))
     ordered = tuple(sorted(facts.values(), key=lambda f: _ORDER.index(f.question)))
-    return Facts(ordered, intents, named, daily)
+    team = None
+    for m in _TEAM_SIZE.finditer(text):
+        if not _HIRING.search(text[: m.start()]):
+            size = next(g for g in m.groups() if g)
+            team = Fact("team_size", size, _quote(question, m))
+            break
+    return Facts(ordered, intents, named, daily, team)
 
 
 _ORDER: tuple[str, ...] = (
