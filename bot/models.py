@@ -196,9 +196,10 @@ class TeamRound(Base):
     status_channel: Mapped[str | None] = mapped_column(String(32))  # the starter's status message
     status_ts: Mapped[str | None] = mapped_column(String(32))
     result_ts: Mapped[str | None] = mapped_column(String(32))
-    # Posting the result: ``posting`` (claimed), ``retry`` (Slack refused; the scheduler tries
-    # again at ``result_retry_at``), ``posted``, ``maybe_sent`` (answer lost: never resent) or
-    # ``failed`` (attempts used up). None: not closed yet.
+    # Posting the result: ``posting`` (claimed until ``result_retry_at``), ``retry`` (Slack
+    # refused; tried again at ``result_retry_at``), ``verify`` (answer lost: the channel is read
+    # before another try), ``posted``; ``failed`` / ``maybe_sent`` once attempts are used up.
+    # None: not closed yet.
     result_state: Mapped[str | None] = mapped_column(String(16))
     result_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     result_error: Mapped[str | None] = mapped_column(String(64))

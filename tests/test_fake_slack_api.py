@@ -625,3 +625,28 @@ def test_apps_connections_open_answers_the_app_token_only(client, slack_api) -> 
     assert refusal(TOKEN) == "not_allowed_token_type"
     assert refusal("xapp-1-A0APP0001-2-unknown") == "invalid_auth"
     assert refusal(None) == "not_authed"
+
+
+def test_conversations_history_reads_like_slack(client: WebClient) -> None:
+    """Newest first, after ``oldest`` only, thread replies left out, paged by cursor, and a
+    private channel the bot is not in cannot be read (what a result's read-back relies on)."""
+    first = client.chat_postMessage(channel=CHANNEL, text="one")
+    second = client.chat_postMessage(channel=CHANNEL, text="two")
+    client.chat_postMessage(channel=CHANNEL, text="reply", thread_ts=second["ts"])
+    third = client.chat_postMessage(channel=CHANNEL, text="three")
+    page = client.conversations_history(channel=CHANNEL)
+    assert [m["text"] for m in page["messages"]] == ["three", "two", "one"]
+    errors = spec_errors("conversations.history", page.data)
+    assert [e for e in errors if "'response_metadata' was unexpected" not in e] == []
+    after = client.conversations_history(channel=CHANNEL, oldest=first["ts"])
+    assert [m["ts"] for m in after["messages"]] == [third["ts"], second["ts"]]
+    one = client.conversations_history(channel=CHANNEL, limit=1)
+    assert one["has_more"] and one["response_metadata"]["next_cursor"]
+    rest = client.conversations_history(
+        channel=CHANNEL, limit=5, cursor=one["response_metadata"]["next_cursor"]
+    )
+    assert [m["text"] for m in rest["messages"]] == ["two", "one"]
+    assert (
+        error_of(lambda: client.conversations_history(channel="C0NOWHERE")).response["error"]
+        == "channel_not_found"
+    )

@@ -606,18 +606,48 @@ def test_a_result_refused_every_time_stops_after_the_last_attempt(
     assert len(tries) == 8
 
 
-def test_a_result_whose_answer_was_lost_is_never_posted_twice(send, slack_api, session, services):
+def test_a_result_whose_answer_was_lost_is_read_back_not_posted_twice(
+    send, slack_api, session, services
+):
     from tests.fakes.slack_api import DROP
 
     row = started(send, slack_api, session, [ANA])
     answer(send, slack_api, row.id, ANA, HYPED)
-    slack_api.accept_then("chat.postMessage", DROP)
+    slack_api.accept_then("chat.postMessage", DROP)  # Slack posts it; the answer is lost
     press(send, slack_api, "team.close", str(row.id))
-    services.clock = lambda: utcnow() + timedelta(days=1)
+    lost = round_row(session)
+    assert (lost.result_state, lost.result_ts) == ("verify", None)
+    services.clock = lambda: utcnow() + timedelta(minutes=6)
     run_team_rounds(services)
-    assert round_row(session).result_state == "maybe_sent"
-    assert len(channel_results(slack_api)) == 1  # Slack did post it; nobody posts it again
-    assert round_row(session).result_ts is None
+    run_team_rounds(services)
+    [result] = channel_results(slack_api)  # one post: the retry read the channel first
+    assert [c.method for c in slack_api.calls if c.method == "conversations.history"]
+    found = round_row(session)
+    assert found.result_state == "posted"
+    assert slack_api.message(CHANNEL, found.result_ts)["text"] == result["text"]
+    assert found.result_link.endswith(found.result_ts.replace(".", ""))
+
+
+def test_a_worker_that_died_mid_post_has_the_result_posted_once_its_lease_is_over(
+    send, slack_api, session, services
+):
+    from bot.assessment.rounds import claim_close, store_result
+
+    row = started(send, slack_api, session, [ANA, BEN])
+    answer(send, slack_api, row.id, ANA, HYPED)
+    # The close was claimed and the result stored, then the worker died before posting.
+    now = utcnow()
+    assert claim_close(session, TEAM, row.id, now, None)
+    store_result(session, TEAM, row.id)
+    session.commit()
+    services.clock = lambda: now + timedelta(minutes=5)  # its lease still runs: nothing
+    assert run_team_rounds(services) == 0 and channel_results(slack_api) == []
+    services.clock = lambda: now + timedelta(minutes=11)
+    assert run_team_rounds(services) == 1
+    assert run_team_rounds(services) == 0
+    [result] = channel_results(slack_api)
+    assert "*The team:* 1 of 2 answered." in _texts(result["blocks"])
+    assert round_row(session).result_state == "posted"
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])

@@ -25,7 +25,10 @@ from bot.models import AssessmentRow, TeamRound, TeamRoundMember
 
 OPEN, CLOSED = "open", "closed"
 # Posting a closed round's result (``TeamRound.result_state``).
-POSTING, RETRY, POSTED, MAYBE_POSTED, FAILED = "posting", "retry", "posted", "maybe_sent", "failed"
+POSTING, RETRY, VERIFY, POSTED = "posting", "retry", "verify", "posted"
+MAYBE_POSTED, FAILED = "maybe_sent", "failed"
+# A post not settled within LEASE (the worker died mid-post) is looked for before another try.
+LEASE = timedelta(minutes=10)
 MAX_POST_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=5)  # then doubled each time, at most MAX_RETRY_WAIT
 MAX_RETRY_WAIT = timedelta(hours=6)
@@ -48,6 +51,7 @@ class RoundInfo:
     status: str
     deadline_at: datetime
     closed_by: str | None
+    closed_at: datetime | None
     status_channel: str | None
     status_ts: str | None
     assessment_id: int | None
@@ -76,6 +80,7 @@ class RoundInfo:
             row.status,
             row.deadline_at,
             row.closed_by,
+            row.closed_at,
             row.status_channel,
             row.status_ts,
             row.assessment_id,
@@ -196,45 +201,65 @@ def set_result(
 ) -> str:
     """Record how posting the result went; returns the new ``result_state``.
 
-    Posted (``ts``); Slack's answer lost (``maybe_done``: it may be in the channel, so it is
-    never posted again); or refused (``error``): the scheduler retries it later, with a
-    doubling wait, until :data:`MAX_POST_ATTEMPTS` are used up.
+    Posted (``ts``, found or sent); refused (``error``: ``retry`` it later); or Slack's answer
+    lost (``maybe_done``: it may be in the channel, so the next try reads the channel first,
+    ``verify``). The wait doubles each time; after :data:`MAX_POST_ATTEMPTS` it stops.
     """
     row = _row(session, team_id, round_id)
     row.result_error = error
     row.result_retry_at = None
     if ts is not None:
         row.result_ts, row.result_link, row.result_state = ts, link, POSTED
-    elif maybe_done:
-        row.result_state = MAYBE_POSTED
     elif row.result_attempts >= MAX_POST_ATTEMPTS:
-        row.result_state = FAILED
+        row.result_state = MAYBE_POSTED if maybe_done else FAILED
     else:
         wait = min(FIRST_RETRY * 2 ** max(0, row.result_attempts - 1), MAX_RETRY_WAIT)
-        row.result_state, row.result_retry_at = RETRY, now + wait
+        row.result_state = VERIFY if maybe_done else RETRY
+        row.result_retry_at = now + wait
     return row.result_state
 
 
 def due_posts(session: Session, now: datetime) -> list[tuple[str, int]]:
-    """Closed rounds whose result Slack refused, due for another try."""
+    """Closed rounds whose result is due for another try: refused, answer lost, or a post
+    whose worker never came back (its lease is over)."""
     rows = session.execute(
         select(TeamRound.team_id, TeamRound.id)
-        .where(TeamRound.result_state == RETRY, TeamRound.result_retry_at <= now)
+        .where(
+            TeamRound.result_state.in_((RETRY, VERIFY, POSTING)),
+            TeamRound.result_retry_at <= now,
+        )
         .order_by(TeamRound.result_retry_at, TeamRound.id)
     )
     return [(r.team_id, r.id) for r in rows]
 
 
-def claim_post(session: Session, team_id: str, round_id: int) -> bool:
-    """True when this call took the retry (two workers never post the same result twice)."""
+def claim_post(session: Session, team_id: str, round_id: int, now: datetime) -> str | None:
+    """Take a due try (two workers never both do it); the state it was in (``retry``: post;
+    ``verify`` or ``posting``: it may be in Slack, read first), or None when not this call's."""
+    row = session.execute(
+        select(TeamRound.result_state, TeamRound.result_attempts, TeamRound.result_retry_at).where(
+            TeamRound.team_id == team_id, TeamRound.id == round_id
+        )
+    ).one_or_none()
+    if row is None or row.result_state not in (RETRY, VERIFY, POSTING):
+        return None
+    if row.result_retry_at is None or row.result_retry_at > now:
+        return None
     result = session.execute(
         update(TeamRound)
         .where(
-            TeamRound.team_id == team_id, TeamRound.id == round_id, TeamRound.result_state == RETRY
+            TeamRound.team_id == team_id,
+            TeamRound.id == round_id,
+            TeamRound.result_state == row.result_state,
+            TeamRound.result_attempts == row.result_attempts,
         )
-        .values(result_state=POSTING, result_attempts=TeamRound.result_attempts + 1)
+        .values(
+            result_state=POSTING,
+            result_attempts=row.result_attempts + 1,
+            result_retry_at=now + LEASE,
+        )
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return str(row.result_state) if result.rowcount == 1 else None  # type: ignore[attr-defined]
 
 
 def claim_close(
@@ -244,7 +269,14 @@ def claim_close(
     result = session.execute(
         update(TeamRound)
         .where(TeamRound.team_id == team_id, TeamRound.id == round_id, TeamRound.status == OPEN)
-        .values(status=CLOSED, closed_at=now, closed_by=by, result_state=POSTING, result_attempts=1)
+        .values(
+            status=CLOSED,
+            closed_at=now,
+            closed_by=by,
+            result_state=POSTING,
+            result_attempts=1,
+            result_retry_at=now + LEASE,
+        )
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
 

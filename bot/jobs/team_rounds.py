@@ -5,8 +5,9 @@ The scheduler job is a poll of the database (rounds past halfway, rounds past th
 results Slack refused), so a worker that was down at a deadline closes the round as soon as it
 is back. Each reminder, each close and each retry of a result is claimed (committed) before
 anything is sent: never twice. A result Slack refused (an error code, a refused connection) is
-posted again later with a doubling wait; one whose answer was lost may be in the channel
-already, so it is recorded ``maybe_sent`` and never posted again (as digests are).
+posted again later with a doubling wait. One whose answer was lost, or whose worker died
+mid-post, may be in Slack already: the next try reads the channel (then the starter's DM)
+first and posts only when it is not there; writes are never retried blindly.
 Logs carry ids and counts, never answers, never who answered.
 """
 
@@ -22,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from bot.assessment.rounds import (
     MAX_PEOPLE,
     POSTED,
+    RETRY,
     RoundInfo,
     RoundResult,
     claim_close,
@@ -40,13 +42,15 @@ from bot.db import session_scope
 from bot.errors import MAYBE_DONE
 from bot.i18n import t
 from bot.messaging.client import error_code, team_client
-from bot.messaging.post import posted
+from bot.messaging.post import UNPOSTABLE, posted
 from bot.services import Services
+from bot.views import ids
 from bot.views.assessment import ResultCard
 from bot.views.team import empty_result, invitation, round_result, status
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 200
+CLOCK_SKEW = 300.0  # seconds: our clock against Slack's, when reading back from the close
 
 
 def humans(client: WebClient, users: Iterable[str]) -> tuple[list[str], set[str]]:
@@ -230,11 +234,76 @@ def run_team_rounds(services: Services) -> int:
         if client is None:
             continue
         with session_scope(services.sessions, write=True) as session:
-            if not claim_post(session, team_id, round_id):
+            was = claim_post(session, team_id, round_id, services.clock())
+            if was is None:
                 continue
             result = stored_result(session, team_id, round_id)
+        if was != RETRY and _already_posted(services, client, result.info):
+            continue
         done += post_result(services, client, result) == POSTED
     return done
+
+
+def _is_result(message: dict, round_id: int) -> bool:
+    """Whether ``message`` is this round's result (its buttons, or the "nobody answered" block)."""
+    for block in message.get("blocks") or []:
+        if block.get("block_id") == f"{ids.TEAM_EMPTY_RESULT}.{round_id}":
+            return True
+        for element in block.get("elements") or []:
+            if element.get("action_id") == ids.TEAM_RERUN and element.get("value") == str(round_id):
+                return True
+    return False
+
+
+def find_result(client: WebClient, info: RoundInfo) -> tuple[str, str] | None:
+    """(channel, ts) of the round's result if Slack has it: the round's channel since the
+    close, then the starter's DM (where it goes when the channel refuses the bot)."""
+    since = f"{info.closed_at.timestamp() - CLOCK_SKEW:.6f}" if info.closed_at else "0"
+    for channel in (info.channel_id, None):
+        if channel is None:
+            channel = str(client.conversations_open(users=info.starter_id)["channel"]["id"])
+        cursor = None
+        while True:
+            try:
+                page = client.conversations_history(
+                    channel=channel, oldest=since, limit=200, cursor=cursor
+                )
+            except SlackApiError as error:
+                if error.response.get("error") in UNPOSTABLE:
+                    break  # the bot cannot read it: nothing of ours went there
+                raise
+            for message in page.get("messages") or []:
+                if _is_result(message, info.id):
+                    return channel, str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+    return None
+
+
+def _already_posted(services: Services, client: WebClient, info: RoundInfo) -> bool:
+    """Read before writing again: True when the result is in Slack (recorded as posted) or
+    the read failed (tried again later); False when it is not there and may be posted."""
+    try:
+        found = find_result(client, info)
+    except (SlackApiError, OSError) as exc:
+        with session_scope(services.sessions, write=True) as session:
+            set_result(
+                session, info.team_id, info.id, services.clock(), error=error_code(exc),
+                maybe_done=True,
+            )  # fmt: skip
+        log.warning("team round %s result not checked: %s", info.id, error_code(exc))
+        return True
+    if found is None:
+        return False
+    channel, ts = found
+    with session_scope(services.sessions, write=True) as session:
+        set_result(
+            session, info.team_id, info.id, services.clock(), ts=ts,
+            link=_permalink(client, channel, ts),
+        )  # fmt: skip
+    log.info("team round %s result found in Slack; not posted again", info.id)
+    return True
 
 
 __all__ = [

@@ -24,6 +24,9 @@ TEAM_NUDGE = "team.nudge"
 TEAM_CLOSE = "team.close"
 TEAM_DISCUSS = "team.discuss"
 TEAM_RERUN = "team.rerun"
+TEAM_EMPTY_RESULT = (
+    "team.empty_result"  # block id prefix (+ ".<round id>") of a result nobody answered
+)
 
 # The decision log.
 DECISION_SAVE = "decisions.save"  # callback id of the decide modal

@@ -297,4 +297,5 @@ def round_result(card: ResultCard, result: Mapping[str, Any], lang: str) -> dict
 
 def empty_result(info: RoundInfo, lang: str) -> dict[str, Any]:
     text = t("team.slack.nobody_answered", lang, title=_title(info, lang))
-    return {"text": text, "blocks": [_section(text)]}
+    block_id = f"{ids.TEAM_EMPTY_RESULT}.{info.id}"  # how a later try finds it in the channel
+    return {"text": text, "blocks": [_section(text, block_id=block_id)]}

@@ -987,6 +987,40 @@ def _conversations_replies(fake: FakeSlackAPI, team: _Team, params: dict, **_: A
     }
 
 
+@_method("conversations.history")
+def _conversations_history(fake: FakeSlackAPI, team: _Team, params: dict, **_: Any) -> dict:
+    """The channel's top-level messages (thread replies left out, as Slack does), newest
+    first, those after ``oldest`` (a ts, exclusive), ``limit`` a page (Slack's default 100,
+    cap 999), ``cursor`` the next page; ``channel_not_found`` for one the bot cannot see."""
+    channel = params["channel"]
+    _readable(fake, team, channel)
+    try:
+        oldest = float(params.get("oldest") or 0)
+        limit = min(max(int(params.get("limit") or 100), 1), 999)
+        start = int(params.get("cursor") or 0)
+    except ValueError:
+        raise SlackError("invalid_arguments") from None
+    messages = sorted(
+        (
+            m
+            for (c, ts), m in fake._messages.items()
+            if c == channel and float(ts) > oldest and m.get("thread_ts") in (None, m["ts"])
+        ),
+        key=lambda m: -float(m["ts"]),
+    )
+    page = messages[start : start + limit]
+    more = start + limit < len(messages)
+    return {
+        "messages": [dict(m) for m in page],
+        "has_more": more,
+        "pin_count": 0,
+        "channel_actions_ts": None,
+        "channel_actions_count": 0,
+        # In Slack's documentation, not in its 2021 published schema.
+        "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+    }
+
+
 def _readable(fake: FakeSlackAPI, team: _Team, channel: str) -> None:
     """A conversation the bot may read: a DM of its own, a public channel, or a private one it
     is in (Slack hides the others: ``channel_not_found``)."""
