@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.ask import answer as ask
+from bot.ask.guard import ANSWER
 from bot.db import session_scope
 from bot.decisions.search import list_page, search_terms
 from bot.decisions.store import DecisionSummary
@@ -67,13 +69,20 @@ class Findings:
     wants_news: bool = False  # asked for news (an empty ``news`` then says there is none yet)
     wants_assessment: bool = False
 
+    @property
+    def any(self) -> bool:
+        """Whether there is something of the team's to show (or to say there is none yet)."""
+        return bool(self.decisions or self.news or self.wants_news)
+
 
 @dataclass(frozen=True)
 class Reply:
-    """The answer's prose, whether the LLM wrote it, and the notice when it could not."""
+    """The answer's prose ("" when the question is only about the team's records), its
+    language (the question's), whether the LLM wrote it, and the notice when it could not."""
 
     text: str
-    used_llm: bool
+    lang: str
+    used_llm: bool = False
     notice: str | None = None
 
 
@@ -144,22 +153,29 @@ def prompt(question: str, turns: Sequence[Turn], notes: str) -> str:
             "What the team has on record (cite it where it bears on the question; never "
             f"invent decisions or news):\n{notes}"
         )
-    parts.append(f"The question:\n{truncate_words(question, QUESTION_CHARS)}")
+    parts.append(f"The question:\n{question}")
     return "\n\n".join(parts)
 
 
 def answer(
-    question: str, turns: Sequence[Turn], notes: str, lang: str, llm: LLMClient | None
+    question: str,
+    turns: Sequence[Turn],
+    notes: str,
+    lang: str,
+    llm: LLMClient | None,
+    *,
+    has_records: bool = False,
 ) -> Reply:
-    """The advisor's answer (``bot.llm.answer_question``, the ``ask`` engine): the LLM's with
-    the thread and the team's records, else the offline one for the question itself."""
+    """The ``ask`` engine's answer (``bot.llm.answer_question``) in the question's language:
+    its guard and language detection read the question alone; the LLM, if any, also gets the
+    thread so far and the team's records (``notes``). A question the advisor does not take
+    (off its field, or a manipulation) gets the scope sentence, or nothing when the team's
+    records answer it (``has_records``)."""
     asked = truncate_words(question, QUESTION_CHARS)
+    offline = ask.answer(asked, lang)  # local and quick: its kind and language
+    if offline.kind != ANSWER:
+        return Reply("" if has_records else offline.text, offline.lang)
     if llm is None:
-        offline = answer_question(asked, lang, None)
-        return Reply(offline.text, used_llm=False)
-    # The ask engine reads the question alone (its language, facts, passages); the LLM gets
-    # the thread and the records around it too.
-    advice = answer_question(asked, lang, llm, llm_text=prompt(question, turns, notes))
-    if not advice.used_llm:  # the LLM failed (or was not asked): the offline answer
-        return Reply(advice.text, used_llm=False, notice=advice.fallback_notice)
-    return Reply(advice.text, used_llm=True)
+        return Reply(offline.text, offline.lang)
+    advice = answer_question(asked, lang, llm, llm_text=prompt(asked, turns, notes))
+    return Reply(advice.text, offline.lang, advice.used_llm, advice.fallback_notice)

@@ -200,14 +200,14 @@ class Reply:
         turns = advisor.history(read_thread(self.client, self.channel, self.thread_ts), ts)
         self._title(question, turns)
         found = advisor.find(services, self.team_id, question)
-        answer = advisor.answer(question, turns, "", self.lang, None)
-        shown = findings_text(found.decisions, found.news, self.lang, wants_news=found.wants_news)
+        answer = advisor.answer(question, turns, "", self.lang, None, has_records=found.any)
+        shown = findings_text(found.decisions, found.news, answer.lang, wants_news=found.wants_news)
         text = answer_text(answer.text, shown, by_llm=False)
         self.client.chat_postMessage(
             channel=self.channel,
             thread_ts=self.thread_ts,
             text=text,
-            blocks=answer_blocks(text, self.lang, assess=found.wants_assessment),
+            blocks=answer_blocks(text, answer.lang, assess=found.wants_assessment),
         )
 
     def streamed(
@@ -220,9 +220,8 @@ class Reply:
         )
         self._title(question, turns)
         found = advisor.find(services, self.team_id, question)
-        answer = advisor.answer(
-            question, turns, notes_for_llm(found.decisions, found.news), self.lang, llm
-        )
+        notes = notes_for_llm(found.decisions, found.news)
+        answer = advisor.answer(question, turns, notes, self.lang, llm, has_records=found.any)
         stream = self.client.chat_stream(
             channel=self.channel,
             thread_ts=self.thread_ts,
@@ -233,13 +232,14 @@ class Reply:
         try:
             text = answer_text(answer.text, "", by_llm=answer.used_llm, notice=answer.notice)
             for paragraph in text.split("\n\n"):
-                stream.append(markdown_text=paragraph + "\n\n")
+                if paragraph:
+                    stream.append(markdown_text=paragraph + "\n\n")
             shown = findings_text(
-                found.decisions, found.news, self.lang, wants_news=found.wants_news
+                found.decisions, found.news, answer.lang, wants_news=found.wants_news
             )
             stream.stop(
                 markdown_text=shown or None,
-                blocks=start_button(self.lang, assess=found.wants_assessment) or None,
+                blocks=start_button(answer.lang, assess=found.wants_assessment) or None,
             )
         except BaseException:
             self._stopped(stream)

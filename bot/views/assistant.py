@@ -79,7 +79,7 @@ def notes_for_llm(decisions: Sequence[DecisionSummary], news: Sequence[DigestIte
 def answer_text(answer: str, found: str, *, by_llm: bool, notice: str | None = None) -> str:
     """A whole reply: the answer (the LLM's escaped: it must not ping or link), the notice
     when the LLM failed, then what the team has on record (``findings_text``)."""
-    parts = [escape(answer) if by_llm else answer]
+    parts = [escape(answer) if by_llm else answer] if answer else []
     if notice:
         parts.append(f"_{notice}_")
     if found:
