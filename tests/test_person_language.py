@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.cache import TeamCache
 from bot.i18n import language_of_locale
-from bot.models import TeamSettings
+from bot.models import Decision, TeamSettings
 from tests.conftest import ADMIN, CHANNEL, TEAM, USER
-from tests.slack_requests import app_home_opened, slash_command, view_submission
-from tests.support.decisions import decide_state, metadata
+from tests.slack_requests import app_home_opened, block_actions, slash_command, view_submission
+from tests.support.decisions import decide_state, metadata, overflow
 from tests.support.settings import open_modal, submit
 
 FR_USER = "U0123FRAN"  # Slack set to French (Canada)
@@ -163,3 +164,42 @@ def test_the_switch_parses_and_refuses_other_values() -> None:
     refused = validate({f.PERSONAL_LANGUAGE: "maybe"})
     assert set(refused.errors) == {f.PERSONAL_LANGUAGE}
     assert refused.config.personal_language is False
+
+
+def test_a_decisions_thread_hears_the_team_the_person_their_own(
+    send, slack_api, services, french_person
+) -> None:
+    """Reversing a decision: the person's confirmation in French, its thread (the channel
+    reads it) in the team's English."""
+    _allow(send, slack_api, services)
+    body = view_submission(
+        "decisions.save",
+        decide_state(owner=french_person),
+        team_id=TEAM,
+        user_id=french_person,
+        private_metadata=metadata(CHANNEL),
+    )
+    assert send(body).status == 200
+    [logged] = [c for c in slack_api.calls_to("chat.postMessage") if c.params["channel"] == CHANNEL]
+    with services.sessions() as session:
+        decision_id = session.scalar(select(func.max(Decision.id)))
+    click = block_actions(
+        [overflow(f"reverse:{decision_id}")],
+        team_id=TEAM,
+        user_id=french_person,
+        channel_id=CHANNEL,
+        response_url=slack_api.response_url(TEAM, CHANNEL),
+        trigger_id=slack_api.new_trigger_id(),
+    )
+    assert send(click).status == 200
+    [private] = slack_api.calls_to("response_url")
+    assert private.params["text"].startswith("Marquée annulée")
+    thread = [
+        c
+        for c in slack_api.calls_to("chat.postMessage")
+        if c.params.get("thread_ts") and c.params["channel"] == CHANNEL
+    ]
+    assert thread, "nothing in the decision's thread"
+    assert "Marked reversed" in thread[-1].params["text"]
+    assert "Marquée" not in thread[-1].params["text"]
+    assert logged.params["text"]  # the thread's first message, in the channel

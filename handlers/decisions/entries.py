@@ -52,6 +52,7 @@ def entry_menu(
     client: WebClient,
     services: Services,
     lang: str,
+    team_lang: str,
     team_id: str,
     user_id: str,
 ) -> None:
@@ -61,7 +62,7 @@ def entry_menu(
     if verb not in ENTRY_ACTIONS:
         raise NotFound()
     if verb in STATUS_OF:
-        set_status(services, client, respond, team_id, user_id, raw_id, verb, lang)
+        set_status(services, client, respond, team_id, user_id, raw_id, verb, (lang, team_lang))
         return
     requester = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions) as session:
@@ -95,8 +96,10 @@ def set_status(
     user_id: str,
     raw_id: str,
     verb: str,
-    lang: str,
+    langs: tuple[str, str],
 ) -> None:
+    """The person is answered in their language, the decision's thread in the team's."""
+    lang, team_lang = langs
     requester = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions, write=True) as session:
         decision = changeable_decision(session, team_id, user_id, requester, raw_id)
@@ -109,6 +112,7 @@ def set_status(
     text = t(key, lang, entry=summary_line(saved, lang))
     respond(replace_original=False, response_type="ephemeral", text=text)
     if thread is not None:  # the decision's thread hears of it, and its channel: a new status
-        said = t("decisions.thread.by", lang, user=f"<@{user_id}>", text=text)
+        told = t(key, team_lang, entry=summary_line(saved, team_lang))
+        said = t("decisions.thread.by", team_lang, user=f"<@{user_id}>", text=told)
         tell_thread(client, thread, user_id, confirmation_text_blocks(said), said)
     refresh_homes(services, client, team_id, user_id, saved.owner_id)

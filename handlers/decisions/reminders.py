@@ -33,6 +33,7 @@ def _answer(
     client: WebClient,
     services: Services,
     lang: str,
+    team_lang: str,
     team_id: str,
     user_id: str,
     apply: Apply,
@@ -46,16 +47,17 @@ def _answer(
         new_date = apply(session, decision, user_id, services.clock())
         title, owner = escape(decision.title), decision.owner_id
         thread = Thread.of(decision, status_changed=decision.status != status)
-    text = t(key, lang, title=title, date=new_date.isoformat() if new_date else "")
-    respond(replace_original=True, text=text)
-    tell_review(client, thread, user_id, text, lang)
+    when = new_date.isoformat() if new_date else ""
+    respond(replace_original=True, text=t(key, lang, title=title, date=when))
+    tell_review(client, thread, user_id, t(key, team_lang, title=title, date=when), team_lang)
     refresh_homes(services, client, team_id, user_id, owner)
 
 
 def tell_review(
     client: WebClient, thread: Thread | None, user_id: str, text: str, lang: str
 ) -> None:
-    """A review's outcome in the decision's thread (to the channel too if its status moved)."""
+    """A review's outcome in the decision's thread (to the channel too if its status moved), in
+    the team's language (``text`` and ``lang``): the channel reads it."""
     if thread is None:
         return
     said = t("decisions.thread.by", lang, user=f"<@{user_id}>", text=text)
@@ -69,10 +71,11 @@ def still_right(
     client: WebClient,
     services: Services,
     lang: str,
+    team_lang: str,
     team_id: str,
     user_id: str,
 ) -> None:
-    answer = (ack, action, respond, client, services, lang, team_id, user_id)
+    answer = (ack, action, respond, client, services, lang, team_lang, team_id, user_id)
     _answer(*answer, reminders.still_right, "decisions.reminder.done_still_right")
 
 
@@ -83,10 +86,11 @@ def snooze(
     client: WebClient,
     services: Services,
     lang: str,
+    team_lang: str,
     team_id: str,
     user_id: str,
 ) -> None:
-    answer = (ack, action, respond, client, services, lang, team_id, user_id)
+    answer = (ack, action, respond, client, services, lang, team_lang, team_id, user_id)
     _answer(*answer, reminders.snooze, "decisions.reminder.done_snoozed")
 
 
@@ -98,6 +102,7 @@ def revisit(
     client: WebClient,
     services: Services,
     lang: str,
+    team_lang: str,
     team_id: str,
     user_id: str,
 ) -> None:
@@ -125,5 +130,6 @@ def revisit(
         respond(replace_original=False, response_type="ephemeral", text=note)
     else:
         respond(replace_original=True, text=note)
-    tell_review(client, thread, user_id, note, lang)
+    said = t("decisions.reminder.done_revisit", team_lang, title=escape(title))
+    tell_review(client, thread, user_id, said, team_lang)
     refresh_homes(services, client, team_id, user_id, owner)
