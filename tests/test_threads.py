@@ -4,6 +4,8 @@ asks for discussion in its thread and links each decision it names; English and 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -167,3 +169,44 @@ def test_the_digest_query_carries_the_link(session):
     [ref] = decisions_by_team(session, [TEAM])[TEAM]
     assert ref.link == decision.link
     assert DecisionSummary.of(decision).link == decision.link
+
+
+# ------------------------------------------------------------------------- where the link shows
+
+
+def test_home_and_reminders_show_where_it_was_decided(send, slack_api, session):
+    from bot.decisions.reminders import due_reminders
+    from bot.views.decisions import reminder_blocks
+
+    decision = _logged(send, slack_api, session)
+    link = decision.link
+    assert link and link.startswith(FIRST_LINK_PREFIX)
+    home = slack_api.home_view(TEAM, USER)  # published after the save
+    assert home is not None and f"<{link}|the conversation>" in str(home["blocks"])
+    decision.review_date = NOW.date()
+    session.commit()
+    [due] = due_reminders(session, NOW)
+    assert due.link == link
+    for lang, word in (("en", "Source: "), ("fr", "Source\u00a0: ")):
+        blocks = json.dumps([b.to_dict() for b in reminder_blocks(due, lang)], ensure_ascii=False)
+        assert f"{word}<{link}|" in blocks
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        (
+            "en",
+            ("Log as decision", "Assess this idea", "Start an assessment", "@Build", "assistant"),
+        ),
+        (
+            "fr",
+            ("Log as decision", "noter comme décision", "Start an assessment", "panneau assistant"),
+        ),
+    ],
+)
+def test_the_help_lists_the_new_ways_in(lang, words):
+    from bot.views.help import help_text
+
+    text = help_text([], lang)
+    assert all(word in text for word in words), text
