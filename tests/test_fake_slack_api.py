@@ -650,3 +650,70 @@ def test_conversations_history_reads_like_slack(client: WebClient) -> None:
         error_of(lambda: client.conversations_history(channel="C0NOWHERE")).response["error"]
         == "channel_not_found"
     )
+
+
+# ----------------------------------------------------------------------- threads and permalinks
+
+
+def test_conversations_replies_and_get_permalink_like_slack(
+    client: WebClient, slack_api: FakeSlackAPI
+) -> None:
+    assert required_params()["conversations.replies"] == ("channel", "ts")
+    assert required_params()["chat.getPermalink"] == ("channel", "message_ts")
+    root = slack_api.add_message(TEAM, CHANNEL, ALICE, "Buy or build?")
+    replies = [
+        slack_api.add_message(TEAM, CHANNEL, BOB, f"reply {n}", thread_ts=root) for n in range(3)
+    ]
+    slack_api.add_message(TEAM, CHANNEL, BOB, "elsewhere")  # not in the thread
+    first = client.conversations_replies(channel=CHANNEL, ts=root, limit=2)
+    assert [m["ts"] for m in first["messages"]] == [root, replies[0]]
+    assert first["messages"][0]["reply_count"] == 3 and first["has_more"] is True
+    cursor = first["response_metadata"]["next_cursor"]
+    rest = client.conversations_replies(channel=CHANNEL, ts=root, limit=2, cursor=cursor)
+    assert [m["ts"] for m in rest["messages"]] == replies[1:] and rest["has_more"] is False
+    assert spec_errors("conversations.replies", rest.data) == []
+    # A message without replies is answered alone.
+    lone = slack_api.add_message(TEAM, CHANNEL, ALICE, "no replies")
+    assert [
+        m["ts"] for m in client.conversations_replies(channel=CHANNEL, ts=lone)["messages"]
+    ] == [lone]
+    link = client.chat_getPermalink(channel=CHANNEL, message_ts=replies[0])
+    assert spec_errors("chat.getPermalink", link.data) == []
+    assert link["permalink"] == (
+        f"https://acme.slack.com/archives/{CHANNEL}/p{replies[0].replace('.', '')}"
+        f"?thread_ts={root}&cid={CHANNEL}"
+    )
+    parent = client.chat_getPermalink(channel=CHANNEL, message_ts=root)["permalink"]
+    assert parent.endswith(f"/p{root.replace('.', '')}")
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda c: c.conversations_replies(channel=CHANNEL, ts="1.000001"), "thread_not_found"),
+        (lambda c: c.conversations_replies(channel="C0NOWHERE", ts="1.1"), "channel_not_found"),
+        (
+            lambda c: c.api_call("conversations.replies", params={"channel": CHANNEL}),
+            "invalid_arguments",
+        ),
+        (
+            lambda c: c.chat_getPermalink(channel=CHANNEL, message_ts="1.000001"),
+            "message_not_found",
+        ),
+        (
+            lambda c: c.api_call("chat.getPermalink", params={"channel": CHANNEL}),
+            "invalid_arguments",
+        ),
+    ],
+)
+def test_thread_reads_fail_like_slack(client: WebClient, call: Any, error: str) -> None:
+    assert error_of(lambda: call(client)).response["error"] == error
+
+
+def test_a_private_channel_the_bot_is_not_in_cannot_be_read(
+    client: WebClient, slack_api: FakeSlackAPI
+) -> None:
+    slack_api.add_channel(TEAM, "G0PRIVATE1", is_private=True, bot_member=False)
+    ts = slack_api.add_message(TEAM, "G0PRIVATE1", ALICE, "secret plan")
+    found = error_of(lambda: client.conversations_replies(channel="G0PRIVATE1", ts=ts))
+    assert found.response["error"] == "channel_not_found"

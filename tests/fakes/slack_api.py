@@ -980,11 +980,10 @@ def _conversations_replies(fake: FakeSlackAPI, team: _Team, params: dict, **_: A
         raise SlackError("invalid_cursor") from None
     page = thread[start : start + limit]
     more = start + limit < len(thread)
-    return {
-        "messages": [dict(m) for m in page],
-        "has_more": more,
-        "response_metadata": {"next_cursor": str(start + limit) if more else ""},
-    }
+    answer: dict[str, Any] = {"messages": [dict(m) for m in page], "has_more": more}
+    if more:  # Slack's 2021 schema has no response_metadata; its docs show it when paging
+        answer["response_metadata"] = {"next_cursor": str(start + limit)}
+    return answer
 
 
 @_method("conversations.history")
