@@ -52,7 +52,10 @@ def fetch_feeds(services: Services) -> FetchReport:
     """One pass over every feed in use; returns what happened, for logs and tests."""
     now = services.clock()
     report = FetchReport()
-    with session_scope(services.sessions) as session:
+    # A write unit: on a fresh database this read creates the built-in feeds' rows, and a
+    # deferred SQLite transaction that reads and then writes fails at once ("database is
+    # locked") when the web process committed in between, as at start-up (tests/test_startup.py).
+    with session_scope(services.sessions, write=True) as session:
         due = feeds_due(session, now)
     if not due:
         return report
