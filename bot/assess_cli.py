@@ -23,10 +23,8 @@ from bot.assessment.questions import (
     options,
     page_title,
     question_text,
-    verdict_name,
 )
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, decimal, t
-from bot.vocabulary import VERDICTS
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 
 if TYPE_CHECKING:
     from bot.llm import LLMClient
@@ -125,28 +123,17 @@ def _interview(lang: str, stdin: TextIO, out: TextIO) -> dict[str, str]:
     return answers
 
 
-def _score(assessment: Assessment, verdict: str, lang: str) -> str:
-    key = "advisor.cli.score_ruled_out" if verdict in assessment.excluded else "advisor.cli.score"
-    return t(
-        key,
-        lang,
-        verdict=verdict_name(verdict, lang),
-        score=decimal(assessment.scores[verdict], lang),
-    )
-
-
 def render_text(assessment: Assessment, lang: str, advice: str | None = None) -> str:
-    """The terminal report: the scores on one line (a verdict a gate closed marked so, and why
-    below it), then the full narrative."""
-    from bot.assessment.advice import narrative, ruled_out_lines
+    """The terminal report in plain text (no Slack marks): one line per score saying why it is
+    what it is ("Buy 0.00: ruled out..."), then the narrative."""
+    from bot.assessment.advice import narrative, plain, score_lines
 
-    scores = "  ".join(_score(assessment, v, lang) for v in VERDICTS)
-    head = [
-        t("advisor.cli.scores", lang, scores=scores),
-        *ruled_out_lines(assessment.excluded, assessment.bars_missed, lang),
-    ]
-    body = advice if advice is not None else narrative(assessment, lang)
-    return "\n".join(head) + f"\n\n{body}\n"
+    if not assessment.answers:
+        return t("advisor.cli.nothing_answered", lang) + "\n"
+    head = [t("advisor.cli.scores", lang)]
+    head += [t("advisor.cli.score_line", lang, line=line) for line in score_lines(assessment, lang)]
+    body = advice if advice is not None else narrative(assessment, lang, with_scores=False)
+    return plain("\n".join(head) + f"\n\n{body}\n")
 
 
 def _advice(assessment: Assessment, lang: str, llm: LLMClient | None, err: TextIO) -> str | None:

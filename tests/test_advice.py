@@ -60,12 +60,12 @@ def test_every_verdict_cites_at_least_two_principles(verdict: str, lang: str) ->
 @pytest.mark.parametrize(
     ("verdict", "lang", "phrase"),
     [
-        ("wrap", "en", "Plug into the grid"),
-        ("wrap", "fr", "Raccordez-vous au réseau"),
-        ("fine_tune", "en", "Don't build a power plant"),
-        ("build", "en", "If you're going to go all in, go all in."),
-        ("build", "fr", "Si vous y allez, allez-y à fond."),
-        ("buy", "en", "AI is a lever, not a burden."),
+        ("wrap", "en", "_(Plug into the grid)_"),
+        ("wrap", "fr", "_(Se raccorder au réseau)_"),
+        ("fine_tune", "en", "_(Only two valid reasons)_"),
+        ("build", "en", "if you're going to go all in, go all in."),
+        ("build", "fr", "si vous y allez, allez-y à fond."),
+        ("buy", "en", "_(A lever, not a burden)_"),
     ],
 )
 def test_the_voice_of_the_seed(verdict: str, lang: str, phrase: str) -> None:
@@ -75,17 +75,17 @@ def test_the_voice_of_the_seed(verdict: str, lang: str, phrase: str) -> None:
 def test_no_red_flag_section_without_red_flags() -> None:
     text = advice.narrative(score_answers(FRONTIER), "en")
     assert "Red flags" not in text
-    assert text.endswith("If you're going to go all in, go all in.")
+    assert text.endswith("If you can't commit all of it, don't start.")
 
 
 @pytest.mark.parametrize(
     ("verdict", "expected"),
     [
-        ("wrap", ["Pick one provider", "evaluation set", "Retrieval over your own documents"]),
-        ("fine_tune", ["best open-weight model", "evaluation set", "private serving"]),
-        ("buy", ["Shortlist", "30 days", "data terms"]),
-        ("build", ["Commit capital, compute and people for years", "complete product",
-                   "most demanding customers"]),
+        ("wrap", ["Pick one provider", "evaluation set", "Index your documents"]),
+        ("fine_tune", ["open-weight models untouched", "inside your walls", "evaluation set"]),
+        ("buy", ["Shortlist", "30 days", "Revisit in six months"]),
+        ("build", ["Commit capital, compute and people for years", "scaling curves",
+                   "If you can't commit all of it"]),
     ],
 )  # fmt: skip
 def test_next_steps_fit_the_verdict(verdict: str, expected: list[str]) -> None:
@@ -98,7 +98,7 @@ def test_next_steps_add_what_the_answers_call_for() -> None:
     air_gapped = advice.next_steps(score_answers(HOSPITAL), "en")
     assert any("GPUs on premises" in s for s in air_gapped)
     regulated = advice.next_steps(score_answers({**AGENCY, "deployment": "regulated"}), "en")
-    assert any("security review" in s for s in regulated)
+    assert any("no-training clause" in s for s in regulated)
     no_team = advice.next_steps(score_answers({**AGENCY, "talent": "none", "ai_role":
                                                "differentiator"}), "en")  # fmt: skip
     assert any("Hire or contract" in s for s in no_team)
@@ -115,9 +115,10 @@ def test_build_gate_reason_names_the_missing_bars() -> None:
 
 
 def test_many_missing_bars_are_summarised() -> None:
-    texts = advice.reason_texts(score_answers(HYPED), "en")
+    # A mission puts pre-training in play, so the gate is a reason; five bars missed.
+    texts = advice.reason_texts(score_answers({**HYPED, "motivation": "mission"}), "en")
     gate = next(t for t in texts if t.startswith("Pre-training is off the table"))
-    assert "thousands of GPUs for years and more" in gate
+    assert "a team that has pretrained before and more" in gate
 
 
 def test_blank_answers_are_mentioned() -> None:

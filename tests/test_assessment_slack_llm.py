@@ -96,7 +96,7 @@ def test_every_llm_failure_still_gives_advice_and_says_so(
     post = _result(slack_api)
     text = json.dumps(post["blocks"], ensure_ascii=False)
     assert NOTICE in text
-    assert "Your value is what you build on top, not the model underneath." in text
+    assert "Pick one provider and one model" in text  # the offline steps, not the LLM's
     assert "The advisor's take" not in text
     row = _stored(session)
     assert row.result["narrative"] == "offline"

@@ -166,8 +166,9 @@ PROFILES = [
     Profile("defense_subcontractor_no_team",
             "supporting control 100k_to_1m none none domain_documents quarters air_gapped "
             "partly full_product low",
-            "fine_tune", ("no_ai_talent",),
-            "air-gapped leaves only self-hosting, and nobody to do it yet"),
+            "buy", (),
+            "air-gapped, no AI staff, no GPUs, a small budget: a product bought and installed on "
+            "premises, not a model nobody can run (issue 14.1)"),
     Profile("cash_machine_frontier_lab",
             "is_the_product economics over_100m frontier_scale research_lab web_scale years "
             "any_cloud partly full_product high",
@@ -274,12 +275,13 @@ def test_missing_bar_answer_is_not_a_cleared_bar() -> None:
     assert result.bars_missed == ("compute",)
 
 
-def test_air_gapped_never_buys_or_wraps() -> None:
+def test_air_gapped_never_wraps_but_may_buy_on_premises() -> None:
     answers = _team("marketing_agency")  # now air-gapped
     answers["deployment"] = "air_gapped"
     result = score_answers(answers)
-    assert result.verdict == "fine_tune"
-    assert set(result.excluded) >= {"buy", "wrap"}
+    # No GPUs, AI supporting the business: a product installed on premises, not a model to run.
+    assert result.verdict == "buy"
+    assert set(result.excluded) == {"wrap", "build"}
 
 
 def test_empty_answers_give_a_result_with_no_confidence() -> None:
@@ -294,7 +296,8 @@ def test_every_rule_is_named_once_and_cites_a_principle() -> None:
     names = [rule.name for rule in RULES]
     assert len(names) == len(set(names))
     for rule in RULES:
-        assert rule.principle in PRINCIPLES
+        # None: the answers evidence no principle (EVIDENCE), so the rule is never cited.
+        assert rule.principle is None or rule.principle in PRINCIPLES
         assert set(rule.points) <= set(VERDICTS)
         for question, accepted in rule.when.items():
             assert accepted <= set(QUESTIONS[question]), rule.name
@@ -304,7 +307,7 @@ def test_every_rule_is_named_once_and_cites_a_principle() -> None:
 def test_scoring_is_deterministic() -> None:
     answers = _team("hyped_startup")
     assert score_answers(answers) == score_answers(dict(reversed(list(answers.items()))))
-    assert score_answers(answers).engine_version == ENGINE_VERSION == "1.1.0"
+    assert score_answers(answers).engine_version == ENGINE_VERSION == "1.2.0"
 
 
 def test_red_flags_follow_contract_order() -> None:
@@ -371,5 +374,5 @@ def test_to_json_is_exactly_the_contract() -> None:
 def test_to_record_keeps_ids_only() -> None:
     record = score_answers(_team("frontier_lab")).to_record()
     assert record["verdict"] == "build"
-    assert record["engine_version"] == "1.1.0"
+    assert record["engine_version"] == "1.2.0"
     assert record["reasons"][0]["key"].startswith("advisor.reason.")

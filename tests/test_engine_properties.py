@@ -74,9 +74,13 @@ def test_build_only_when_every_bar_is_cleared(answers: dict[str, str]) -> None:
 
 @QUICK
 @given(partial_answers)
-def test_air_gapped_is_self_hosted_only(answers: dict[str, str]) -> None:
-    answers = {**answers, "deployment": "air_gapped"}
-    assert score_answers(answers).verdict in ("fine_tune", "build")
+def test_air_gapped_never_wraps_an_external_api(answers: dict[str, str]) -> None:
+    # A product bought and installed on premises stays possible (issue 14.1): only building on
+    # an external model API is closed.
+    result = score_answers({**answers, "deployment": "air_gapped"})
+    assert result.verdict != "wrap"
+    assert result.excluded["wrap"] == "air_gapped_no_external_api"
+    assert "buy" not in result.excluded
 
 
 @QUICK
@@ -201,23 +205,17 @@ def test_the_verdict_has_the_highest_shown_score(answers: dict[str, str]) -> Non
 
 def test_a_gated_verdict_never_outscores_the_verdict_at_the_extremes() -> None:
     # Worked by hand from the rule table: air-gapped with no use case, no money, no GPUs, no
-    # team, no data, value in weeks leaves fine_tune at 0 while buy's points reach 0.70.
+    # team, no data, value in weeks. Buying a product installed on premises stays open: buy's
+    # points are 0.25 prior + 1.45 of rules - 0.20 air gap = 1.50, shown at 1.00; wrap (the air
+    # gap's gate) and build (the bars' gate) show 0, and so does fine_tune on its own points.
     solo_air_gapped = {
         "ai_role": "exploring", "motivation": "none", "budget": "under_100k", "compute": "none",
         "talent": "none", "data": "none", "time_to_value": "weeks", "deployment": "air_gapped",
         "differentiation": "yes", "product": "product_planned", "usage_volume": "low",
     }  # fmt: skip
     result = score_answers(solo_air_gapped)
-    assert result.verdict == "fine_tune"
-    assert result.scores == {"buy": 0.0, "wrap": 0.0, "fine_tune": 0.0, "build": 0.0}
-    # The closing of buy is an explained contribution: 0.25 prior + 1.45 of rules - 1.00 air
-    # gap = 0.70, cut by the gate back to 0.
-    gate = [
-        c
-        for c in result.contributions
-        if c.verdict == "buy" and c.points < 0 and c.rule == "air_gapped_no_external_api"
-    ]
-    assert [round(c.points, 2) for c in gate] == [-1.0, -0.7]
+    assert result.verdict == "buy"
+    assert result.scores == {"buy": 1.0, "wrap": 0.0, "fine_tune": 0.0, "build": 0.0}
 
     # A lab that clears every bar but conviction: build's points are high, but it is shown at 0.
     rich_control = {**FRONTIER, "motivation": "control"}

@@ -6,12 +6,14 @@ some answers rule a verdict out whatever else is said:
 
 * ``build`` (pre-training a foundation model) needs *every* bar in :data:`BUILD_BARS`;
   recommending it to anyone else is the worst error the advisor can make.
-* ``air_gapped`` forbids anything that calls an external service (``buy``, ``wrap``).
+* ``air_gapped`` forbids building on an external model API (``wrap``). Buying stays open: a
+  product bought and installed on premises is a real option for such a team.
 
 Scores are ``prior + sum of points`` clipped to 0..1; the verdict is the best verdict the gates
 allow. A verdict a gate closed is shown at :data:`EXCLUDED_CEILING` at most, so it can never
-outscore the verdict the user is given (0 is the only ceiling that guarantees that: an
-air-gapped team with nothing going for it gets ``fine_tune`` at 0 while ``buy`` would score 0.70).
+outscore the verdict the user is given; and when every open verdict's points fall to 0 the
+verdict (the least bad) is shown at :data:`LEAST_BAD_SCORE`, so "every score 0.00" never reads
+as a verdict.
 Points are kept in hundredths (integers) so sums are exact and the same on every machine.
 """
 
@@ -25,7 +27,10 @@ from bot.assessment.questions import QUESTION_IDS, QUESTIONS, RED_FLAGS
 from bot.i18n import t
 from bot.vocabulary import VERDICTS
 
-ENGINE_VERSION = "1.1.0"  # 1.1.0: a verdict a gate closed never outscores the verdict
+# 1.1.0: a verdict a gate closed never outscores the verdict.
+# 1.2.0: the air gap closes wrap only (a product bought and installed on premises stays open);
+# the verdict never shows 0 (LEAST_BAD_SCORE); principle tags come from EVIDENCE.
+ENGINE_VERSION = "1.2.0"
 
 # On equal scores, prefer the lighter commitment: plugging into the grid beats owning a plant.
 TIE_PREFERENCE: tuple[str, ...] = ("wrap", "buy", "fine_tune", "build")
@@ -99,7 +104,7 @@ class Rule:
     """
 
     name: str
-    principle: str
+    principle: str | None  # from EVIDENCE; None: never cited as a reason
     when: Mapping[str, frozenset[str]]
     points: Mapping[str, int]  # hundredths of a score
 
@@ -111,11 +116,82 @@ class Rule:
         return all(answers.get(q) in accepted for q, accepted in self.when.items())
 
 
-def _rule(
-    name: str, principle: str, when: Mapping[str, str | tuple[str, ...]], **points: float
-) -> Rule:
+# --------------------------------------------------------------------------------------------
+# EVIDENCE: the one reviewed table of principle tags
+# --------------------------------------------------------------------------------------------
+# Which answers (named by the rule that reads them) evidence which principle of the seed, and
+# why. A reason shown to a user carries the principle of its row and no other; a row whose
+# answers evidence no principle (None) still moves the scores but is never cited as a reason:
+# its explanation is the score line ("why Wrap is 0.00"). Reviewed in issue 14: the air gap is
+# not "all in" (that is about pre-training), and the need for control is a deployment reason,
+# not "plug into the grid".
+# fmt: off
+EVIDENCE: dict[str, tuple[str | None, str]] = {
+    # rule or reason name: (principle, why the answers behind it evidence that principle)
+    "ai_is_the_product": ("hypercompetitive", "selling the model itself puts you in the race"),
+    "ai_differentiates": ("plug_into_the_grid", "your edge is the application, on a rented model"),
+    "ai_supports_the_business": ("lever_not_burden", "AI as a tool for concrete problems"),
+    "ai_use_case_unknown": ("lever_not_burden", "learn where AI helps before owning anything"),
+    "conviction_mission": ("mission_or_nothing", "the seed's first valid reason, in its words"),
+    "conviction_economics": ("two_valid_reasons", "the cash machine, the other valid reason"),
+    "control_constraints": ("two_valid_reasons", "control is neither of the two reasons"),
+    "investor_pressure": ("two_valid_reasons", "venture money or a trend is not a reason"),
+    "no_model_ambition": ("plug_into_the_grid", "no reason to own: use the grid"),
+    "budget_tiny": ("lever_not_burden", "money for tools, not for engineering"),
+    "budget_small": ("plug_into_the_grid", "enough to build on an API, not to own a model"),
+    "budget_millions": ("plug_into_the_grid", "a serious product on existing models"),
+    "budget_tens_of_millions": ("colossal_resources", "adaptation money, far from pre-training"),
+    "budget_colossal": ("colossal_resources", "the capital a foundation model eats"),
+    "budget_far_below_pretraining": ("colossal_resources", "pre-training's capital bar"),
+    "no_gpu_access": ("plug_into_the_grid", "without hardware, the grid is the way"),
+    "rented_gpus": ("plug_into_the_grid", "rented power, not a plant"),
+    "dedicated_cluster": ("colossal_resources", "hundreds of GPUs: not the colossal scale"),
+    "frontier_compute": ("colossal_resources", "the compute bar of pre-training"),
+    "compute_far_below_pretraining": ("colossal_resources", "pre-training's compute bar"),
+    "no_ai_team": ("lever_not_burden", "don't start what you can't staff"),
+    "integration_engineers": ("plug_into_the_grid", "integrating an API is wrapping"),
+    "ml_team": ("plug_into_the_grid", "adapting an existing model still uses the grid"),
+    "research_lab_team": ("colossal_resources", "the talent bar of pre-training"),
+    "talent_far_below_pretraining": ("colossal_resources", "pre-training's talent bar"),
+    "no_proprietary_data": ("plug_into_the_grid", "nothing to train on: use what exists"),
+    "domain_documents": ("lever_not_burden", "value from using AI on your own problems"),
+    "large_proprietary_data": ("hypercompetitive", "the edge competitors cannot copy"),
+    "web_scale_data": ("colossal_resources", "data at the scale of pre-training"),
+    "value_in_weeks": ("plug_into_the_grid", "the grid is faster"),
+    "value_in_quarters": ("plug_into_the_grid", "time to ship on an existing model"),
+    "multi_year_horizon": ("all_in", "going all in takes years"),
+    "air_gapped_no_external_api": (None, "a deployment rule, not a principle"),
+    "regulated_vetted_only": (None, "a compliance rule, not a principle"),
+    "same_api_same_product": ("hypercompetitive", "no moat in a hyper-competitive market"),
+    "commodity_use": ("lever_not_burden", "not where you compete"),
+    "model_is_the_moat": ("hypercompetitive", "the moat is the model"),
+    "ai_moat_in_differentiator": ("hypercompetitive", "an edge a public API cannot match"),
+    "model_without_product": ("product_not_model", "a model alone is not enough"),
+    "product_still_planned": ("product_not_model", "the product comes first"),
+    "complete_product": ("product_not_model", "the product is where value lands"),
+    "low_volume": ("plug_into_the_grid", "API prices are noise at this scale"),
+    "high_volume_unit_cost": ("hypercompetitive", "unit cost decides the margin"),
+    "high_volume_without_ml": ("plug_into_the_grid", "volume pricing before hosting"),
+    "all_bars_cleared": ("all_in", "every bar cleared: half-measures would waste it"),
+    # Not answers but the verdict itself and its gate:
+    "build_bars_missed": ("colossal_resources", "pre-training takes every bar"),
+    "least_bad": ("lever_not_burden", "nothing fits well: start with the lightest commitment"),
+    "core_buy": ("lever_not_burden", "the seed on buying"),
+    "core_buy_grid": ("plug_into_the_grid", "someone already built it"),
+    "core_wrap": ("plug_into_the_grid", "the seed's own recommendation"),
+    "core_wrap_product": ("product_not_model", "customers pay for a product"),
+    "core_fine_tune": ("plug_into_the_grid", "adapting an existing model, not building one"),
+    "core_fine_tune_product": ("product_not_model", "the tuned model is one brick"),
+    "core_build": ("all_in", "the seed's all-in"),
+    "core_build_mission": ("mission_or_nothing", "a mission bigger than the company"),
+}
+# fmt: on
+
+
+def _rule(name: str, when: Mapping[str, str | tuple[str, ...]], **points: float) -> Rule:
+    """A rule whose principle comes from :data:`EVIDENCE`, the one table of principle tags."""
     conditions = {q: frozenset((a,) if isinstance(a, str) else a) for q, a in when.items()}
-    return Rule(name, principle, conditions, {v: round(p * 100) for v, p in points.items()})
+    return Rule(name, EVIDENCE[name][0], conditions, {v: round(p * 100) for v, p in points.items()})
 
 
 # The bars a team must clear before pre-training is even discussed (seed article: mission or
@@ -131,11 +207,14 @@ BUILD_BARS: dict[str, tuple[str, frozenset[str]]] = {
 }
 BAR_QUESTIONS: frozenset[str] = frozenset(q for q, _ in BUILD_BARS.values())
 
-AIR_GAP_EXCLUDES: tuple[str, ...] = ("buy", "wrap")
+AIR_GAP_EXCLUDES: tuple[str, ...] = ("wrap",)
 
 # Hundredths. The most a gated verdict may show. A constant (rather than "just below the verdict")
 # keeps every score monotone: min(score, constant) moves only the way the score moves.
 EXCLUDED_CEILING = 0
+# Hundredths. What the verdict shows when every open verdict scored 0: the least bad of them.
+LEAST_BAD_SCORE = 5
+LEAST_BAD_RULE = "least_bad"
 
 # Where every team starts: most should plug into the grid, almost nobody should build a plant.
 PRIORS: dict[str, int] = {"buy": 25, "wrap": 35, "fine_tune": 10, "build": 0}
@@ -145,131 +224,133 @@ OWNING_ROLES = ("is_the_product", "differentiator")
 # fmt: off
 RULES: tuple[Rule, ...] = (
     # --- what AI is to the business ---------------------------------------------------------
-    _rule("ai_is_the_product", "hypercompetitive", {"ai_role": "is_the_product"},
+    _rule("ai_is_the_product", {"ai_role": "is_the_product"},
           buy=-0.30, wrap=0.05, fine_tune=0.10, build=0.05),
-    _rule("ai_differentiates", "plug_into_the_grid", {"ai_role": "differentiator"},
+    _rule("ai_differentiates", {"ai_role": "differentiator"},
           buy=-0.15, wrap=0.15),
-    _rule("ai_supports_the_business", "lever_not_burden", {"ai_role": "supporting"},
+    _rule("ai_supports_the_business", {"ai_role": "supporting"},
           buy=0.15, wrap=0.05, fine_tune=-0.10, build=-0.30),
-    _rule("ai_use_case_unknown", "lever_not_burden", {"ai_role": "exploring"},
+    _rule("ai_use_case_unknown", {"ai_role": "exploring"},
           buy=0.45, wrap=-0.20, fine_tune=-0.20, build=-0.40),
     # --- why owning a model is on the table ---------------------------------------------------
-    _rule("conviction_mission", "mission_or_nothing", {"motivation": "mission"},
+    _rule("conviction_mission", {"motivation": "mission"},
           build=0.15),
-    _rule("conviction_economics", "two_valid_reasons", {"motivation": "economics"},
+    _rule("conviction_economics", {"motivation": "economics"},
           fine_tune=0.10, build=0.10),
-    _rule("control_constraints", "plug_into_the_grid", {"motivation": "control"},
+    _rule("control_constraints", {"motivation": "control"},
           fine_tune=0.20, build=-0.30),
-    _rule("investor_pressure", "two_valid_reasons", {"motivation": "investors"},
+    _rule("investor_pressure", {"motivation": "investors"},
           fine_tune=-0.15, build=-0.40),
-    _rule("no_model_ambition", "plug_into_the_grid", {"motivation": "none"},
+    _rule("no_model_ambition", {"motivation": "none"},
           fine_tune=-0.05, build=-0.30),
     # --- money ----------------------------------------------------------------------------------
-    _rule("budget_tiny", "lever_not_burden", {"budget": "under_100k"},
+    _rule("budget_tiny", {"budget": "under_100k"},
           buy=0.25, wrap=-0.05, fine_tune=-0.25),
-    _rule("budget_small", "plug_into_the_grid", {"budget": "100k_to_1m"},
+    _rule("budget_small", {"budget": "100k_to_1m"},
           wrap=0.10, fine_tune=-0.05),
-    _rule("budget_millions", "plug_into_the_grid", {"budget": "1m_to_10m"},
+    _rule("budget_millions", {"budget": "1m_to_10m"},
           wrap=0.05, fine_tune=0.05),
-    _rule("budget_tens_of_millions", "colossal_resources", {"budget": "10m_to_100m"},
+    _rule("budget_tens_of_millions", {"budget": "10m_to_100m"},
           fine_tune=0.10, build=-0.15),
-    _rule("budget_colossal", "colossal_resources", {"budget": "over_100m"},
+    _rule("budget_colossal", {"budget": "over_100m"},
           fine_tune=0.10, build=0.20),
-    _rule("budget_far_below_pretraining", "colossal_resources",
+    _rule("budget_far_below_pretraining",
           {"budget": ("under_100k", "100k_to_1m", "1m_to_10m")},
           build=-0.30),
     # --- compute --------------------------------------------------------------------------------
-    _rule("no_gpu_access", "colossal_resources", {"compute": "none"},
+    _rule("no_gpu_access", {"compute": "none"},
           fine_tune=-0.20),
-    _rule("rented_gpus", "plug_into_the_grid", {"compute": "on_demand"},
+    _rule("rented_gpus", {"compute": "on_demand"},
           fine_tune=0.05),
-    _rule("dedicated_cluster", "colossal_resources", {"compute": "dedicated_cluster"},
+    _rule("dedicated_cluster", {"compute": "dedicated_cluster"},
           fine_tune=0.20, build=-0.15),
-    _rule("frontier_compute", "colossal_resources", {"compute": "frontier_scale"},
+    _rule("frontier_compute", {"compute": "frontier_scale"},
           fine_tune=0.10, build=0.20),
-    _rule("compute_far_below_pretraining", "colossal_resources",
+    _rule("compute_far_below_pretraining",
           {"compute": ("none", "on_demand")},
           build=-0.30),
     # --- people ---------------------------------------------------------------------------------
-    _rule("no_ai_team", "lever_not_burden", {"talent": "none"},
+    _rule("no_ai_team", {"talent": "none"},
           buy=0.35, wrap=-0.10, fine_tune=-0.30),
-    _rule("integration_engineers", "plug_into_the_grid", {"talent": "software_engineers"},
+    _rule("integration_engineers", {"talent": "software_engineers"},
           wrap=0.20, fine_tune=-0.15),
-    _rule("ml_team", "lever_not_burden", {"talent": "ml_engineers"},
+    _rule("ml_team", {"talent": "ml_engineers"},
           wrap=0.05, fine_tune=0.20, build=-0.15),
-    _rule("research_lab_team", "colossal_resources", {"talent": "research_lab"},
+    _rule("research_lab_team", {"talent": "research_lab"},
           fine_tune=0.10, build=0.20),
-    _rule("talent_far_below_pretraining", "colossal_resources",
+    _rule("talent_far_below_pretraining",
           {"talent": ("none", "software_engineers")},
           build=-0.30),
     # --- data -----------------------------------------------------------------------------------
-    _rule("no_proprietary_data", "plug_into_the_grid", {"data": "none"},
+    _rule("no_proprietary_data", {"data": "none"},
           buy=0.05, fine_tune=-0.15, build=-0.15),
-    _rule("domain_documents", "lever_not_burden", {"data": "domain_documents"},
+    _rule("domain_documents", {"data": "domain_documents"},
           wrap=0.15),
-    _rule("large_proprietary_data", "lever_not_burden", {"data": "large_proprietary"},
+    _rule("large_proprietary_data", {"data": "large_proprietary"},
           fine_tune=0.20),
-    _rule("web_scale_data", "colossal_resources", {"data": "web_scale"},
+    _rule("web_scale_data", {"data": "web_scale"},
           fine_tune=0.05, build=0.15),
     # --- time -----------------------------------------------------------------------------------
-    _rule("value_in_weeks", "plug_into_the_grid", {"time_to_value": "weeks"},
+    _rule("value_in_weeks", {"time_to_value": "weeks"},
           buy=0.15, wrap=0.15, fine_tune=-0.30, build=-0.40),
-    _rule("value_in_quarters", "plug_into_the_grid", {"time_to_value": "quarters"},
+    _rule("value_in_quarters", {"time_to_value": "quarters"},
           wrap=0.05, fine_tune=0.05, build=-0.20),
-    _rule("multi_year_horizon", "all_in", {"time_to_value": "years"},
+    _rule("multi_year_horizon", {"time_to_value": "years"},
           fine_tune=0.05, build=0.10),
     # --- where it runs --------------------------------------------------------------------------
-    _rule("air_gapped_no_external_api", "all_in", {"deployment": "air_gapped"},
-          buy=-1.00, wrap=-1.00, fine_tune=0.30, build=0.10),
-    _rule("regulated_vetted_only", "all_in", {"deployment": "regulated"},
+    # Products that install on premises exist but are fewer and dearer than SaaS.
+    _rule("air_gapped_no_external_api", {"deployment": "air_gapped"},
+          buy=-0.20, wrap=-1.00, fine_tune=0.30, build=0.10),
+    _rule("regulated_vetted_only", {"deployment": "regulated"},
           buy=-0.10, fine_tune=0.10),
     # --- moat -----------------------------------------------------------------------------------
-    _rule("same_api_same_product", "hypercompetitive",
+    _rule("same_api_same_product",
           {"differentiation": "yes", "ai_role": OWNING_ROLES},
           wrap=-0.05),
-    _rule("commodity_use", "lever_not_burden",
+    _rule("commodity_use",
           {"differentiation": "yes", "ai_role": ("supporting", "exploring")},
           buy=0.15),
-    _rule("model_is_the_moat", "hypercompetitive",
+    _rule("model_is_the_moat",
           {"differentiation": "no", "ai_role": "is_the_product"},
           fine_tune=0.15, build=0.10),
-    _rule("ai_moat_in_differentiator", "hypercompetitive",
+    _rule("ai_moat_in_differentiator",
           {"differentiation": "no", "ai_role": "differentiator"},
           fine_tune=0.10),
     # --- product --------------------------------------------------------------------------------
-    _rule("model_without_product", "product_not_model", {"product": "model_only"},
+    _rule("model_without_product", {"product": "model_only"},
           fine_tune=-0.05, build=-0.25),
-    _rule("product_still_planned", "product_not_model", {"product": "product_planned"},
+    _rule("product_still_planned", {"product": "product_planned"},
           build=-0.20),
-    _rule("complete_product", "product_not_model", {"product": "full_product"},
+    _rule("complete_product", {"product": "full_product"},
           wrap=0.05, build=0.10),
     # --- volume ---------------------------------------------------------------------------------
-    _rule("low_volume", "plug_into_the_grid", {"usage_volume": "low"},
+    _rule("low_volume", {"usage_volume": "low"},
           buy=0.05, fine_tune=-0.10),
-    _rule("high_volume_unit_cost", "hypercompetitive",
+    _rule("high_volume_unit_cost",
           {"usage_volume": "high", "talent": ("ml_engineers", "research_lab")},
           fine_tune=0.25),
-    _rule("high_volume_without_ml", "plug_into_the_grid",
+    _rule("high_volume_without_ml",
           {"usage_volume": "high", "talent": ("none", "software_engineers")},
           wrap=0.05),
     # --- going all in ---------------------------------------------------------------------------
     # Half-measures drown: a team that clears every bar should build, not hedge with a fine-tune.
-    _rule("all_bars_cleared", "all_in", {q: tuple(a) for q, a in BUILD_BARS.values()},
+    _rule("all_bars_cleared", {q: tuple(a) for q, a in BUILD_BARS.values()},
           wrap=-0.20, fine_tune=-0.40, build=0.30),
 )
 # fmt: on
 
 # Reasons that belong to the verdict itself, used when the answers give too few of their own.
 CORE_REASONS: dict[str, tuple[tuple[str, str], ...]] = {
-    "buy": (("core_buy", "lever_not_burden"), ("core_buy_grid", "plug_into_the_grid")),
-    "wrap": (("core_wrap", "plug_into_the_grid"), ("core_wrap_product", "product_not_model")),
-    "fine_tune": (
-        ("core_fine_tune", "plug_into_the_grid"),
-        ("core_fine_tune_product", "product_not_model"),
-    ),
-    "build": (("core_build", "all_in"), ("core_build_mission", "mission_or_nothing")),
+    verdict: tuple((name, str(EVIDENCE[name][0])) for name in names)
+    for verdict, names in {
+        "buy": ("core_buy", "core_buy_grid"),
+        "wrap": ("core_wrap", "core_wrap_product"),
+        "fine_tune": ("core_fine_tune", "core_fine_tune_product"),
+        "build": ("core_build", "core_build_mission"),
+    }.items()
 }
 BUILD_GATE_RULE = "build_bars_missed"
+MAX_RULE_REASONS = 3  # the three rules that weigh most: a manager reads the advice in a minute
 AIR_GAP_GATE_RULE = "air_gapped_no_external_api"
 
 
@@ -292,6 +373,21 @@ def _far_below_pretraining(a: Mapping[str, str]) -> bool:
         q in a and a[q] not in BUILD_BARS[bar][1]
         for bar, q in (("capital", "budget"), ("compute", "compute"), ("talent", "talent"))
     )
+
+
+def pretraining_in_play(a: Mapping[str, str], clipped: Mapping[str, int] | None = None) -> bool:
+    """Whether the team went anywhere near pre-training: a mission, a model that is the
+    product and that a public API can't match, or build among the two best scores. Only then do
+    the build bars get named (an agency that never considered building gets no banner)."""
+    if a.get("motivation") == "mission":
+        return True
+    if a.get("ai_role") == "is_the_product" and a.get("differentiation") == "no":
+        return True
+    if clipped is not None:
+        return (
+            sorted(VERDICTS, key=lambda v: -clipped[v]).index("build") < 2 and clipped["build"] > 0
+        )
+    return False
 
 
 def _leans_to_training(a: Mapping[str, str], verdict: str) -> bool:
@@ -472,16 +568,27 @@ def _reasons(
         ),
         key=lambda r: (r.points.get(runner_up, 0) - r.points.get(verdict, 0), RULES.index(r)),
     )
-    reasons = [Reason(r.principle, r.reason_key, r.name) for r in ranked[:4]]
-    build_in_play = (
-        _leans_to_owning(answers) or sorted(VERDICTS, key=lambda v: -clipped[v]).index("build") < 2
-    )
+    reasons = [
+        Reason(r.principle, r.reason_key, r.name) for r in ranked if r.principle is not None
+    ][:MAX_RULE_REASONS]
+    if clipped[verdict] <= 0:
+        reasons.insert(
+            0,
+            Reason(
+                str(EVIDENCE[LEAST_BAD_RULE][0]), f"advisor.reason.{LEAST_BAD_RULE}", LEAST_BAD_RULE
+            ),
+        )
+    build_in_play = pretraining_in_play(answers, clipped)
     if verdict != "build" and excluded.get("build") == BUILD_GATE_RULE and build_in_play:
         reasons.append(
-            Reason("colossal_resources", f"advisor.reason.{BUILD_GATE_RULE}", BUILD_GATE_RULE)
+            Reason(
+                str(EVIDENCE[BUILD_GATE_RULE][0]),
+                f"advisor.reason.{BUILD_GATE_RULE}",
+                BUILD_GATE_RULE,
+            )
         )
     for name, principle in CORE_REASONS[verdict]:
-        if len(reasons) >= 3 and len({r.principle for r in reasons}) >= 2:
+        if len(reasons) >= 2 and len({r.principle for r in reasons}) >= 2:
             break
         reasons.append(Reason(principle, f"advisor.reason.{name}", name))
     return tuple(reasons)
@@ -520,7 +627,18 @@ def score_answers(
         v: min(clipped[v], EXCLUDED_CEILING) if v in excluded else clipped[v] for v in VERDICTS
     }
     allowed = [v for v in VERDICTS if v not in excluded]
-    verdict = _pick(allowed, clipped)
+    # Among open verdicts all at 0, the one whose points fell least is the least bad.
+    verdict = max(allowed, key=lambda v: (clipped[v], raw[v], -TIE_PREFERENCE.index(v)))
+    if clipped[verdict] <= 0:
+        shown[verdict] = LEAST_BAD_SCORE
+        contributions.append(
+            Contribution(
+                LEAST_BAD_RULE,
+                verdict,
+                (LEAST_BAD_SCORE - raw[verdict]) / 100,
+                f"advisor.reason.{LEAST_BAD_RULE}",
+            )
+        )
     # A closed verdict counts as zero when measuring the lead: it cannot be chosen.
     effective = {v: (clipped[v] if v in allowed else 0) for v in VERDICTS}
     runner_up = _pick([v for v in VERDICTS if v != verdict], clipped)

@@ -29,13 +29,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.assessment.advice import ruled_out_lines
+from bot.assessment.advice import closing_shown, reason_lines, ruled_out_lines
 from bot.assessment.questions import (
     PAGES,
     QUESTIONS,
     options,
     page_title,
-    principle_name,
     question_text,
     verdict_name,
 )
@@ -292,6 +291,7 @@ class ResultCard:
     by_llm: bool
     excluded: Mapping[str, str]
     bars_missed: list[str]
+    score_notes: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, stored: StoredAssessment) -> ResultCard:
@@ -313,6 +313,7 @@ class ResultCard:
             by_llm=stored.narrative_by == NARRATIVE_LLM,
             excluded=dict(r.get("excluded") or {}),
             bars_missed=list(r.get("bars_missed") or []),
+            score_notes=[str(x) for x in r.get("score_notes") or []],
         )
 
 
@@ -346,6 +347,9 @@ def _narrative_blocks(card: ResultCard, lang: str) -> list[Block]:
     """The LLM's prose (escaped: it must not mention @channel or forge links), or the closing
     line when the narrative is the offline one, whose body the sections above already show."""
     if not card.by_llm:
+        # The offline narrative's rule: the closing slogan only where it is not a repeat.
+        if not closing_shown(card.verdict, {p for p, _ in card.reasons}):
+            return []
         return [_section(f"_{t(f'advisor.closing.{card.verdict}', lang)}_")]
     text = escape(card.advice.strip())
     chunks: list[str] = []
@@ -393,7 +397,7 @@ def result_blocks(
         ),
         _section(t("advisor.slack.scores", lang) + "\n" + score_chart(card, lang)),
     ]
-    ruled_out = ruled_out_lines(card.excluded, card.bars_missed, lang)
+    ruled_out = card.score_notes or ruled_out_lines(card.excluded, card.bars_missed, lang)
     if ruled_out:
         blocks.append(_context("\n".join(ruled_out)))
     if card.flags:
@@ -407,18 +411,7 @@ def result_blocks(
         )
     blocks.append(
         _section(
-            "\n".join(
-                [t("advisor.narrative.reasons", lang)]
-                + [
-                    t(
-                        "advisor.narrative.reason",
-                        lang,
-                        text=text,
-                        principle=principle_name(p, lang),
-                    )
-                    for p, text in card.reasons
-                ]
-            )
+            "\n".join([t("advisor.narrative.reasons", lang)] + reason_lines(card.reasons, lang))
         )
     )
     blocks.append(
