@@ -108,6 +108,10 @@ class TeamSettings(Base):
         String(16), default="ephemeral", server_default="ephemeral"
     )
     review_period_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    # Guests (single- and multi-channel) read the decision log only when an admin allows it.
+    guests_read_decisions: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     updated_at: Mapped[datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, server_default=func.now()
     )

@@ -6,13 +6,16 @@ Bounded by construction (a fixed number of each), so the Home tab stays within B
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.assessment.rounds import OpenRound, open_rounds
+from bot.decisions.readers import may_read
 from bot.decisions.rules import ACTIVE_STATUSES, team_today
 from bot.decisions.store import DecisionSummary, summaries
 from bot.models import Decision
@@ -39,13 +42,27 @@ class HomeOverview:
     digest: DigestSchedule
     today: date  # the team's today, to mark overdue reviews
     rounds: tuple[OpenRound, ...] = ()  # the viewer's open team assessments
+    decisions_hidden: bool = False  # the viewer is a guest the log is not open to
 
 
 def home_overview(
-    session: Session, team_id: str, today: date, user_id: str | None = None
+    session: Session,
+    team_id: str,
+    today: date,
+    user_id: str | None = None,
+    viewer: Mapping[str, Any] | None = None,
 ) -> HomeOverview:
     """Everything the Home tab needs, in a few small indexed queries (the viewer's open team
-    assessments too, when ``user_id`` is given)."""
+    assessments too, when ``user_id`` is given). ``viewer`` is the viewer's ``users.info``: a
+    guest the log is not open to (``bot.decisions.readers``) sees no decisions."""
+    if viewer is not None and not may_read(session, team_id, viewer):
+        return replace(
+            home_overview(session, team_id, today, user_id),
+            latest=[],
+            total=0,
+            upcoming=[],
+            decisions_hidden=True,
+        )
     latest = session.scalars(
         select(Decision)
         .where(Decision.team_id == team_id)

@@ -44,6 +44,7 @@ LLM_MODEL = "llm_model"
 RESULT_VISIBILITY = "result_visibility"
 REVIEW_PERIOD = "review_period"
 ADMINS = "admins"
+GUESTS_READ = "guests_read_decisions"
 
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,31}")
@@ -69,6 +70,7 @@ class TeamConfig:
     result_visibility: str = "ephemeral"
     review_period_days: int = 90
     admins: tuple[str, ...] = ()
+    guests_read_decisions: bool = False
     feeds: tuple[str, ...] = ()  # URLs of the feeds the team added (the built-in ones aside)
 
 
@@ -297,6 +299,8 @@ def validate_form(
     take(RESULT_VISIBILITY, "result_visibility", parse_visibility)
     take(REVIEW_PERIOD, "review_period_days", lambda r: parse_int(r, REVIEW_DAYS_RANGE))
     take(ADMINS, "admins", lambda r: parse_users(r, MAX_ADMINS))
+    if raw.get(GUESTS_READ) is not None:  # a form from before the switch existed keeps it
+        take(GUESTS_READ, "guests_read_decisions", parse_switch)
     if llm_available:
         take(LLM_ENABLED, "llm_enabled", parse_switch)
         take(LLM_MODEL, "llm_model", parse_model)

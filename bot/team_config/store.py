@@ -75,6 +75,7 @@ def load_config(session: Session, team_id: str, fallback_tz: str | None = None) 
         result_visibility=row.result_visibility,
         review_period_days=row.review_period_days,
         admins=tuple(sorted(admins)),
+        guests_read_decisions=row.guests_read_decisions,
         feeds=tuple(f.url for f in team_feeds(session, team_id)),
     )
 
@@ -168,6 +169,7 @@ def save_config(
     row.llm_model = config.llm_model
     row.result_visibility = config.result_visibility
     row.review_period_days = config.review_period_days
+    row.guests_read_decisions = config.guests_read_decisions
     _replace_people(session, team_id, user_id, before, config)
     _apply_feeds(session, team_id, user_id, feeds, feed_title)
     after = load_config(session, team_id, fallback_tz)

@@ -44,7 +44,12 @@ def home_view(lang: str, overview: HomeOverview | None = None) -> View:
         ),
     ]
     if overview is not None:
-        blocks += _rounds(overview, lang) + _latest(overview, lang) + _upcoming(overview, lang)
+        blocks += _rounds(overview, lang)
+        if overview.decisions_hidden:
+            text = MarkdownTextObject(text=t("home.guests_hidden", lang))
+            blocks += [DividerBlock(), SectionBlock(text=text)]
+        else:
+            blocks += _latest(overview, lang) + _upcoming(overview, lang)
         blocks += [
             DividerBlock(),
             HeaderBlock(text=t("home.digest_heading", lang)),

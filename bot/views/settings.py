@@ -283,6 +283,13 @@ def _advisor_blocks(screen: SettingsScreen) -> list[Block]:
             c.admins,
             f.MAX_ADMINS,
         ),
+        _switch(
+            f.GUESTS_READ,
+            c.guests_read_decisions,
+            _s("modal.guests_on", lang),
+            _s("modal.guests_off", lang),
+            _s("field.guests_read_decisions", lang),
+        ),
     ]
     return blocks
 

@@ -47,9 +47,12 @@ def owner_info(services: Services, client: WebClient, team_id: str, owner_id: st
 
 
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+    """The viewer's Home; a guest the log is not open to sees no decisions (and so does anyone
+    Slack cannot describe right now: ``bot.decisions.readers`` fails closed)."""
+    viewer = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions) as session:
         ctx = team_context(session, team_id, services.clock())
-        overview = home_overview(session, team_id, ctx.today, user_id)
+        overview = home_overview(session, team_id, ctx.today, user_id, viewer)
     lang = person_language(services, client, team_id, user_id, ctx.lang)
     client.views_publish(user_id=user_id, view=home_view(lang, overview))
 

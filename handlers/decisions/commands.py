@@ -7,11 +7,12 @@ import logging
 from bot.audit import EXPORTED, audit
 from bot.db import session_scope
 from bot.decisions.export import export_csv
+from bot.decisions.readers import require_reader
 from bot.decisions.rules import DecisionDraft
 from bot.decisions.search import list_page
 from bot.i18n import t
 from bot.views.decisions import ModalContext, list_blocks, list_text
-from handlers.context import CommandRequest, require_admin
+from handlers.context import CommandRequest, require_admin, user_info
 from handlers.decisions.modal import open_decide_modal
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,9 @@ def decide(req: CommandRequest) -> None:
 def decisions(req: CommandRequest) -> None:
     """The first page of the team's decisions, filtered by the command's words."""
     req.ack()
+    reader = user_info(req.services, req.client, req.cmd.team_id, req.cmd.user_id)
     with session_scope(req.services.sessions) as session:
+        require_reader(session, req.cmd.team_id, reader)
         page = list_page(session, req.cmd.team_id, 1, req.cmd.args)
     req.respond(
         response_type="ephemeral",
@@ -50,7 +53,9 @@ def export(req: CommandRequest) -> None:
     req.ack()
     cmd = req.cmd
     require_admin(req.services, req.client, cmd.team_id, cmd.user_id, req.lang)
+    reader = user_info(req.services, req.client, cmd.team_id, cmd.user_id)
     with session_scope(req.services.sessions) as session:
+        require_reader(session, cmd.team_id, reader)  # an app admin added by hand may be a guest
         exported = export_csv(session, cmd.team_id)
     dm = req.client.conversations_open(users=cmd.user_id)["channel"]["id"]
     req.client.files_upload_v2(

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.db import session_scope
 from bot.decisions.prefill import draft_from_decision
+from bot.decisions.readers import require_reader
 from bot.decisions.search import list_page
 from bot.decisions.store import DecisionSummary, change, changeable_decision
 from bot.errors import NotFound, UserError
@@ -30,11 +31,20 @@ STATUS_OF = {"revisit": "revisiting", "reverse": "reversed"}
 
 
 def turn_page(
-    ack: Ack, action: dict[str, Any], respond: Respond, services: Services, lang: str, team_id: str
+    ack: Ack,
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    services: Services,
+    lang: str,
+    team_id: str,
+    user_id: str,
 ) -> None:
     ack()
     number, words = parse_page_value(action.get("value", ""))
+    reader = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions) as session:
+        require_reader(session, team_id, reader)  # a forged Next button reads nothing either
         page = list_page(session, team_id, number, words)
     respond(
         replace_original=True,
@@ -66,6 +76,7 @@ def entry_menu(
         return
     requester = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions) as session:
+        require_reader(session, team_id, requester)
         decision = changeable_decision(session, team_id, user_id, requester, raw_id)
         if verb == "supersede" and decision.superseded_by_id is not None:
             raise UserError("decisions.error.already_superseded")
@@ -102,6 +113,7 @@ def set_status(
     lang, team_lang = langs
     requester = requester_info(services, client, team_id, user_id)
     with session_scope(services.sessions, write=True) as session:
+        require_reader(session, team_id, requester)
         decision = changeable_decision(session, team_id, user_id, requester, raw_id)
         changed = change(
             session, decision, user_id, STATUS_OF[verb], services.clock(), status=STATUS_OF[verb]
