@@ -3,9 +3,12 @@ written by ``.ci/run``.)"""
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from pathlib import Path
+
+from bot.assess_cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -63,3 +66,21 @@ def test_the_path_reader_finds_paths_and_leaves_code_alone() -> None:
         "bot/", "bot/config.py", "bot/gone.py",
         "tests/a/", "tests/b/", "tests/fakes/", "tests/a/c.py", "tests/b/c.py", "name.toml",
     ]  # fmt: skip
+
+
+_EXAMPLE = re.compile(
+    r"\$ echo '(?P<answers>\{[^']*\})' \\\n\s+\| python -m bot assess --answers - --format text"
+    r"(?: --lang (?P<lang>\w+))?\n```\n\n```text\n(?P<out>.*?)```",
+    re.S,
+)
+
+
+def test_the_advice_section_shows_what_the_terminal_prints_in_each_language() -> None:
+    examples = list(_EXAMPLE.finditer(section("The advice, in full")))
+    assert {m.group("lang") or "en" for m in examples} == {"en", "fr"}
+    for example in examples:
+        out, err = io.StringIO(), io.StringIO()
+        argv = ["--answers", "-", "--format", "text", "--lang", example.group("lang") or "en"]
+        code = main(argv, stdin=io.StringIO(example.group("answers")), stdout=out, stderr=err)
+        assert (code, err.getvalue()) == (0, "")
+        assert out.getvalue() == example.group("out")
