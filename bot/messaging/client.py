@@ -24,6 +24,7 @@ from slack_sdk.http_retry.state import RetryState
 
 from bot.config import Settings
 from bot.db import session_scope
+from bot.messaging.keepalive import KeepAliveWebClient
 from bot.models import Workspace
 from bot.tokens import installation_store
 
@@ -119,8 +120,9 @@ def make_web_client(
     *,
     max_wait: int = INTERACTIVE_WAIT,
 ) -> WebClient:
-    """A client for listeners; jobs pass ``max_wait=WORKER_WAIT``."""
-    return WebClient(
+    """A client for listeners; jobs pass ``max_wait=WORKER_WAIT``. Its calls reuse the
+    process's keep-alive connections to Slack (``bot.messaging.keepalive``)."""
+    return KeepAliveWebClient(
         token=token,
         base_url=settings.SLACK_API_BASE_URL,
         timeout=timeout,

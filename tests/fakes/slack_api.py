@@ -33,6 +33,7 @@ import itertools
 import json
 import logging
 import math
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -229,6 +230,7 @@ class FakeSlackAPI:
     def _reset_state(self) -> None:
         self.clock: Callable[[], float] = time.time  # tests may replace it to age things
         self._calls: list[Call] = []
+        self.connections = 0  # TCP connections accepted: keep-alive clients reuse theirs
         self._teams: dict[str, _Team] = {}
         self._tokens: dict[str, tuple[str, bool]] = {}  # token -> (team_id, revoked)
         self._dms: dict[tuple[str, str], str] = {}  # (team, user) -> D... channel
@@ -1261,9 +1263,41 @@ class _Server(ThreadingHTTPServer):
     # connection attempts of a busy client, each then retried by the kernel a second later.
     request_queue_size = 1024
 
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    # Kept-alive connections are tracked so that closing the fake ends them, as a server
+    # going away does: the clients' idle connections then read as closed.
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self._open_lock:
+            still_open, self._open = list(self._open), set()
+        for conn in still_open:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
 
 class _RequestHandler(BaseHTTPRequestHandler):
     owner: FakeSlackAPI
+    # Slack's API keeps connections alive (HTTP/1.1) unless the client asks to close.
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        with self.owner._lock:
+            self.owner.connections += 1
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self._route()
@@ -1298,7 +1332,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             else:
                 self._send(404, {}, "not found")
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (its timeout): nothing to answer
+            self.close_connection = True  # the client gave up (its timeout): nothing to answer
         except _Dropped:
             self.close_connection = True  # no answer at all: the client sees the connection end
 
