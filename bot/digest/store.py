@@ -18,6 +18,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -28,9 +29,11 @@ from bot.models import Feed, NewsItem, NewsItemSource, TeamFeed, Workspace
 from bot.news.canonical import canonical_url
 from bot.news.dedupe import entry_keys
 from bot.news.feeds import DEFAULT_FEEDS, FeedSource, default_name
-from bot.news.fetch import FetchResult
 from bot.news.normalize import Entry
 from bot.news.topics import classify
+
+if TYPE_CHECKING:  # the web process composes digests; only the worker fetches (httpx)
+    from bot.news.fetch import FetchResult
 
 log = logging.getLogger(__name__)
 

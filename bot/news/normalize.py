@@ -15,8 +15,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import feedparser
-
 from bot.news.canonical import web_url
 from bot.news.text import clean_text
 from bot.text import truncate_words
@@ -166,6 +164,8 @@ def parse_feed(
     if declares_entities(body):
         logger.warning("refused a feed from %s: it declares XML entities", _host(feed_url))
         return ParsedFeed(title="", error=ENTITIES_REFUSED)
+    import feedparser  # here: the web process composes digests but never parses a feed
+
     try:
         parsed = feedparser.parse(body, response_headers=_response_headers(feed_url, headers))
     except Exception as exc:  # isolation boundary: hostile bytes must not stop the run

@@ -19,10 +19,13 @@ import threading
 from collections.abc import Mapping
 from datetime import datetime
 from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bot.news.fetch import FetchResult
 from bot.news.normalize import ENTITIES_REFUSED, ParsedFeed, declares_entities, parse_feed
+
+if TYPE_CHECKING:  # httpx is loaded by whoever fetches, not by every web process
+    from bot.news.fetch import FetchResult
 
 log = logging.getLogger(__name__)
 

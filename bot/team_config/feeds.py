@@ -5,20 +5,23 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.i18n import has, t
 from bot.news.canonical import canonical_url
 from bot.news.feeds import default_name
-from bot.news.fetch import DEFAULT_PORTS, FetchResult, fetch_feed
 from bot.news.sandbox import parse_fetched
 from bot.team_config.checks import CHECK_BUDGET
 from bot.team_config.form import FieldError
+
+if TYPE_CHECKING:  # httpx is loaded on the first feed an admin adds, not by every web process
+    from bot.news.fetch import FetchResult
 
 # Slack wants a view_submission answered within 3 s; the whole fetch must end well before.
 FETCH_TIMEOUT = 2.0
 ANSWER_MARGIN = 0.1  # the check answers with its own error just before run_checks gives up
 
-Fetch = Callable[..., FetchResult]
+Fetch = Callable[..., "FetchResult"]
 
 
 @dataclass(frozen=True)
@@ -43,14 +46,18 @@ def check_new_feed(
     lang: str,
     *,
     allow_private: bool,
-    ports: frozenset[int] = DEFAULT_PORTS,
+    ports: frozenset[int] | None = None,
     timeout: float = FETCH_TIMEOUT,
     budget: float = CHECK_BUDGET - ANSWER_MARGIN,
-    fetch: Fetch = fetch_feed,
+    fetch: Fetch | None = None,
 ) -> FeedCheck:
     """Fetch and parse ``url`` once, all within ``budget`` seconds (the parse is stopped when
     it runs out); the error, if any, is worded in ``lang`` for the field."""
+    from bot.news.fetch import DEFAULT_PORTS, fetch_feed
+
     started = time.monotonic()
+    fetch = fetch or fetch_feed
+    ports = DEFAULT_PORTS if ports is None else ports
     result = fetch(url, allow_private=allow_private, ports=ports, timeout=min(timeout, budget))
     if result.status != "ok":
         code = result.error_code or "network"
