@@ -130,8 +130,13 @@ def test_log_a_decision_under_the_answer_belongs_to_the_thread(send, slack_api):
     )
     send(click)
     [opened] = slack_api.calls_to("views.open")
-    meta = json.loads(opened.params["view"]["private_metadata"])
+    view = opened.params["view"]
+    meta = json.loads(view["private_metadata"])
     assert meta["t"] == ts
+    # Pre-filled from the thread: the question without the mention, its asker; not the bot.
+    fields = {b["block_id"]: b["element"] for b in view["blocks"] if b.get("block_id")}
+    assert fields["title"]["initial_value"] == QUESTION
+    assert fields["participants"]["initial_users"] == [USER]
     assert meta["l"].endswith(f"/archives/{CHANNEL}/p{ts.replace('.', '')}")
 
 

@@ -65,6 +65,14 @@ def plain(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
 
+_LEADING_MENTIONS = re.compile(r"^(?:@[UW][A-Z0-9]{2,20}[\s,:]*)+")
+
+
+def without_mentions(text: str) -> str:
+    """A (plain) message without the mentions it starts with: ``@U0BOT should we…``."""
+    return _LEADING_MENTIONS.sub("", text).strip()
+
+
 def title_of(text: str) -> str:
     """The (plain) message's first non-empty line, cut on a word to fit a decision's title."""
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack
@@ -11,10 +12,11 @@ from bot.db import session_scope
 from bot.decisions.prefill import draft_from_assessment
 from bot.decisions.rules import DecisionDraft
 from bot.decisions.store import get_assessment
+from bot.decisions.threads import draft_from_message, trimmed_summary, without_mentions
 from bot.errors import parse_id
 from bot.services import Services
 from bot.views.decisions import ModalContext
-from handlers.conversations import permalink
+from handlers.conversations import permalink, read_thread
 from handlers.decisions.modal import open_decide_modal
 
 
@@ -32,13 +34,19 @@ def log_decision(
     user_id: str,
 ) -> None:
     """From the Home tab, or under a mention's answer: there, the decision belongs to the
-    thread (its confirmation a reply in it, its link the thread's first message)."""
+    thread (its confirmation a reply in it, its link the thread's first message) and is
+    pre-filled from it as "Log as decision" would be from its first message."""
     ack()
     draft = DecisionDraft(title="", verdict="", owner_id=user_id)
     channel = _channel(body)
     thread_ts = str((body.get("container") or {}).get("thread_ts") or "")
     context = ModalContext(channel)
     if channel and thread_ts:
+        people = [m for m in read_thread(client, channel, thread_ts) if not m.by_bot and m.text]
+        if people:
+            first = replace(people[0], text=without_mentions(people[0].text))
+            others = people[1:]
+            draft = draft_from_message(first, others, user_id, trimmed_summary(others), lang)
         link = permalink(client, channel, thread_ts) or ""
         context = ModalContext(channel, thread_ts=thread_ts, link=link)
     open_decide_modal(
