@@ -1293,6 +1293,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     owner: FakeSlackAPI
     # Slack's API keeps connections alive (HTTP/1.1) unless the client asks to close.
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: without TCP_NODELAY the second waits for the
+    # client's delayed ACK (40 ms) on a kept-alive connection.
+    disable_nagle_algorithm = True
 
     def setup(self) -> None:
         super().setup()

@@ -20,6 +20,7 @@ class ClosingServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else each answer waits for a delayed ACK (40 ms)
 
             def setup(self) -> None:
                 super().setup()
