@@ -198,7 +198,11 @@ def test_the_last_page_stores_the_assessment_closes_and_posts_the_result(send, s
         block.validate_json()
     assert isinstance(blocks[0], HeaderBlock) and blocks[0].text.text == "Support chatbot"
     assert isinstance(blocks[1], SectionBlock)
-    assert blocks[1].text.text.startswith("*Wrap an existing model.* Build your own application")
+    # HYPED's AI is the product: the headline the narrative opens with, not the generic one.
+    assert blocks[1].text.text == (
+        "*Wrap an existing model.* Sell the application, not the model: build it on an "
+        "existing one."
+    )
     sections = [b.text.text for b in blocks if isinstance(b, SectionBlock)]
     chart = next(s for s in sections if s.startswith("*Scores*"))
     # HYPED, by hand from the rule table: wrap 0.35 prior + 0.05 (AI is the product) + 0.05

@@ -476,6 +476,11 @@ def _verdict_line(assessment: Assessment) -> Line:
     return Line(f"advisor.verdict_line.{verdict}")
 
 
+def headline(assessment: Assessment, lang: str) -> str:
+    """The verdict's one-line headline for this team (Slack's result card shows it too)."""
+    return _verdict_line(assessment).render(lang)
+
+
 def plan(assessment: Assessment) -> Plan:
     verdict = assessment.verdict
     reasons = tuple((r, Line(r.key, bars=assessment.bars_missed)) for r in assessment.reasons)

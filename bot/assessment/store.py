@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.assessment.advice import score_lines, to_json
+from bot.assessment.advice import headline, score_lines, to_json
 from bot.assessment.engine import Assessment
 from bot.assessment.questions import QUESTION_IDS
 from bot.errors import NotFound
@@ -73,6 +73,8 @@ def result_payload(
         "excluded": dict(assessment.excluded),
         # Why each score at 0.00 is 0, worded at save time (the engine's view of the answers).
         "score_notes": score_lines(assessment, lang, only_zero=True),
+        # The headline the narrative opens with (it follows the team's answers).
+        "headline": headline(assessment, lang),
         "bars_missed": list(assessment.bars_missed),
         "answered": len(assessment.answers),
         "questions": len(QUESTION_IDS),

@@ -292,6 +292,7 @@ class ResultCard:
     excluded: Mapping[str, str]
     bars_missed: list[str]
     score_notes: list[str] = field(default_factory=list)
+    headline: str = ""
 
     @classmethod
     def of(cls, stored: StoredAssessment) -> ResultCard:
@@ -314,6 +315,7 @@ class ResultCard:
             excluded=dict(r.get("excluded") or {}),
             bars_missed=list(r.get("bars_missed") or []),
             score_notes=[str(x) for x in r.get("score_notes") or []],
+            headline=str(r.get("headline") or ""),
         )
 
 
@@ -384,7 +386,7 @@ def result_blocks(
                 "advisor.narrative.verdict",
                 lang,
                 verdict=verdict_name(card.verdict, lang),
-                line=t(f"advisor.verdict_line.{card.verdict}", lang),
+                line=card.headline or t(f"advisor.verdict_line.{card.verdict}", lang),
             )
         ),
         _context(
