@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.assess_cli import main
-from bot.assessment.advice import to_json
+from bot.assessment.advice import score_lines, to_json
 from bot.assessment.engine import score_answers
 from bot.assessment.questions import QUESTION_IDS, QUESTIONS
 from bot.assessment.team import (
@@ -173,6 +173,10 @@ def test_one_optimist_does_not_push_the_team_into_pre_training() -> None:
     fr = [r["text"] for r in team.to_json("fr")["reasons"]]
     assert any(text.startswith("Pré-entraîner est exclu") for text in fr)
     assert TEAM_DISAGREES in team.pooled.red_flags
+    # The score line says which gate closed build: the team's, not the bars (issue 14.1).
+    lines = score_lines(team.pooled, "en")
+    assert lines[3] == "Build 0.00, ruled out — Not every member's own answers say pre-train."
+    assert lines[3] in team.to_json("en")["advice"]
 
 
 def test_the_summary_says_why_a_split_matters() -> None:
