@@ -57,11 +57,11 @@ def app_mention(
         asked = f"{question}\n\n{CONTEXT_HEADING}\n{context}" if context else question
         llm = services.team_llm(team_id)
         if llm is None:  # offline: instant
-            _answer(reply, shown, asked, lang, None)
+            _answer(reply, shown, asked, lang, None, question)
             return
         reply.post(t("advisor.slack.thinking", lang, question=escape(shown)))
         services.after_ack.submit(
-            lambda: _answer(reply, shown, asked, lang, llm),
+            lambda: _answer(reply, shown, asked, lang, llm, question),
             lambda error: reply.tell(error, lang),
         )
     except Exception as error:  # noqa: BLE001 - the person is told in the thread, once
@@ -96,10 +96,14 @@ class Reply:
             log.warning("could not tell the thread about a failure: %s", type(exc).__name__)
 
 
-def _answer(reply: Reply, shown: str, asked: str, lang: str, llm: LLMClient | None) -> None:
+def _answer(
+    reply: Reply, shown: str, asked: str, lang: str, llm: LLMClient | None, question: str
+) -> None:
+    """``question`` (the person's words, "" for a bare mention in a thread) titles the
+    assessment that Run the assessment opens."""
     answer = answer_question(asked, lang, llm)  # any LLM failure: the offline answer, noted
     text = ask_text(shown, answer.text, lang, by_llm=answer.used_llm, notice=answer.fallback_notice)
-    reply.post(text, mention_blocks(text, lang))
+    reply.post(text, mention_blocks(text, lang, question))
 
 
 def register(app: App) -> None:

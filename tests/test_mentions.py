@@ -176,3 +176,30 @@ def test_a_failing_llm_falls_back_to_the_offline_answer(llm_send, slack_api, ope
     llm_send(body)
     [update] = wait_for(lambda: slack_api.calls_to("chat.update"))
     assert "The AI writer is unavailable" in update.params["text"]
+
+
+def test_run_the_assessment_under_the_answer_is_titled_with_the_question(send, slack_api):
+    _, body = _mention(slack_api, f"<@{BOT}> {QUESTION}")
+    send(body)
+    [reply] = _replies(slack_api)
+    run = reply.params["blocks"][-1]["elements"][0]
+    send(
+        block_actions(
+            [button("assessment.start", run["value"], block_id="mention")],
+            team_id=TEAM,
+            user_id=USER,
+            channel_id=CHANNEL,
+            trigger_id=slack_api.new_trigger_id(),
+        )
+    )
+    [opened] = slack_api.calls_to("views.open")
+    assert json.loads(opened.params["view"]["private_metadata"])["t"] == QUESTION
+
+
+def test_a_bare_mention_in_a_thread_answers_about_the_thread(send, slack_api):
+    root, _ = thread(slack_api, "Should we pre-train our own model?", (SOMEONE, "We have 3 GPUs."))
+    ts, body = _mention(slack_api, f"<@{BOT}>", thread_ts=root)
+    send(body)
+    [reply] = _replies(slack_api)
+    assert reply.params["text"].startswith("> What do you make of this thread?")
+    assert "value" not in reply.params["blocks"][-1]["elements"][0]  # no title to carry

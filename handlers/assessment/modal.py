@@ -15,6 +15,7 @@ from bot.db import session_scope
 from bot.errors import parse_id
 from bot.services import Services
 from bot.views.assessment import ModalState, answers_from_value
+from bot.views.mentions import title_from_value
 from handlers.assessment.common import channel_of, open_modal
 from handlers.assessment.team import assess_team
 from handlers.context import CommandRequest
@@ -37,7 +38,12 @@ def start(
 ) -> None:
     """ "Start an assessment": empty, or pre-filled with answers a decision was made on."""
     ack()
-    state = ModalState(channel_id=channel_of(body), answers=answers_from_value(action.get("value")))
+    value = action.get("value")
+    state = ModalState(
+        title=title_from_value(value),  # under a mention's answer: the question
+        channel_id=channel_of(body),
+        answers=answers_from_value(value),
+    )
     open_modal(client, body["trigger_id"], state, lang, body.get("view"))
 
 
