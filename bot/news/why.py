@@ -137,8 +137,11 @@ class WhyInput(Protocol):
     def topic(self) -> str: ...
 
 
+@lru_cache(maxsize=8192)
 def variant(topic: str, title: str, summary: str = "") -> str:
     """The catalog variant for a story: its direction and words, title first, then summary.
+
+    Cached: a digest run asks it for every team that gets the story (``decision_links``).
 
     ``outage`` and ``retired`` (``RELIABILITY``) are shared by every topic; the others are the
     topic's own (``_VARIANTS``), and ``default`` when nothing matches.

@@ -9,6 +9,9 @@ characters, sections of at most 3,000.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
@@ -75,6 +78,37 @@ def item_text(item: DigestItem, lang: str) -> str:
     return truncate_words(f"*{title}*{rest}", SECTION_CHARS)
 
 
+class _RenderedSection(SectionBlock):
+    """A story's section with its JSON computed once: every team that gets the story in the
+    same place shares it (``_story_section``). The dict is shared too: read it, don't change it.
+    """
+
+    def __init__(self, *, block_id: str, text: str) -> None:
+        super().__init__(block_id=block_id, text=MarkdownTextObject(text=text))
+        self._rendered = super().to_dict()
+
+    def to_dict(self, *args: Any) -> dict[str, Any]:
+        return self._rendered
+
+
+@lru_cache(maxsize=4096)
+def _story_section(
+    title: str,
+    url: str | None,
+    why: str,
+    topic: str,
+    sources: tuple[str, ...],
+    published: datetime | None,
+    lang: str,
+    n: int,
+) -> SectionBlock:
+    # Keyed on what the section shows (not the team's decisions, which get blocks of their own).
+    item = DigestItem(title, url, sources, published, topic, why, (), "", frozenset())
+    return _RenderedSection(
+        block_id=f"{ids.DIGEST_BLOCK_PREFIX}item.{n}", text=item_text(item, lang)
+    )
+
+
 def _decision_block(ref: DecisionRef, lang: str, block_id: str) -> SectionBlock:
     verdict = (
         t(f"decisions.verdict.{ref.verdict}", lang)
@@ -127,9 +161,8 @@ def digest_blocks(
     budget = MAX_BLOCKS - len(blocks) - tail - count  # what is left for decision lines
     for n, item in enumerate(digest.items, start=1):
         blocks.append(
-            SectionBlock(
-                block_id=f"{ids.DIGEST_BLOCK_PREFIX}item.{n}",
-                text=MarkdownTextObject(text=item_text(item, lang)),
+            _story_section(
+                item.title, item.url, item.why, item.topic, item.sources, item.published, lang, n
             )
         )
         fresh = [d for d in item.decisions if d.id not in named][:DECISIONS_PER_ITEM]
