@@ -355,7 +355,11 @@ SAID_BY_FLAG = {
 
 
 def _best_rule(
-    assessment: Assessment, verdict: str, sign: int, used: set[str] | None = None
+    assessment: Assessment,
+    verdict: str,
+    sign: int,
+    used: set[str] | None = None,
+    fresh_only: bool = False,
 ) -> str | None:
     """The rule that moved ``verdict`` most in direction ``sign`` and whose text may be shown."""
     moves = [
@@ -374,6 +378,8 @@ def _best_rule(
     ) | (used or set())
     ranked = sorted(moves, key=lambda c: (c.rule in said, -abs(c.points)))
     for c in ranked:
+        if fresh_only and c.rule in (used or set()):
+            continue
         if allowed(f"reason.{c.rule}", assessment):
             if used is not None:
                 used.add(c.rule)
@@ -414,8 +420,14 @@ def _score_line(verdict: str, assessment: Assessment, used: set[str]) -> Line:
         if best is None:
             return Line("advisor.score.verdict_prior", verdict=verdict, score=score)
         return Line("advisor.score.verdict", verdict=verdict, score=score, inner=_rule_line(best))
-    sign = -1 if score == 0 else +1
-    best = _best_rule(assessment, verdict, sign, used)
+    # A path that is not the verdict: what holds it back answers "why not this one?"; only a
+    # score nothing holds back is explained by what lifts it.
+    best = _best_rule(assessment, verdict, -1, used)
+    if best is None and score > 0:
+        lifts = _best_rule(assessment, verdict, +1, used, fresh_only=True)
+        if lifts is None:
+            return Line("advisor.score.little_for", verdict=verdict, score=score)
+        best = lifts
     if best is None:
         key = "advisor.score.nothing_for" if score == 0 else "advisor.score.prior_only"
         return Line(key, verdict=verdict, score=score)
