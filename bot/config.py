@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -29,6 +30,9 @@ FIXES: dict[str, str] = {
     "OPENAI_BASE_URL": "set it to the http(s) base URL of an OpenAI-compatible server",
     "OPENAI_MODEL": "set it to a model name your server serves",
     "OPENAI_TIMEOUT": "set it to a number of seconds between 1 and 120",
+    "OPENAI_ALLOWED_MODELS": "list the model names admins may pick, comma-separated, "
+    "OPENAI_MODEL among them (default: OPENAI_MODEL alone)",
+    "OPENAI_MAX_TOKENS": "set it to a whole number of tokens between 16 and 16000",
     "UNINSTALLED_RETENTION_DAYS": "set it to a whole number of days between 1 and 3650",
     "PORT": "set it to a TCP port between 1 and 65535",
     "LOG_LEVEL": "use DEBUG, INFO, WARNING or ERROR",
@@ -67,6 +71,10 @@ class Settings(BaseSettings):
     OPENAI_BASE_URL: str | None = None
     OPENAI_MODEL: str = "gpt-4o-mini"
     OPENAI_TIMEOUT: float = Field(default=15.0, ge=1, le=120)
+    # The models workspace admins may choose (comma-separated); unset: OPENAI_MODEL alone.
+    OPENAI_ALLOWED_MODELS: str | None = None
+    # The longest answer any call may ask for: the operator's bill has a ceiling per call.
+    OPENAI_MAX_TOKENS: int = Field(default=800, ge=16, le=16000)
     # Days an uninstalled workspace's data is kept (for a reinstall) before it is purged.
     UNINSTALLED_RETENTION_DAYS: int = Field(default=30, ge=1, le=3650)
     PORT: int = Field(default=3000, ge=1, le=65535)
@@ -110,6 +118,13 @@ class Settings(BaseSettings):
     def _ports(cls, value: str | None) -> str:
         return ",".join(str(p) for p in sorted(parse_ports(value or "80,443")))
 
+    @field_validator("OPENAI_ALLOWED_MODELS")
+    @classmethod
+    def _allowed_models(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return ",".join(parse_models(value))
+
     @field_validator("TOKEN_ENCRYPTION_KEYS")
     @classmethod
     def _token_keys(cls, value: str | None) -> str | None:
@@ -127,6 +142,11 @@ class Settings(BaseSettings):
         if bool(self.SLACK_CLIENT_ID) != bool(self.SLACK_CLIENT_SECRET):
             missing = "SLACK_CLIENT_SECRET" if self.SLACK_CLIENT_ID else "SLACK_CLIENT_ID"
             raise ConfigError(missing, "is missing")
+        listed = self.OPENAI_ALLOWED_MODELS
+        if listed and self.OPENAI_MODEL not in parse_models(listed):
+            raise ConfigError(
+                "OPENAI_ALLOWED_MODELS", f"does not list OPENAI_MODEL ({self.OPENAI_MODEL})"
+            )
         return self
 
     # What the settings mean, so callers never re-derive it.
@@ -152,6 +172,12 @@ class Settings(BaseSettings):
     @property
     def feed_ports(self) -> frozenset[int]:
         return parse_ports(self.FEEDS_ALLOWED_PORTS)
+
+    @property
+    def allowed_models(self) -> tuple[str, ...]:
+        """The models admins may pick, the operator's default first."""
+        listed = parse_models(self.OPENAI_ALLOWED_MODELS) if self.OPENAI_ALLOWED_MODELS else ()
+        return (self.OPENAI_MODEL, *(m for m in listed if m != self.OPENAI_MODEL))
 
     @property
     def llm_configured(self) -> bool:
@@ -184,6 +210,20 @@ def parse_ports(text: str) -> frozenset[int]:
     if not ports or not all(1 <= port <= 65535 for port in ports):
         raise ValueError("must list ports between 1 and 65535")
     return ports
+
+
+MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,99}")
+
+
+def parse_models(text: str) -> tuple[str, ...]:
+    """``"gpt-4o-mini,gpt-4.1"`` as model names; ValueError names what is wrong."""
+    names = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    if not names:
+        raise ValueError("lists no model")
+    for name in names:
+        if not MODEL_NAME.fullmatch(name):
+            raise ValueError(f"has a malformed model name {name[:40]!r}")
+    return names
 
 
 def parse_keys(text: str) -> list[Fernet]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 15.0
+DEFAULT_MAX_TOKENS = 800
 LANGUAGE_NAMES = {"en": "English", "fr": "French"}
 
 PRINCIPLES_BRIEF = """\
@@ -109,9 +111,11 @@ class LLMClient:
         model: str = "gpt-4o-mini",
         timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = 0,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
     ) -> None:
         self.model = model
         self.timeout = timeout
+        self.max_tokens = max_tokens
         self._api_key = api_key
         # Imported here: the package is tens of MB of types, and a web worker without an LLM
         # key never needs them (bench/bench_ack.py, peak memory).
@@ -123,10 +127,12 @@ class LLMClient:
         )
 
     def complete(self, system: str, user: str) -> str:
-        """One chat completion; the assistant's text, stripped, or :class:`LLMError`."""
+        """One chat completion, at most ``max_tokens`` long; the assistant's text made harmless
+        (:func:`harmless`), or :class:`LLMError`."""
         try:
             response = self._client.chat.completions.create(
                 model=self.model,
+                max_tokens=self.max_tokens,
                 messages=[
                     {"role": "system", "content": system},
                     {"role": "user", "content": user},
@@ -140,7 +146,7 @@ class LLMClient:
             raise self._failure("MalformedResponse", type(exc).__name__) from exc
         if not isinstance(content, str) or not content.strip():
             raise self._failure("EmptyResponse", "no text in the first choice")
-        return content.strip()
+        return harmless(content)
 
     def rewrite_narrative(self, assessment: Assessment, lang: str) -> str:
         """The engine's advice as LLM prose; verdict, scores and flags stay the engine's."""
@@ -191,6 +197,20 @@ class LLMClient:
         return LLMError(f"{kind}: {detail}")
 
 
+# Whatever the model says, a message shows at most this much of it (Slack's section text: 3,000).
+LLM_TEXT_MAX = 2800
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def harmless(text: str) -> str:
+    """LLM output is hostile input: a prompt-injected model could answer ``<!channel>``,
+    ``<@U…>`` or ``<https://evil.example|your bank>``. Slack reads those only between angle
+    brackets, so they become look-alike brackets, shown as text; control and bidi characters go,
+    and the length is bounded."""
+    text = _CONTROL.sub("", text).replace("<", "\u2039").replace(">", "\u203a").strip()
+    return text if len(text) <= LLM_TEXT_MAX else text[: LLM_TEXT_MAX - 1].rstrip() + "…"
+
+
 def client_from_settings(settings: Settings, model: str | None = None) -> LLMClient | None:
     """The operator's LLM (``OPENAI_*``), or None: offline. Needs no database, so the terminal
     can use it; Slack goes through ``Services.llm`` and the team's own switch and model."""
@@ -201,6 +221,7 @@ def client_from_settings(settings: Settings, model: str | None = None) -> LLMCli
         base_url=settings.OPENAI_BASE_URL,
         model=model or settings.OPENAI_MODEL,
         timeout=settings.OPENAI_TIMEOUT,
+        max_tokens=settings.OPENAI_MAX_TOKENS,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +27,8 @@ if TYPE_CHECKING:  # imported when first used: the offline advisor never loads o
 # Long enough that a burst of requests from one workspace costs one read, short enough that a
 # purge or a language change made by another process is seen within a few seconds.
 TEAMS_CACHE_SECONDS = 5.0
+# LLM clients kept at once (one per allowed model in use).
+LLM_CLIENTS = 8
 
 
 @dataclass
@@ -44,7 +47,9 @@ class Services:
     after_ack: AfterAck = field(default_factory=AfterAck)
     # Bolt's listener threads, each workspace holding a bounded share (handlers.middleware).
     listeners: ListenerPool = field(default_factory=ListenerPool)
-    _llm_clients: dict[tuple, Any] = field(default_factory=dict, init=False, repr=False)
+    _llm_clients: OrderedDict[tuple, Any] = field(
+        default_factory=OrderedDict, init=False, repr=False
+    )
     _llm_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
@@ -60,21 +65,29 @@ class Services:
     def llm(self, model: str | None = None) -> LLMClient | None:
         """The LLM client when the operator configured a key, else None (offline advice).
 
-        One client per model for the life of the process: building an OpenAI client per call
-        made each ``ask`` pay for a new connection pool and TLS context, which cost the ack
-        path 7.4x its time and the web worker hundreds of MB (bench/bench_ack.py).
+        One client per model, kept: building an OpenAI client per call made each ``ask`` pay
+        for a new connection pool and TLS context, which cost the ack path 7.4x its time and
+        the web worker hundreds of MB (bench/bench_ack.py). Only models the operator allows
+        (``OPENAI_ALLOWED_MODELS``) are used, a team's other choice (saved before the list
+        changed) falling back to the default, and at most ``LLM_CLIENTS`` clients are kept,
+        the least recently used dropped: one per model name an admin typed once cost 0.8 MB.
         """
         if not self.settings.llm_configured:
             return None
         from bot.llm import client_from_settings
 
         settings = self.settings
-        model = model or settings.OPENAI_MODEL
+        if model not in settings.allowed_models:
+            model = settings.OPENAI_MODEL
         key = (model, settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY, settings.OPENAI_TIMEOUT)
         with self._llm_lock:
             client = self._llm_clients.get(key)
             if client is None:
                 client = self._llm_clients[key] = client_from_settings(settings, model)
+                while len(self._llm_clients) > LLM_CLIENTS:
+                    self._llm_clients.popitem(last=False)
+            else:
+                self._llm_clients.move_to_end(key)
         return client
 
     def team_llm(self, team_id: str) -> LLMClient | None:

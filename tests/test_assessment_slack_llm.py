@@ -66,7 +66,8 @@ def test_the_llm_text_cannot_ping_the_channel(llm_send, slack_api, openai_server
     run_modal(llm_send, slack_api, HYPED)
     text = json.dumps(_result(slack_api)["blocks"])
     assert "<!channel>" not in text and "<https://evil" not in text
-    assert "&lt;!channel&gt; read this &amp; &lt;https://evil.example|click&gt;" in text
+    # Slack reads a mention or a link only between < and >: they come as look-alikes (13.7).
+    assert r"\u2039!channel\u203a read this &amp; \u2039https://evil.example|click\u203a" in text
 
 
 FAILURES = [

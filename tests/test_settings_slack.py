@@ -385,7 +385,9 @@ def test_without_an_operator_key_there_is_no_llm_switch(send, slack_api) -> None
 def test_with_an_operator_key_admins_switch_the_llm_and_pick_a_model(
     send, slack_api, session, services
 ) -> None:
-    services.settings = services.settings.model_copy(update={"OPENAI_API_KEY": "sk-test"})
+    services.settings = services.settings.model_copy(
+        update={"OPENAI_API_KEY": "sk-test", "OPENAI_ALLOWED_MODELS": "gpt-4o-mini,llama3.1:8b"}
+    )
     view = open_modal(send, slack_api)
     assert "gpt-4o-mini" in block(view, f.LLM_MODEL)["hint"]["text"]
     assert errors_of(submit(send, view, llm_model="bad model!")) == {

@@ -7,6 +7,7 @@ forged ``view_submission`` can carry anything, and nothing is saved unless every
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
@@ -264,6 +265,14 @@ def parse_model(raw: Any) -> str | None:
     return value
 
 
+def parse_allowed_model(raw: Any, allowed: Sequence[str]) -> str | None:
+    """A model the operator allows (any well-formed name when they listed none)."""
+    value = parse_model(raw)
+    if value is not None and allowed and value not in allowed:
+        raise FieldError("settings.error.llm_model_not_allowed", {"models": ", ".join(allowed)})
+    return value
+
+
 def parse_visibility(raw: Any) -> str:
     return _choice(raw, VISIBILITIES)
 
@@ -272,9 +281,15 @@ def parse_visibility(raw: Any) -> str:
 
 
 def validate_form(
-    raw: dict[str, Any], current: TeamConfig, *, llm_available: bool, team_feed_ids: set[int]
+    raw: dict[str, Any],
+    current: TeamConfig,
+    *,
+    llm_available: bool,
+    team_feed_ids: set[int],
+    allowed_models: Sequence[str] = (),
 ) -> FormResult:
-    """Every field parsed; errors keyed by field. LLM fields count only when an LLM exists."""
+    """Every field parsed; errors keyed by field. LLM fields count only when an LLM exists,
+    and the model only among ``allowed_models`` (the operator's ``OPENAI_ALLOWED_MODELS``)."""
     errors: dict[str, FieldError] = {}
     values: dict[str, Any] = {}
 
@@ -303,7 +318,7 @@ def validate_form(
         take(GUESTS_READ, "guests_read_decisions", parse_switch)
     if llm_available:
         take(LLM_ENABLED, "llm_enabled", parse_switch)
-        take(LLM_MODEL, "llm_model", parse_model)
+        take(LLM_MODEL, "llm_model", lambda r: parse_allowed_model(r, allowed_models))
     take(FEED_ADD, "feed_add", parse_feed_url)
     take(FEED_REMOVE, "feed_remove", lambda r: parse_feed_removals(r, team_feed_ids))
     add_url = values.pop("feed_add", None)

@@ -54,6 +54,7 @@ class SettingsScreen:
     history: Sequence[Change] = ()
     builtin_feeds: int = 0
     llm_default_model: str | None = None
+    llm_models: Sequence[str] = ()  # the models the operator allows
     private_metadata: str = ""
     delivery_problems: Sequence[DeliveryProblem] = ()
 
@@ -255,7 +256,12 @@ def _advisor_blocks(screen: SettingsScreen) -> list[Block]:
                 block_id=f.LLM_MODEL,
                 label=_s("field.llm_model", lang),
                 optional=True,
-                hint=_s("modal.llm_model_hint", lang, model=screen.llm_default_model),
+                hint=_s(
+                    "modal.llm_model_hint",
+                    lang,
+                    model=screen.llm_default_model,
+                    models=", ".join(screen.llm_models or (screen.llm_default_model,)),
+                ),
                 element=PlainTextInputElement(
                     action_id=f.LLM_MODEL, initial_value=c.llm_model, max_length=f.MAX_MODEL_CHARS
                 ),

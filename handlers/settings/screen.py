@@ -45,6 +45,7 @@ def current_view(
             history=recent_changes(session, team_id),
             builtin_feeds=len(DEFAULT_FEEDS),
             llm_default_model=settings.OPENAI_MODEL if settings.llm_configured else None,
+            llm_models=settings.allowed_models,
             private_metadata=metadata(channel_id),
             delivery_problems=recent_failures(session, team_id),
         )

@@ -104,6 +104,7 @@ def submit_settings(
         raw,
         current,
         llm_available=services.settings.llm_configured,
+        allowed_models=services.settings.allowed_models,
         team_feed_ids={feed.id for feed in feeds},
     )
     errors = dict(result.errors)

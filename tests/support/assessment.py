@@ -191,18 +191,27 @@ def results_posted(slack_api: FakeSlackAPI, method: str = "chat.postEphemeral") 
 
 
 def make_send(
-    settings_factory, slack_api, slack_settings, services, openai_server: FakeOpenAI, timeout: float
+    settings_factory,
+    slack_api,
+    slack_settings,
+    services,
+    openai_server: FakeOpenAI,
+    timeout: float,
+    **settings: object,
 ):
-    """The real app with the operator's LLM configured (``slack_settings`` registers the team)."""
+    """The real app with the operator's LLM configured (``slack_settings`` registers the team);
+    ``settings`` overrides more of them."""
     from bot.app import create_app
 
-    services.settings = settings_factory(
-        SLACK_API_BASE_URL=slack_api.base_url,
-        OPENAI_API_KEY=openai_server.api_key,
-        OPENAI_BASE_URL=openai_server.base_url,
-        OPENAI_MODEL="operator-model",
-        OPENAI_TIMEOUT=timeout,
-    )
+    values: dict[str, object] = {
+        "SLACK_API_BASE_URL": slack_api.base_url,
+        "OPENAI_API_KEY": openai_server.api_key,
+        "OPENAI_BASE_URL": openai_server.base_url,
+        "OPENAI_MODEL": "operator-model",
+        "OPENAI_ALLOWED_MODELS": "operator-model,team-model",
+        "OPENAI_TIMEOUT": timeout,
+    }
+    services.settings = settings_factory(**{**values, **settings})
     app = create_app(
         services.settings, services, register=handlers.register, process_before_response=True
     )

@@ -1,0 +1,149 @@
+"""A workspace admin must not control the operator's LLM bill, nor the model's words a user's
+screen (issue 13.7), against the fake OpenAI server through signed requests.
+
+The operator lists the models admins may pick (``OPENAI_ALLOWED_MODELS``); every call asks for
+at most ``OPENAI_MAX_TOKENS``; the clients kept per model are bounded; whatever the model
+answers cannot ping a channel, a person or spoof a link, and its length is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+from bot.models import TeamSettings
+from bot.workspaces import team_settings
+from tests.conftest import CHANNEL, TEAM, USER
+from tests.slack_requests import slash_command
+from tests.support.assessment import make_send, wait_for
+from tests.support.settings import block, errors_of, open_modal, submit
+
+QUESTION = "Should we fine-tune Llama on our support tickets?"
+MAX_TOKENS = 321
+MODELS = "operator-model,team-model"
+
+
+@pytest.fixture
+def llm_send(settings_factory, slack_api, slack_settings, services, openai_server):
+    return make_send(
+        settings_factory,
+        slack_api,
+        slack_settings,
+        services,
+        openai_server,
+        5.0,
+        OPENAI_MAX_TOKENS=MAX_TOKENS,
+        OPENAI_ALLOWED_MODELS=MODELS,
+    )
+
+
+def _ask(send, slack_api, question: str = QUESTION) -> str:
+    """The LLM's (or the offline) answer that follows the thinking ack."""
+    before = len(slack_api.calls_to("response_url"))
+    url = slack_api.response_url(TEAM, CHANNEL)
+    send(
+        slash_command(
+            f"ask {question}", team_id=TEAM, user_id=USER, channel_id=CHANNEL, response_url=url
+        )
+    )
+    [answer] = wait_for(lambda: slack_api.calls_to("response_url")[before:] or None)
+    return str(answer.params["text"])
+
+
+# ------------------------------------------------------------------------- the operator's models
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"OPENAI_ALLOWED_MODELS": "gpt-4.1,o3"},  # the default model is not among them
+        {"OPENAI_ALLOWED_MODELS": "gpt-4o-mini,not a model"},
+        {"OPENAI_ALLOWED_MODELS": " , "},
+        {"OPENAI_MAX_TOKENS": "0"},
+        {"OPENAI_MAX_TOKENS": "a lot"},
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_it(settings: dict[str, str]) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(_env_file=None, OPENAI_API_KEY="sk-x", **settings)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith(f"config error: {next(iter(settings))} ")
+
+
+def test_an_admin_can_only_pick_a_model_the_operator_allows(
+    llm_send, slack_api, session, services
+) -> None:
+    view = open_modal(llm_send, slack_api)
+    assert "operator-model, team-model" in block(view, "llm_model")["hint"]["text"]
+    errors = errors_of(submit(llm_send, view, llm_model="gpt-5-pro-expensive"))
+    assert errors == {
+        "llm_model": "That model isn't allowed here. Pick one of: "
+        + MODELS.replace(",", ", ")
+        + "."
+    }
+    assert (
+        session.get(TeamSettings, TEAM) is None or session.get(TeamSettings, TEAM).llm_model is None
+    )
+    submit(llm_send, view, llm_model="team-model")
+    session.expire_all()
+    assert team_settings(session, TEAM).llm_model == "team-model"
+
+
+def test_a_model_stored_before_the_list_is_not_used(
+    llm_send, slack_api, session, openai_server
+) -> None:
+    team_settings(session, TEAM).llm_model = "gpt-5-pro-expensive"  # chosen before the list
+    session.commit()
+    _ask(llm_send, slack_api)
+    assert [r.body["model"] for r in openai_server.requests] == ["operator-model"]
+
+
+def test_every_call_asks_for_at_most_the_operators_max_tokens(
+    llm_send, slack_api, openai_server
+) -> None:
+    _ask(llm_send, slack_api)
+    _ask(llm_send, slack_api, "Should we pretrain our own foundation model?")
+    assert len(openai_server.requests) == 2
+    assert [r.body.get("max_tokens") for r in openai_server.requests] == [MAX_TOKENS] * 2
+
+
+def test_the_clients_kept_are_bounded_whatever_models_are_asked_for(settings_factory) -> None:
+    from bot.services import Services
+
+    names = [f"model-{n}" for n in range(40)]
+    settings = settings_factory(
+        OPENAI_API_KEY="sk-x", OPENAI_MODEL=names[0], OPENAI_ALLOWED_MODELS=",".join(names)
+    )
+    services = Services.from_settings(settings)
+    try:
+        clients = [services.llm(name) for name in names + [f"typed-{n}" for n in range(500)]]
+        assert [c.model for c in clients[:40] if c is not None] == names
+        # An unlisted name gets the operator's model, never a client of its own.
+        assert {c.model for c in clients[40:] if c is not None} == {names[0]}
+        assert len(services._llm_clients) <= 8
+    finally:
+        services.engine.dispose()
+
+
+# ------------------------------------------------------------------------- the model's words
+
+
+HOSTILE = (
+    "<!channel> <!here> <!subteam^S0123|@admins> <@U0123ADMN> wire the money to "
+    "<https://evil.example/login|your bank> \u202eevil\u202c "
+)
+
+
+def test_llm_output_cannot_ping_spoof_a_link_or_flood(llm_send, slack_api, openai_server) -> None:
+    openai_server.behave("normal", content=HOSTILE + "Plug into the grid. " * 2000)
+    text = _ask(llm_send, slack_api)
+    for forbidden in ("<!channel>", "<!here>", "<!subteam", "<@U0123ADMN>", "<https://evil"):
+        assert forbidden not in text
+    assert "\u202e" not in text
+    assert "Plug into the grid." in text
+    assert len(text) <= 3000  # the answer, bounded, and the question quoted above it
+    everything = json.dumps([c.params for c in slack_api.calls])
+    assert "<!channel>" not in everything and "<https://evil" not in everything
