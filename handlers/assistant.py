@@ -145,18 +145,13 @@ def user_message(
         _once(services, body, lambda: reply.whole(services, question, str(payload.get("ts"))))
         return
     reply.thinking()
-    event_id = event_id_of(body)
 
-    def job() -> None:
-        _once(services, body, lambda: reply.streamed(services, question, payload, llm))
-
-    def failed(error: BaseException) -> None:
-        reply.broke_off(error)
-        if event_id:  # told: a retry must not answer twice
-            with session_scope(services.sessions, write=True) as session:
-                mark_done(session, event_id, services.clock())
-
-    services.after_ack.submit(job, failed, team_id=team_id)
+    # Done before it is queued: Slack has its ack and will not retry, and from here a failure
+    # is told in the thread (``broke_off``), so a retry must never answer a second time.
+    _once(services, body, lambda: None)
+    services.after_ack.submit(
+        lambda: reply.streamed(services, question, payload, llm), reply.broke_off, team_id=team_id
+    )
 
 
 class Reply:
