@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bot.assessment.engine import (
@@ -134,7 +134,6 @@ class Plan:
     zero_scores: tuple[Line, ...]  # the score lines of the verdicts at 0.00
     closing: Line | None
     missing: int = 0
-    extra: tuple[Line, ...] = field(default_factory=tuple)
 
     def lines(self) -> list[Line]:
         out = [self.verdict_line, *(ln for _, ln in self.flags)]
