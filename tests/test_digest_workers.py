@@ -151,11 +151,55 @@ def test_a_worker_killed_mid_send_is_taken_over_after_the_lease(
     survivor.clock.advance(minutes=6)  # past it: taken over and completed
     deliver_digests(survivor)
     deliver_digests(survivor)
-    # ADMIN's first request never got an answer: the worker died waiting. Slack has no
-    # idempotency key, so this one case is sent again (see bot.digest.delivery).
+    # ADMIN's first request was still on its way (the fake holds it 60 s before doing it) when
+    # the lease ran out: the takeover's look finds nothing yet, and Slack has no idempotency
+    # key, so this one case is sent again (see bot.digest.delivery).
     assert _by_channel(slack_api) == {CHANNEL: 1, ADMIN: 2, USER: 1}
     with session_scope(survivor.sessions) as session:
         assert set(rows(session).values()) == {"sent"}
+    survivor.engine.dispose()
+
+
+@both_databases
+def test_a_worker_killed_after_slack_took_its_message_is_not_sent_again(
+    database_url, slack_settings, slack_api
+):
+    survivor = _worker(slack_settings, database_url)
+    with session_scope(survivor.sessions) as session:
+        make_team(session, managers=[ADMIN, USER])
+        store_news(session, MONDAY_9AM_PARIS, numbered(10))
+    slack_api.answer_late("chat.postMessage", 0.0, times=1)  # the channel's answer comes
+    slack_api.answer_late("chat.postMessage", 60.0, times=1)  # the first DM is posted, then
+    worker = _spawn(database_url, slack_api)  # its worker dies before the answer comes
+    _kill_when(worker, lambda: len(slack_api.calls_to("chat.postMessage")) == 2)
+    survivor.clock.advance(minutes=11)  # past the lease: taken over, Slack read first
+    deliver_digests(survivor)
+    deliver_digests(survivor)
+    assert _by_channel(slack_api) == {CHANNEL: 1, ADMIN: 1, USER: 1}
+    with session_scope(survivor.sessions) as session:
+        assert set(rows(session).values()) == {"sent"}
+    assert len(slack_api.calls_to("conversations.history")) == 1  # only for the orphan
+    survivor.engine.dispose()
+
+
+@both_databases
+def test_a_taken_over_delivery_whose_conversation_cannot_be_read_is_maybe_sent(
+    database_url, slack_settings, slack_api
+):
+    survivor = _worker(slack_settings, database_url)
+    with session_scope(survivor.sessions) as session:
+        make_team(session, managers=[ADMIN])
+        store_news(session, MONDAY_9AM_PARIS, numbered(10))
+    slack_api.answer_late("chat.postMessage", 0.0, times=1)
+    slack_api.answer_late("chat.postMessage", 60.0, times=1)
+    worker = _spawn(database_url, slack_api)
+    _kill_when(worker, lambda: len(slack_api.calls_to("chat.postMessage")) == 2)
+    slack_api.fail("conversations.history", "internal_error", status=500, times=None)
+    survivor.clock.advance(minutes=11)
+    deliver_digests(survivor)
+    assert _by_channel(slack_api) == {CHANNEL: 1, ADMIN: 1}
+    with session_scope(survivor.sessions) as session:
+        assert rows(session)[("2026-03-09", f"user:{ADMIN}")] == "maybe_sent"
     survivor.engine.dispose()
 
 

@@ -14,8 +14,10 @@ step commits on its own, so what the database says always matches what was done:
     no row, claim too old, or retry, past the grace window ──▶ missed
 
 Slack has no idempotency key, so a worker killed after Slack accepted a message but before
-the row says ``sent`` leaves a claim that is sent again after the lease: the one window where
-a recipient can get two copies. Killed before the request left, it is exactly once. The Slack
+the row says ``sent`` leaves a claim whose message may be in Slack: whoever takes it over after
+the lease (``Claim.orphaned_since``) first reads the recipient's conversation since the claim
+and posts only when the digest of that period is not there (``bot.messaging.digest``); a read
+that fails leaves it ``maybe_sent``. Killed before the request left, it is exactly once. The Slack
 client never repeats a post on its own (``bot.messaging.client.READS``).
 
 Claims and outcomes come in batches (``claim_all``, ``settle_all``: a few statements however
@@ -127,6 +129,9 @@ class Claim:
     recipient: str
     worker: str
     attempts: int
+    # Set when this claim was taken over from a worker that died holding it: its message may
+    # be in Slack already (posted since then), so the sender looks before posting again.
+    orphaned_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +244,12 @@ def _take_over(
     session: Session, key: Wanted, now: datetime, worker: str, lease: timedelta
 ) -> Claim | None:
     row = session.execute(
-        select(_DELIVERIES.c.id, _DELIVERIES.c.attempts).where(
+        select(
+            _DELIVERIES.c.id,
+            _DELIVERIES.c.attempts,
+            _DELIVERIES.c.status,
+            _DELIVERIES.c.claimed_at,
+        ).where(
             _DELIVERIES.c.team_id == key.team_id,
             _DELIVERIES.c.period == key.period,
             _DELIVERIES.c.recipient == key.recipient,
@@ -274,7 +284,8 @@ def _take_over(
         key.recipient,
         row.attempts + 1,
     )
-    return Claim(row.id, key.team_id, key.period, key.recipient, worker, row.attempts + 1)
+    orphaned = row.claimed_at if row.status == DeliveryState.CLAIMED else None
+    return Claim(row.id, key.team_id, key.period, key.recipient, worker, row.attempts + 1, orphaned)
 
 
 def claim(

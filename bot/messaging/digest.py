@@ -37,11 +37,11 @@ from bot.digest.teams import INSTALLER, MANAGER, SUBSCRIBER, Reader, TeamPlan
 from bot.i18n import t
 from bot.llm import LLMError
 from bot.messaging.client import team_client
-from bot.messaging.post import ChannelPacer, post, user_zone
+from bot.messaging.post import ChannelPacer, already_posted, post, user_zone
 from bot.news.compose import Digest
 from bot.news.why import parse_why_batch, why_batch_prompt
 from bot.services import Services
-from bot.views.digest import channel_footer, digest_blocks, digest_text
+from bot.views.digest import channel_footer, digest_blocks, digest_text, header_block_id
 
 log = logging.getLogger(__name__)
 
@@ -213,6 +213,10 @@ class DeliveryRun:
             )
         return targets
 
+    def _items(self, digest: Digest) -> tuple[int, ...]:
+        """The stored items a sent digest carried, to record as sent to the team."""
+        return tuple(i for item in digest.items for i in self.pool.item_ids(item))
+
     def _deliver(self, plan: TeamPlan, settled: Settled, outcome: TeamOutcome) -> None:
         client = functools.cache(
             lambda: team_client(self.services, plan.team_id, plan.enterprise_id)
@@ -262,14 +266,24 @@ class DeliveryRun:
                 )
                 digests[occurrence.period] = with_llm_why(self.services, digest, plan)
             text, blocks = message(occurrence.period, target.footer)
-            error = post(slack, pacer, target.channel, text, blocks)
-            items = (
-                ()
-                if error is not None
-                else tuple(
-                    i for item in digests[occurrence.period].items for i in self.pool.item_ids(item)
+            if won.orphaned_since is not None:
+                # Its worker died holding it, perhaps after Slack took the message: look first.
+                there = already_posted(
+                    slack,
+                    target.channel,
+                    target.recipient.startswith(delivery.user_recipient("")),
+                    header_block_id(occurrence.period),
+                    won.orphaned_since,
                 )
-            )
+                if there is True:  # it went: recorded as sent, with its stories
+                    items = self._items(digests[occurrence.period])
+                    outcome.add(self.settles(delivery.Outcome(won, None, items, self.now)))
+                    continue
+                if there is None:  # unknown: maybe sent, never a second copy
+                    outcome.add(self.settles(delivery.Outcome(won, "no_answer")))
+                    continue
+            error = post(slack, pacer, target.channel, text, blocks)
+            items = () if error is not None else self._items(digests[occurrence.period])
             outcome.add(self.settles(delivery.Outcome(won, error, items, self.now)))
 
 

@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -103,3 +104,33 @@ def posted(send: Callable[..., Any], **message: Any) -> Any | None:
         )
         return None
     return response
+
+
+# Our clock and Slack's message timestamps may disagree a little: read from a bit earlier.
+CLOCK_SKEW = 300.0
+
+
+def already_posted(
+    client: WebClient, channel: str, is_user: bool, block_id: str, since: datetime
+) -> bool | None:
+    """Whether a message carrying ``block_id`` is in the conversation since ``since`` (a
+    user's: their DM with the bot): True, False, or None when Slack could not be read."""
+    try:
+        if is_user:
+            channel = str(client.conversations_open(users=channel)["channel"]["id"])
+        moment = since if since.tzinfo else since.replace(tzinfo=UTC)
+        oldest = f"{max(moment.timestamp() - CLOCK_SKEW, 0):.6f}"
+        cursor = None
+        while True:
+            page = client.conversations_history(
+                channel=channel, oldest=oldest, limit=200, cursor=cursor
+            )
+            for message in page.get("messages") or []:
+                if any(b.get("block_id") == block_id for b in message.get("blocks") or []):
+                    return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return False
+    except (SlackApiError, OSError) as exc:
+        log.warning("could not look for an earlier post in %s: %s", channel, error_code(exc))
+        return None

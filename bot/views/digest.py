@@ -137,13 +137,18 @@ def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text[:SECTION_CHARS])])
 
 
+def header_block_id(date: str) -> str:
+    """The header's block id: it names the period, so a message can be recognised in Slack."""
+    return f"{ids.DIGEST_BLOCK_PREFIX}header.{date}"
+
+
 def digest_blocks(
     digest: Digest, lang: str, date: str, *, footer: str | None = None, notes: Sequence[str] = ()
 ) -> list[Block]:
     """The digest message. Each decision is named once, on the best story bearing on it."""
     count = len(digest.items)
     header = truncate_words(t("digest.message.header", lang, date=date), HEADER_CHARS)
-    blocks: list[Block] = [HeaderBlock(text=header)]
+    blocks: list[Block] = [HeaderBlock(block_id=header_block_id(date), text=header)]
     blocks.extend(_context(note) for note in notes)
     if not count:
         blocks.append(

@@ -248,6 +248,7 @@ class FakeSlackAPI:
         self._faults: dict[str, list[_Rule]] = {}
         self._delays: dict[str, list[_Rule]] = {}
         self._after: dict[str, list[_Rule]] = {}
+        self._late: dict[str, list[_Rule]] = {}
         self._channel_interval: float | None = None
         self._last_post: dict[tuple[str, str], float] = {}
         self._members: dict[tuple[str, str], list[str]] = {}  # (team, channel) -> user ids
@@ -468,6 +469,12 @@ class FakeSlackAPI:
         with self._lock:
             self._delays.setdefault(method, []).append(_Rule(seconds, times))
 
+    def answer_late(self, method: str, seconds: float, times: int | None = 1) -> None:
+        """Do the next ``times`` calls to ``method`` at once (the message is posted) and answer
+        only after ``seconds``: a client killed meanwhile never learns that Slack took it."""
+        with self._lock:
+            self._late.setdefault(method, []).append(_Rule(seconds, times))
+
     def accept_then(self, method: str, fault: str | int = DROP, times: int | None = 1) -> None:
         """Do the next ``times`` calls to ``method`` (the message is posted), then answer as if
         something broke on the way back: ``DROP`` closes the connection without a word, a
@@ -538,13 +545,16 @@ class FakeSlackAPI:
                     raise SlackError(error, status=status, headers=extra)
                 answer = self._dispatch(method, params, token, headers)
                 after = self._take(self._after, method)
+                late = self._take(self._late, method)
                 if after == DROP:
                     raise _Dropped
                 if after is not None:
                     return int(after), {}, {"ok": False, "error": "internal_error"}
-                return 200, {}, answer
             except SlackError as error:
                 return error.status, error.headers, error.body
+        if late:
+            time.sleep(late)
+        return 200, {}, answer
 
     def _dispatch(
         self, method: str, params: dict[str, Any], token: str | None, headers: dict[str, str]
