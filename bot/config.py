@@ -33,6 +33,7 @@ FIXES: dict[str, str] = {
     "OPENAI_ALLOWED_MODELS": "list the model names admins may pick, comma-separated, "
     "OPENAI_MODEL among them (default: OPENAI_MODEL alone)",
     "OPENAI_MAX_TOKENS": "set it to a whole number of tokens between 16 and 16000",
+    "LLM_DAILY_CALLS_PER_TEAM": "set it to a whole number of LLM calls between 1 and 100000",
     "UNINSTALLED_RETENTION_DAYS": "set it to a whole number of days between 1 and 3650",
     "PORT": "set it to a TCP port between 1 and 65535",
     "LOG_LEVEL": "use DEBUG, INFO, WARNING or ERROR",
@@ -75,6 +76,8 @@ class Settings(BaseSettings):
     OPENAI_ALLOWED_MODELS: str | None = None
     # The longest answer any call may ask for: the operator's bill has a ceiling per call.
     OPENAI_MAX_TOKENS: int = Field(default=800, ge=16, le=16000)
+    # LLM calls one workspace may make per UTC day; past it, the offline advisor answers.
+    LLM_DAILY_CALLS_PER_TEAM: int = Field(default=200, ge=1, le=100000)
     # Days an uninstalled workspace's data is kept (for a reinstall) before it is purged.
     UNINSTALLED_RETENTION_DAYS: int = Field(default=30, ge=1, le=3650)
     PORT: int = Field(default=3000, ge=1, le=65535)

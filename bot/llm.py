@@ -7,9 +7,11 @@ without the key, and the callers fall back to the offline advisor with the user 
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -88,6 +90,10 @@ class LLMError(Exception):
     """Any failure of the LLM: timeout, HTTP error, rate limit, empty or unusable answer."""
 
 
+class QuotaReached(LLMError):
+    """The workspace made its ``LLM_DAILY_CALLS_PER_TEAM`` calls today: nothing was sent."""
+
+
 @dataclass(frozen=True)
 class Advice:
     """Text to show, whether the LLM wrote it, and the notice to show when it could not."""
@@ -116,6 +122,7 @@ class LLMClient:
         self.model = model
         self.timeout = timeout
         self.max_tokens = max_tokens
+        self._meter: Callable[[], bool] | None = None
         self._api_key = api_key
         # Imported here: the package is tens of MB of types, and a web worker without an LLM
         # key never needs them (bench/bench_ack.py, peak memory).
@@ -126,9 +133,19 @@ class LLMClient:
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
 
+    def metered(self, meter: Callable[[], bool]) -> LLMClient:
+        """This client (its connections shared) asking ``meter()`` before each call, which
+        counts the call for a workspace and says False past its daily limit."""
+        clone = copy.copy(self)
+        clone._meter = meter
+        return clone
+
     def complete(self, system: str, user: str) -> str:
         """One chat completion, at most ``max_tokens`` long; the assistant's text made harmless
-        (:func:`harmless`), or :class:`LLMError`."""
+        (:func:`harmless`), or :class:`LLMError` (:class:`QuotaReached` past the day's limit)."""
+        if self._meter is not None and not self._meter():
+            logger.info("LLM call not made: the workspace's daily limit is reached")
+            raise QuotaReached("daily limit reached")
         try:
             response = self._client.chat.completions.create(
                 model=self.model,
@@ -231,17 +248,23 @@ def _describe(exc: Exception) -> str:
     return f"HTTP {status}: {message}" if status else message
 
 
+def notice(error: LLMError, lang: str) -> str:
+    """What the user is told above the offline text: the LLM failed, or the day's calls are
+    used up (then they know it is not worth trying again before tomorrow)."""
+    if isinstance(error, QuotaReached):
+        return t("advisor.llm.quota_notice", lang)
+    return t("advisor.llm.fallback_notice", lang)
+
+
 def advise(assessment: Assessment, lang: str, llm: LLMClient | None) -> Advice:
     """The narrative for an assessment: the LLM's when it works, the offline one otherwise."""
     if llm is None:
         return Advice(offline.narrative(assessment, lang), used_llm=False)
     try:
         return Advice(llm.rewrite_narrative(assessment, lang), used_llm=True)
-    except LLMError:
+    except LLMError as error:
         return Advice(
-            offline.narrative(assessment, lang),
-            used_llm=False,
-            fallback_notice=t("advisor.llm.fallback_notice", lang),
+            offline.narrative(assessment, lang), used_llm=False, fallback_notice=notice(error, lang)
         )
 
 
@@ -269,11 +292,9 @@ def answer_question(
         context = prompt_context(offline_answer)
         text = llm.answer(llm_text or question, offline_answer.lang, context, command)
         return Advice(text, used_llm=True)
-    except LLMError:
+    except LLMError as error:
         return Advice(
-            offline_answer.text,
-            used_llm=False,
-            fallback_notice=t("advisor.llm.fallback_notice", offline_answer.lang),
+            offline_answer.text, used_llm=False, fallback_notice=notice(error, offline_answer.lang)
         )
 
 

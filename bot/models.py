@@ -395,6 +395,19 @@ class DigestSentItem(Base):
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class LlmUsage(Base):
+    """LLM calls a workspace made on a UTC day, counted before each call
+    (``bot.workspaces.take_llm_call``) against ``LLM_DAILY_CALLS_PER_TEAM``."""
+
+    __tablename__ = "llm_usage"
+
+    team_id: Mapped[str] = mapped_column(
+        ForeignKey("workspaces.team_id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class ProcessedEvent(Base):
     """Event ids already handled, so Slack's retries are processed once."""
 

@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.oauth.installation_store import InstallationStore
@@ -19,7 +19,7 @@ from bot.commands import SubcommandTable
 from bot.config import Settings
 from bot.db import SessionFactory, make_engine, make_session_factory
 from bot.models import utcnow
-from bot.workspaces import llm_choice
+from bot.workspaces import llm_choice, take_llm_call
 
 if TYPE_CHECKING:  # imported when first used: the offline advisor never loads openai
     from bot.llm import LLMClient
@@ -102,4 +102,18 @@ class Services:
         enabled, model = self.teams.get(
             team_id, "llm", lambda _: llm_choice(self.sessions, team_id)
         )
-        return self.llm(model) if enabled else None
+        return self.metered_llm(team_id, model) if enabled else None
+
+    def metered_llm(self, team_id: str, model: str | None = None) -> LLMClient | None:
+        """The LLM for one workspace's work: each call counted against the workspace's
+        ``LLM_DAILY_CALLS_PER_TEAM`` for the UTC day (past it: ``bot.llm.QuotaReached``)."""
+        client = self.llm(model)
+        if client is None:
+            return None
+        limit = self.settings.LLM_DAILY_CALLS_PER_TEAM
+
+        def meter() -> bool:
+            day = self.clock().astimezone(UTC).date()
+            return take_llm_call(self.sessions, team_id, day, limit)
+
+        return client.metered(meter)

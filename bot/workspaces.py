@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.db import SessionFactory, session_scope
 from bot.i18n import DEFAULT_LANGUAGE
-from bot.models import AuditEntry, TeamSettings, Workspace
+from bot.models import AuditEntry, LlmUsage, TeamSettings, Workspace
 
 INSTALLER_ACTION = "admins.installer"
 REINSTALL_ACTION = "app.reinstalled"
@@ -145,3 +147,23 @@ def record_install(
         AuditEntry(team_id=team_id, user_id=user_id, action=action, changes=changes, created_at=now)
     )
     return workspace
+
+
+def take_llm_call(sessions: SessionFactory, team_id: str, day: date, limit: int) -> bool:
+    """Count one LLM call for ``team_id`` on ``day``; False (nothing counted) once ``limit``
+    calls were made. One statement, so two processes at once never both get the last call:
+    an upsert whose update only happens while under the limit (PostgreSQL and SQLite)."""
+    with session_scope(sessions, write=True) as session:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            insert(LlmUsage)
+            .values(team_id=team_id, day=day, calls=1)
+            .on_conflict_do_update(
+                index_elements=[LlmUsage.team_id, LlmUsage.day],
+                set_={"calls": LlmUsage.calls + 1},
+                where=LlmUsage.calls < limit,
+            )
+            .returning(LlmUsage.calls)
+        )
+        return session.execute(statement).first() is not None

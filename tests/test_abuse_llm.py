@@ -9,15 +9,21 @@ answers cannot ping a channel, a person or spoof a link, and its length is bound
 from __future__ import annotations
 
 import json
+import threading
+from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import create_engine, delete
 
 from bot.config import ConfigError, load_settings
-from bot.models import TeamSettings
-from bot.workspaces import team_settings
+from bot.db import make_session_factory, session_scope
+from bot.models import LlmUsage, TeamSettings, Workspace
+from bot.workspaces import ensure_workspace, take_llm_call, team_settings
 from tests.conftest import CHANNEL, TEAM, USER
 from tests.slack_requests import slash_command
-from tests.support.assessment import make_send, wait_for
+from tests.support.answers import HYPED
+from tests.support.assessment import make_send, results_posted, run_modal, wait_for
+from tests.support.clock import Clock
 from tests.support.settings import block, errors_of, open_modal, submit
 
 QUESTION = "Should we fine-tune Llama on our support tickets?"
@@ -147,3 +153,68 @@ def test_llm_output_cannot_ping_spoof_a_link_or_flood(llm_send, slack_api, opena
     assert len(text) <= 3000  # the answer, bounded, and the question quoted above it
     everything = json.dumps([c.params for c in slack_api.calls])
     assert "<!channel>" not in everything and "<https://evil" not in everything
+
+
+# ------------------------------------------------------------------------- the daily limit
+
+QUOTA = "This workspace has used all of today's AI answers"  # the catalog's sentence (en)
+
+
+def test_past_the_daily_limit_the_offline_advisor_answers_and_says_so(
+    settings_factory, slack_api, slack_settings, services, openai_server
+) -> None:
+    send = make_send(
+        settings_factory,
+        slack_api,
+        slack_settings,
+        services,
+        openai_server,
+        5.0,
+        LLM_DAILY_CALLS_PER_TEAM=2,
+    )
+    services.clock = Clock(datetime(2026, 12, 1, 23, 0, tzinfo=UTC))
+    openai_server.behave("normal", content="Plug into the grid, says the LLM.")
+    answers = [_ask(send, slack_api) for _ in range(3)]
+    assert len(openai_server.requests) == 2  # the third call was never sent
+    assert all("says the LLM" in a and QUOTA not in a for a in answers[:2])
+    assert "says the LLM" not in answers[2] and QUOTA in answers[2]
+    assert "retrieval" in answers[2]  # the offline advisor's own answer
+    # The assessment's narrative counts too, and is told the same way.
+    run_modal(send, slack_api, HYPED)
+    [card] = wait_for(lambda: results_posted(slack_api) or None)
+    card = json.dumps(card)
+    assert QUOTA in card and len(openai_server.requests) == 2
+    services.clock.advance(hours=2)  # a new UTC day
+    assert "says the LLM" in _ask(send, slack_api)
+    assert len(openai_server.requests) == 3
+
+
+def test_the_count_is_atomic_under_concurrent_calls(
+    db_name: str, migrated_urls: dict[str, str]
+) -> None:
+    """Twenty threads, each with its own connection, race for a limit of 5: exactly 5 win."""
+    engine = create_engine(migrated_urls[db_name])
+    sessions = make_session_factory(engine)
+    team, day = "T0ATOMIC1", date(2026, 12, 1)
+    with session_scope(sessions, write=True) as session:
+        ensure_workspace(session, team)
+    try:
+        start = threading.Barrier(20)
+        won: list[bool] = []
+
+        def call() -> None:
+            start.wait()
+            won.append(take_llm_call(sessions, team, day, 5))
+
+        threads = [threading.Thread(target=call) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(won) == [False] * 15 + [True] * 5
+        with session_scope(sessions) as session:
+            assert session.get(LlmUsage, (team, day)).calls == 5
+    finally:
+        with session_scope(sessions, write=True) as session:
+            session.execute(delete(Workspace).where(Workspace.team_id == team))
+        engine.dispose()

@@ -291,7 +291,7 @@ def with_llm_why(services: Services, digest: Digest, plan: TeamPlan) -> Digest:
     """Every sentence from one batched LLM call, or the digest unchanged on any failure."""
     if not (digest.items and plan.llm_enabled and services.settings.llm_configured):
         return digest
-    llm = services.llm(plan.llm_model)
+    llm = services.metered_llm(plan.team_id, plan.llm_model)
     if llm is None:
         return digest
     system, user = why_batch_prompt(digest.items, plan.lang)
