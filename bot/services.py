@@ -106,14 +106,24 @@ class Services:
 
     def metered_llm(self, team_id: str, model: str | None = None) -> LLMClient | None:
         """The LLM for one workspace's work: each call counted against the workspace's
-        ``LLM_DAILY_CALLS_PER_TEAM`` for the UTC day (past it: ``bot.llm.QuotaReached``)."""
+        ``LLM_DAILY_CALLS_PER_TEAM`` for the UTC day (past it: ``bot.llm.QuotaReached``).
+
+        The first call is counted here, in the caller's thread, rather than in the post-ack
+        job that makes it: the listener's own writes (an event marked done) and the job's
+        would otherwise share a test's single connection from two threads.
+        """
         client = self.llm(model)
         if client is None:
             return None
         limit = self.settings.LLM_DAILY_CALLS_PER_TEAM
 
-        def meter() -> bool:
+        def take() -> bool:
             day = self.clock().astimezone(UTC).date()
             return take_llm_call(self.sessions, team_id, day, limit)
+
+        first = [take()]
+
+        def meter() -> bool:
+            return first.pop() if first else take()
 
         return client.metered(meter)

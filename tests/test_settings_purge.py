@@ -32,6 +32,7 @@ from bot.models import (
     DigestRecipient,
     DigestSentItem,
     Feed,
+    LlmUsage,
     NewsItem,
     ProcessedEvent,
     ReviewReminder,
@@ -107,6 +108,7 @@ def seed_team(session: Session, team_id: str, feed_id: int, item_id: int) -> Non
             DigestDelivery(team_id=team_id, period="2026-W10", recipient=f"channel:{CHANNEL}"),
             DigestSentItem(team_id=team_id, item_id=item_id),
             ProcessedEvent(event_id=f"Ev{team_id}", team_id=team_id),
+            LlmUsage(team_id=team_id, day=date(2026, 12, 1), calls=3),
             TeamRound(
                 team_id=team_id,
                 channel_id=CHANNEL,
@@ -325,10 +327,10 @@ def test_purge_with_yes_deletes_and_prints_what_it_deleted(shell_db) -> None:
     assert (code, err) == (0, "")
     assert "deleted assessments: 1\n" in out
     assert "deleted slack_bots: 1\n" in out
-    assert out.endswith(f"Purged {TEAM}: 17 rows.\n")  # one row in each of the 17 tables
+    assert out.endswith(f"Purged {TEAM}: 18 rows.\n")  # one row in each of the 18 tables
     with session_scope(shell_db) as session:
         assert {n: c for n, c in counts(session, TEAM).items() if c} == {"audit_log": 1}
-        assert sum(counts(session, OTHER_TEAM).values()) == 17
+        assert sum(counts(session, OTHER_TEAM).values()) == 18
 
 
 def test_purge_without_yes_wants_the_team_id_typed_back(shell_db) -> None:
