@@ -1,4 +1,5 @@
-"""One workspace must not slow another down (issue 13.4), through ``python -m bot web``.
+"""One workspace must not slow another down (issue 13.4), through ``python -m bot web`` (and,
+for each kind of request turned away, through the app in this process).
 
 Workspace A floods the app while Slack rate-limits it (``users.info`` answers 429 with
 ``Retry-After: 2``) or while the LLM is slow; workspace B's requests must still be acked in
@@ -18,9 +19,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import BOT_TOKEN, CHANNEL, TEAM, USER
+from tests.fakes.blockkit import validate_view
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlackAPI, running_fake_slack_api
-from tests.slack_requests import slash_command
+from tests.slack_requests import app_home_opened, slash_command, view_submission
 from tests.support.abuse import running_web, wait_until
 from tests.support.flood import in_threads, post
 
@@ -152,3 +154,39 @@ def busy_later(web: Web) -> int:
     return sum(
         1 for call in web.slack.calls_to("response_url") if BUSY in str(call.params.get("text"))
     )
+
+
+# ------------------------------------------------------------------------- each kind turned away
+
+
+@pytest.fixture
+def team_at_its_share(services) -> Iterator[None]:
+    """Every listener thread this workspace may hold is held (by requests still running)."""
+    shares = services.listeners.shares
+    taken = 0
+    while shares.take(TEAM):
+        taken += 1
+    assert taken == shares.share
+    yield
+    for _ in range(taken):
+        shares.give(TEAM)
+
+
+def test_past_its_share_each_kind_of_request_is_answered_at_once(
+    send, slack_api, team_at_its_share
+) -> None:
+    """A command gets the sentence; a submitted modal a pushed one over it, so that closing it
+    goes back to the form and its answers; an event a 503, for Slack to deliver it again;
+    nothing runs. Another workspace is served."""
+    command = send(slash_command("help", team_id=TEAM, user_id=USER, channel_id=CHANNEL))
+    assert command.status == 200 and BUSY in json.loads(command.body)["text"]
+    submitted = send(view_submission("decisions.save", {}, team_id=TEAM, user_id=USER))
+    reply = json.loads(submitted.body)
+    assert reply["response_action"] == "push"
+    assert validate_view(reply["view"]) == []
+    assert BUSY in json.dumps(reply["view"])
+    event = send(app_home_opened(USER, TEAM))
+    assert event.status == 503
+    assert [c.method for c in slack_api.calls] in ([], ["auth.test"])  # Bolt's own check
+    other = send(slash_command("help", team_id=OTHER, user_id=OTHER_USER, channel_id=CHANNEL))
+    assert other.status == 200 and "/buildvsbuy help" in json.loads(other.body)["text"]
