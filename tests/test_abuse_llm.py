@@ -9,8 +9,12 @@ answers cannot ping a channel, a person or spoof a link, and its length is bound
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, delete
@@ -21,6 +25,7 @@ from bot.models import LlmUsage, TeamSettings, Workspace
 from bot.workspaces import ensure_workspace, take_llm_call, team_settings
 from tests.conftest import CHANNEL, TEAM, USER
 from tests.slack_requests import slash_command
+from tests.support.abuse import ROOT
 from tests.support.answers import HYPED
 from tests.support.assessment import make_send, results_posted, run_modal, wait_for
 from tests.support.clock import Clock
@@ -77,6 +82,34 @@ def test_a_bad_setting_is_one_line_naming_it(settings: dict[str, str]) -> None:
     message = str(raised.value)
     assert "\n" not in message
     assert message.startswith(f"config error: {next(iter(settings))} ")
+
+
+def test_the_web_process_refuses_to_start_on_a_bad_model_list(tmp_path: Path) -> None:
+    """The operator's view: ``python -m bot web`` exits 2 with one line naming the setting."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_"))}
+    env.pop("DATABASE_URL", None)
+    env.update(
+        PYTHONPATH=str(ROOT),
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_SIGNING_SECRET="s",
+        OPENAI_API_KEY="sk-x",
+        OPENAI_MODEL="gpt-4o-mini",
+        OPENAI_ALLOWED_MODELS="gpt-4.1,o3",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "web"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(
+        "config error: OPENAI_ALLOWED_MODELS does not list OPENAI_MODEL"
+    )
+    assert "Traceback" not in result.stderr
 
 
 def test_an_admin_can_only_pick_a_model_the_operator_allows(
