@@ -1,7 +1,8 @@
-"""What listeners share: a subcommand's request, ``users.info``, the admin check.
+"""What listeners share: who is calling, a subcommand's request, ``users.info``, the admin check.
 
-The middleware puts ``services`` and ``lang`` in Bolt's context; listeners declare them (and
-``team_id``, ``user_id``) as parameters and Bolt passes them.
+The middleware (``handlers.middleware``) puts a :class:`Caller` in Bolt's context; a listener
+declares a ``caller`` parameter beside Bolt's own (``ack``, ``body``, ``action``...) and Bolt
+passes it.
 """
 
 from __future__ import annotations
@@ -29,9 +30,21 @@ from bot.workspaces import personal_language_allowed
 log = logging.getLogger(__name__)
 
 
-EventHandler = Callable[[dict[str, Any], WebClient, Services, str, str | None], None]
-# An event a person is answered for: (event, client, services, team_id, lang).
-SpokenEventHandler = Callable[[dict[str, Any], WebClient, Services, str, str], None]
+@dataclass(frozen=True)
+class Caller:
+    """The workspace and person a request comes from, the languages to answer in, and the
+    client to answer with: one parameter instead of six on every listener."""
+
+    services: Services
+    client: WebClient
+    team_id: str
+    user_id: str
+    lang: str  # the person's: views, ephemeral replies, DMs
+    team_lang: str  # the team's: channel posts, rounds, a decision's thread
+    enterprise_id: str | None = None
+
+
+EventHandler = Callable[[dict[str, Any], Caller], None]
 
 
 def _once(services: Services, body: dict[str, Any], work: Callable[[], None]) -> None:
@@ -52,34 +65,10 @@ def handled_once(handler: EventHandler) -> Callable[..., None]:
     """An event listener that marks its event done when it finishes, or gives the event's claim
     back when it raises, so that Slack's retry runs it again (``bot.events``)."""
 
-    def run(
-        event: dict[str, Any],
-        body: dict[str, Any],
-        client: WebClient,
-        services: Services,
-        team_id: str,
-        enterprise_id: str | None,
-    ) -> None:
-        _once(services, body, lambda: handler(event, client, services, team_id, enterprise_id))
+    def run(event: dict[str, Any], body: dict[str, Any], caller: Caller) -> None:
+        _once(caller.services, body, lambda: handler(event, caller))
 
     run.__name__ = run.__qualname__ = handler.__name__  # Bolt's logs name the listener
-    return run
-
-
-def handled_once_in(handler: SpokenEventHandler) -> Callable[..., None]:
-    """:func:`handled_once` for a listener that answers someone, in the team's language."""
-
-    def run(
-        event: dict[str, Any],
-        body: dict[str, Any],
-        client: WebClient,
-        services: Services,
-        team_id: str,
-        lang: str,
-    ) -> None:
-        _once(services, body, lambda: handler(event, client, services, team_id, lang))
-
-    run.__name__ = run.__qualname__ = handler.__name__
     return run
 
 
@@ -90,9 +79,7 @@ class CommandRequest:
     cmd: SlashCommand
     ack: Ack
     respond: Respond
-    client: WebClient
-    services: Services
-    lang: str
+    caller: Caller
 
 
 def user_info(services: Services, client: WebClient, team_id: str, user_id: str) -> dict:
@@ -129,14 +116,13 @@ def person_language(
     return language_of_locale(info.get("locale")) or team_lang
 
 
-def require_admin(
-    services: Services, client: WebClient, team_id: str, user_id: str, lang: str
-) -> None:
-    """Raise ``NotAllowed`` (naming whom to ask) unless ``user_id`` is an admin of ``team_id``.
+def require_admin(caller: Caller) -> None:
+    """Raise ``NotAllowed`` (naming whom to ask) unless the caller is an admin of their team.
 
     Called on the server for every admin request: commands, submissions and buttons alike.
     """
-    info = user_info(services, client, team_id, user_id)
+    services, team_id, user_id = caller.services, caller.team_id, caller.user_id
+    info = user_info(services, caller.client, team_id, user_id)
     with session_scope(services.sessions) as session:
         if is_admin(session, team_id, user_id, info):
             return
@@ -144,5 +130,5 @@ def require_admin(
     with session_scope(services.sessions, write=True) as session:
         audit(session, team_id, user_id, REFUSED, services.clock())
     log.warning("team=%s user=%s refused an admin's action", team_id, user_id)
-    admins = ", ".join(f"<@{uid}>" for uid in named[:5]) or t("errors.any_admin", lang)
+    admins = ", ".join(f"<@{uid}>" for uid in named[:5]) or t("errors.any_admin", caller.lang)
     raise NotAllowed(admins=admins)

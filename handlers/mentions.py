@@ -2,7 +2,7 @@
 mention by the same advisor as ``/buildvsbuy ask``, with the thread (bounded) as context, and
 buttons to run the assessment or log a decision.
 
-Never answers a bot (itself included). The event is handled once (``handled_once_in``); an
+Never answers a bot (itself included). The event is handled once (``handled_once``); an
 answer that fails after the mention was read says so in the thread rather than leaving it
 silent, and is not retried (a retry would answer twice).
 """
@@ -20,11 +20,10 @@ from bot.ask.language import detect
 from bot.decisions.threads import plain, transcript
 from bot.i18n import t
 from bot.llm import LLMClient, answer_question
-from bot.services import Services
 from bot.text import escape
 from bot.views.assessment import ask_text
 from bot.views.mentions import mention_blocks
-from handlers.context import handled_once_in
+from handlers.context import Caller, handled_once
 from handlers.conversations import read_thread
 from handlers.errors import user_message
 
@@ -34,33 +33,33 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 CONTEXT_HEADING = "The Slack thread this question was asked in:"  # for the advisor, not people
 
 
-def app_mention(
-    event: dict[str, Any], client: WebClient, services: Services, team_id: str, lang: str
-) -> None:
+def app_mention(event: dict[str, Any], caller: Caller) -> None:
     if event.get("bot_id") or event.get("subtype") == "bot_message" or not event.get("user"):
         log.info("mention by a bot in %s ignored", event.get("channel"))
         return
     channel, ts = str(event.get("channel") or ""), str(event.get("ts") or "")
     thread_ts = str(event.get("thread_ts") or "")
-    reply = Reply(client, channel, thread_ts or ts)
+    reply = Reply(caller.client, channel, thread_ts or ts)
+    lang = caller.lang
     try:
         question = " ".join(plain(_MENTION.sub(" ", str(event.get("text") or ""))).split())
         context = ""
         if thread_ts:
-            earlier = [m for m in read_thread(client, channel, thread_ts) if m.ts != ts]
+            earlier = [m for m in read_thread(caller.client, channel, thread_ts) if m.ts != ts]
             context = transcript(earlier)
         if not question and not context:
             reply.post(t("advisor.mention.usage", lang))
             return
-        lang = detect(question, lang) if question else lang  # as ``ask``: the question's
+        # As ``ask``: the question's language.
+        lang = detect(question, lang) if question else lang
         shown = question or t("advisor.mention.about_thread", lang)
         asked = f"{question}\n\n{CONTEXT_HEADING}\n{context}" if context else question
-        llm = services.team_llm(team_id)
+        llm = caller.services.team_llm(caller.team_id)
         if llm is None:  # offline: instant
             _answer(reply, shown, asked, lang, None, question)
             return
         reply.post(t("advisor.slack.thinking", lang, question=escape(shown)))
-        services.after_ack.submit(
+        caller.services.after_ack.submit(
             lambda: _answer(reply, shown, asked, lang, llm, question),
             lambda error: reply.tell(error, lang),
         )
@@ -107,4 +106,4 @@ def _answer(
 
 
 def register(app: App) -> None:
-    app.event("app_mention")(handled_once_in(app_mention))
+    app.event("app_mention")(handled_once(app_mention))

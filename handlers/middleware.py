@@ -17,7 +17,7 @@ from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.services import Services
 from bot.views.help import busy_modal
 from bot.workspaces import ensure_known_workspace
-from handlers.context import person_language
+from handlers.context import Caller, person_language
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,8 @@ def register(app: App, services: Services) -> None:
         request: BoltRequest,
         next: Callable[[], BoltResponse],
     ) -> BoltResponse | None:  # noqa: A002
-        # Listeners declare ``services`` and ``lang`` as parameters: Bolt passes context values.
+        # Bolt passes context values to the listeners that declare them: ``caller`` (below);
+        # ``services`` and ``lang`` for the Assistant's listeners and the error handler.
         context["services"] = services
         # English until the team's language is read (the error handler needs a language even
         # when the database is down).
@@ -50,6 +51,15 @@ def register(app: App, services: Services) -> None:
             context["lang"] = person_language(
                 services, context.client, context.team_id, context.user_id, context["lang"]
             )
+        context["caller"] = Caller(
+            services=services,
+            client=context.client,
+            team_id=context.team_id or "",
+            user_id=context.user_id or "",
+            lang=context["lang"],
+            team_lang=context["team_lang"],
+            enterprise_id=context.enterprise_id,
+        )
         return next()
 
     def once_per_event(

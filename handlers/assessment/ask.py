@@ -18,10 +18,10 @@ from handlers.context import CommandRequest
 def ask(req: CommandRequest) -> None:
     question = req.cmd.args.strip()
     if not question:
-        req.ack(response_type="ephemeral", text=usage(req.lang))
+        req.ack(response_type="ephemeral", text=usage(req.caller.lang))
         return
-    lang = detect(question, req.lang)
-    llm = req.services.team_llm(req.cmd.team_id)
+    lang = detect(question, req.caller.lang)
+    llm = req.caller.services.team_llm(req.cmd.team_id)
     if llm is None:  # offline: instant, so the ack itself carries the answer
         answer = answer_question(question, lang, None)
         req.ack(response_type="ephemeral", text=ask_text(question, answer.text, lang, by_llm=False))
@@ -31,7 +31,7 @@ def ask(req: CommandRequest) -> None:
         text=t("advisor.slack.thinking", lang, question=escape(" ".join(question.split()))),
     )
     tell = telling(lambda text: req.respond(text=text, response_type="ephemeral"), lang)
-    req.services.after_ack.submit(
+    req.caller.services.after_ack.submit(
         lambda: _answer(req, question, lang, llm), tell, team_id=req.cmd.team_id
     )
 

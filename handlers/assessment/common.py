@@ -7,10 +7,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.views.assessment import ModalState, assessment_modal
+from handlers.context import Caller
 from handlers.errors import user_message
 
 log = logging.getLogger(__name__)
@@ -38,15 +38,11 @@ def telling(send: Callable[[str], Any], lang: str) -> Callable[[BaseException], 
 
 
 def open_modal(
-    client: WebClient,
-    trigger_id: str,
-    state: ModalState,
-    lang: str,
-    from_view: dict[str, Any] | None = None,
+    caller: Caller, trigger_id: str, state: ModalState, from_view: dict[str, Any] | None = None
 ) -> None:
     """Open page 1; over an open modal (the revisit one) push it instead, as Slack requires."""
-    view = assessment_modal(state, lang)
+    view = assessment_modal(state, caller.lang)
     if from_view is not None and from_view.get("type") == "modal":
-        client.views_push(trigger_id=trigger_id, view=view)
+        caller.client.views_push(trigger_id=trigger_id, view=view)
     else:
-        client.views_open(trigger_id=trigger_id, view=view)
+        caller.client.views_open(trigger_id=trigger_id, view=view)

@@ -8,17 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack
-from slack_sdk import WebClient
 
 from bot.assessment.store import TITLE_MAX, load_assessment
 from bot.db import session_scope
 from bot.errors import parse_id
-from bot.services import Services
 from bot.views.assessment import ModalState, answers_from_value
 from bot.views.mentions import title_from_value
 from handlers.assessment.common import channel_of, open_modal
 from handlers.assessment.team import assess_team
-from handlers.context import CommandRequest
+from handlers.context import Caller, CommandRequest
 
 
 def assess(req: CommandRequest) -> None:
@@ -30,12 +28,10 @@ def assess(req: CommandRequest) -> None:
         return
     req.ack()
     state = ModalState(title=cmd.args[:TITLE_MAX], channel_id=cmd.channel_id)
-    open_modal(req.client, cmd.trigger_id, state, req.lang)
+    open_modal(req.caller, cmd.trigger_id, state)
 
 
-def start(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, lang: str
-) -> None:
+def start(ack: Ack, body: dict[str, Any], action: dict[str, Any], caller: Caller) -> None:
     """ "Start an assessment": empty, or pre-filled with answers a decision was made on."""
     ack()
     value = action.get("value")
@@ -44,25 +40,17 @@ def start(
         channel_id=channel_of(body),
         answers=answers_from_value(value),
     )
-    open_modal(client, body["trigger_id"], state, lang, body.get("view"))
+    open_modal(caller, body["trigger_id"], state, body.get("view"))
 
 
-def retake(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    services: Services,
-    lang: str,
-    team_id: str,
-) -> None:
+def retake(ack: Ack, body: dict[str, Any], action: dict[str, Any], caller: Caller) -> None:
     """Retake: the same title and answers, ready to change. Another team's id is not found."""
     ack()
-    with session_scope(services.sessions) as session:
-        stored = load_assessment(session, team_id, parse_id(action.get("value")))
+    with session_scope(caller.services.sessions) as session:
+        stored = load_assessment(session, caller.team_id, parse_id(action.get("value")))
     state = ModalState(
         title=stored.title,
         channel_id=channel_of(body) or stored.channel_id or "",
         answers=stored.answers,
     )
-    open_modal(client, body["trigger_id"], state, lang)
+    open_modal(caller, body["trigger_id"], state)

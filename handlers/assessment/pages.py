@@ -11,10 +11,8 @@ from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.services import Services
 from bot.views.assessment import (
     ModalState,
     answers_on_page,
@@ -24,6 +22,7 @@ from bot.views.assessment import (
 )
 from handlers.assessment.result import finish
 from handlers.assessment.team import answered
+from handlers.context import Caller
 
 log = logging.getLogger(__name__)
 
@@ -38,41 +37,32 @@ def _state_with_page_answers(view: dict[str, Any]) -> tuple[ModalState, dict[str
     return state, picked
 
 
-def submit_page(
-    ack: Ack,
-    view: dict[str, Any],
-    client: WebClient,
-    services: Services,
-    lang: str,
-    team_lang: str,
-    team_id: str,
-    user_id: str,
-) -> None:
+def submit_page(ack: Ack, view: dict[str, Any], caller: Caller) -> None:
     """Next page, or the errors beside unanswered questions, or (last page) the result."""
     state, picked = _state_with_page_answers(view)
-    errors = missing_errors(state.page, picked, lang)
+    errors = missing_errors(state.page, picked, caller.lang)
     if errors:
         ack(response_action="errors", errors=errors)
         return
     if not state.last_page:
-        ack(response_action="update", view=assessment_modal(state.at(state.page + 1), lang))
+        ack(response_action="update", view=assessment_modal(state.at(state.page + 1), caller.lang))
         return
     if state.round_id:
-        answered(ack, services, client, team_id, user_id, state, lang)
+        answered(ack, caller, state)
         return
-    finish(ack, services, client, team_id, user_id, state, lang, team_lang)
+    finish(ack, caller, state)
 
 
-def go_back(ack: Ack, body: dict[str, Any], client: WebClient, lang: str) -> None:
+def go_back(ack: Ack, body: dict[str, Any], caller: Caller) -> None:
     """The previous page, with what was picked on this one kept for when the user returns."""
     ack()
     view = body["view"]
     state, _ = _state_with_page_answers(view)
     try:
-        client.views_update(
+        caller.client.views_update(
             view_id=view["id"],
             hash=view.get("hash"),
-            view=assessment_modal(state.at(state.page - 1), lang),
+            view=assessment_modal(state.at(state.page - 1), caller.lang),
         )
     except SlackApiError as error:
         if error.response.get("error") != "hash_conflict":

@@ -6,22 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack
-from slack_sdk import WebClient
 
 from bot.assessment.store import TITLE_MAX
 from bot.decisions.threads import plain
 from bot.text import truncate_words
 from bot.views.assessment import ModalState
 from handlers.assessment.common import channel_of, open_modal
+from handlers.context import Caller
 
 
-def start(ack: Ack, body: dict[str, Any], client: WebClient, lang: str) -> None:
+def start(ack: Ack, body: dict[str, Any], caller: Caller) -> None:
     ack()
-    open_modal(client, body["trigger_id"], ModalState(), lang)
+    open_modal(caller, body["trigger_id"], ModalState())
 
 
-def assess_message(ack: Ack, body: dict[str, Any], client: WebClient, lang: str) -> None:
+def assess_message(ack: Ack, body: dict[str, Any], caller: Caller) -> None:
     ack()
     text = " ".join(plain(str((body.get("message") or {}).get("text") or "")).split())
     state = ModalState(title=truncate_words(text, TITLE_MAX), channel_id=channel_of(body))
-    open_modal(client, body["trigger_id"], state, lang)
+    open_modal(caller, body["trigger_id"], state)

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk import WebClient
-
-from bot.services import Services
+from handlers.context import Caller
 from handlers.decisions.access import publish_home
 
 
-def app_home_opened(
-    event: dict[str, Any],
-    client: WebClient,
-    services: Services,
-    team_id: str,
-    enterprise_id: str | None,
-) -> None:
+def app_home_opened(event: dict[str, Any], caller: Caller) -> None:
     if event.get("tab", "home") == "home":
-        publish_home(services, client, team_id, event["user"])
+        publish_home(caller, event["user"])

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk import WebClient
-
 from bot.assessment.engine import AnswerError, validate_answers
 from bot.views.assessment import ModalState, assessment_modal
+from handlers.context import Caller
 
 
-def open_revisit(
-    client: WebClient, trigger_id: str, title: str, answers: dict[str, Any], lang: str
-) -> None:
+def open_revisit(caller: Caller, trigger_id: str, title: str, answers: dict[str, Any]) -> None:
     try:
         known = validate_answers(answers)
     except AnswerError:  # answers stored by an older engine: start from a blank modal
         known = {}
     state = ModalState(title=title, answers=known)
-    client.views_open(trigger_id=trigger_id, view=assessment_modal(state, lang))
+    caller.client.views_open(trigger_id=trigger_id, view=assessment_modal(state, caller.lang))

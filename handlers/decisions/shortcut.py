@@ -9,7 +9,6 @@ from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.decisions.rules import DecisionDraft
@@ -21,23 +20,15 @@ from bot.decisions.threads import (
     trimmed_summary,
 )
 from bot.llm import LLMClient, thread_summary
-from bot.services import Services
 from bot.views.decisions import ModalContext
+from handlers.context import Caller
 from handlers.conversations import permalink, read_thread
 from handlers.decisions.modal import decide_view, open_decide_modal
 
 log = logging.getLogger(__name__)
 
 
-def log_message(
-    ack: Ack,
-    body: dict[str, Any],
-    client: WebClient,
-    services: Services,
-    lang: str,
-    team_id: str,
-    user_id: str,
-) -> None:
+def log_message(ack: Ack, body: dict[str, Any], caller: Caller) -> None:
     """Open the modal within the trigger's 3 seconds (two quick reads first); the LLM's
     summary, if any, replaces the trimmed one after the ack."""
     ack()
@@ -45,39 +36,41 @@ def log_message(
     raw = body.get("message") or {}
     message = ThreadMessage.of(raw)
     thread_ts = str(raw.get("thread_ts") or "")
-    thread = read_thread(client, channel, thread_ts) if thread_ts else []
+    thread = read_thread(caller.client, channel, thread_ts) if thread_ts else []
     others = [m for m in thread if m.ts != message.ts]
-    draft = draft_from_message(message, others, user_id, trimmed_summary(others), lang)
+    draft = draft_from_message(
+        message, others, caller.user_id, trimmed_summary(others), caller.lang
+    )
     context = ModalContext(
         channel,
         thread_ts=thread_ts or message.ts,
-        link=permalink(client, channel, message.ts) or "",
+        link=permalink(caller.client, channel, message.ts) or "",
     )
     opened = open_decide_modal(
-        services,
-        client,
+        caller,
         trigger_id=body["trigger_id"],
-        team_id=team_id,
         context=context,
         draft=draft,
-        lang=lang,
     )
-    llm = services.team_llm(team_id)
+    llm = caller.services.team_llm(caller.team_id)
     if others and llm is not None and opened.get("id"):
-        services.after_ack.submit(
+        caller.services.after_ack.submit(
             lambda: _summarise(
-                services, client, team_id, lang, llm, opened, context, draft, message, others
+                caller,
+                llm,
+                opened,
+                context,
+                draft,
+                message,
+                others,
             ),
             lambda error: log.warning("thread summary not written: %s", type(error).__name__),
-            team_id=team_id,
+            team_id=caller.team_id,
         )
 
 
 def _summarise(
-    services: Services,
-    client: WebClient,
-    team_id: str,
-    lang: str,
+    caller: Caller,
     llm: LLMClient,
     opened: dict[str, Any],
     context: ModalContext,
@@ -87,13 +80,13 @@ def _summarise(
 ) -> None:
     """The LLM's summary in the open modal; left as it is when the LLM fails or the modal has
     changed or closed meanwhile (Slack refuses an update whose ``hash`` is stale)."""
-    summary = thread_summary(transcript(others), lang, llm)
+    summary = thread_summary(transcript(others), caller.lang, llm)
     if summary is None:
         return
-    written = replace(draft, rationale=rationale(message.text, summary, lang))
-    view = decide_view(services, team_id, context, written, renewed_rationale=True, lang=lang)
+    written = replace(draft, rationale=rationale(message.text, summary, caller.lang))
+    view = decide_view(caller, context, written, renewed_rationale=True)
     try:
-        client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=view)
+        caller.client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=view)
     except SlackApiError as error:
         log.info(
             "modal %s not updated with the summary: %s", opened["id"], error.response.get("error")

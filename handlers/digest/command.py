@@ -19,16 +19,16 @@ def _say(req: CommandRequest, text: str) -> None:
 
 def _is_admin(req: CommandRequest) -> bool:
     cmd = req.cmd
-    info = user_info(req.services, req.client, cmd.team_id, cmd.user_id)
-    with session_scope(req.services.sessions) as session:
+    info = user_info(req.caller.services, req.caller.client, cmd.team_id, cmd.user_id)
+    with session_scope(req.caller.services.sessions) as session:
         return is_admin(session, cmd.team_id, cmd.user_id, info)
 
 
 def preview(req: CommandRequest) -> None:
     """The next digest as it would go out now, only for the asker."""
     req.ack()
-    lang = req.lang
-    result = commands.preview(req.services, req.cmd.team_id, show_problems=_is_admin(req))
+    lang = req.caller.lang
+    result = commands.preview(req.caller.services, req.cmd.team_id, show_problems=_is_admin(req))
     if result.digest is None:
         _say(req, t("digest.preview.nothing_stored", lang))
         return
@@ -57,36 +57,36 @@ def preview(req: CommandRequest) -> None:
 
 def subscribe(req: CommandRequest) -> None:
     req.ack()
-    cmd, services = req.cmd, req.services
+    cmd, services = req.cmd, req.caller.services
     with session_scope(services.sessions, write=True) as session:
         added = commands.subscribe(session, cmd.team_id, cmd.user_id, services.clock())
         plan = commands.team_plan(session, cmd.team_id)
     if not added:
-        _say(req, t("digest.subscribe.already", req.lang))
+        _say(req, t("digest.subscribe.already", req.caller.lang))
         return
-    when = commands.schedule_words(plan.schedule, req.lang)
-    _say(req, t("digest.subscribe.done", req.lang, when=when))
+    when = commands.schedule_words(plan.schedule, req.caller.lang)
+    _say(req, t("digest.subscribe.done", req.caller.lang, when=when))
 
 
 def unsubscribe(req: CommandRequest) -> None:
     req.ack()
     cmd = req.cmd
-    with session_scope(req.services.sessions, write=True) as session:
+    with session_scope(req.caller.services.sessions, write=True) as session:
         removed, manager = commands.unsubscribe(session, cmd.team_id, cmd.user_id)
     if manager:
         key = "digest.subscribe.stopped_manager"
     else:
         key = "digest.subscribe.stopped" if removed else "digest.subscribe.not_subscribed"
-    _say(req, t(key, req.lang))
+    _say(req, t(key, req.caller.lang))
 
 
 def send_now(req: CommandRequest) -> None:
     """Admins only, checked here on the server: the digest to the channel, right now."""
     req.ack()
     cmd = req.cmd
-    require_admin(req.services, req.client, cmd.team_id, cmd.user_id, req.lang)
-    sent = commands.send_now(req.services, req.client, cmd.team_id, cmd.user_id)
-    _say(req, t("digest.now.sent", req.lang, channel=sent.channel_id, count=sent.count))
+    require_admin(req.caller)
+    sent = commands.send_now(req.caller.services, req.caller.client, cmd.team_id, cmd.user_id)
+    _say(req, t("digest.now.sent", req.caller.lang, channel=sent.channel_id, count=sent.count))
 
 
 ACTIONS: dict[str, Callable[[CommandRequest], None]] = {
@@ -102,7 +102,7 @@ def digest(req: CommandRequest) -> None:
     action = req.cmd.args.partition(" ")[0].lower()
     run = ACTIONS.get(action)
     if run is None:
-        text = t("digest.usage.text", req.lang)
+        text = t("digest.usage.text", req.caller.lang)
         req.ack(response_type="ephemeral", text=text, blocks=notice_blocks(text))
         return
     run(req)

@@ -9,23 +9,16 @@ import logging
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk import WebClient
 
 from bot.db import session_scope
-from bot.services import Services
 from bot.workspaces import mark_uninstalled
-from handlers.context import handled_once
+from handlers.context import Caller, handled_once
 
 log = logging.getLogger(__name__)
 
 
-def app_uninstalled(
-    event: dict[str, Any],
-    client: WebClient,
-    services: Services,
-    team_id: str,
-    enterprise_id: str | None,
-) -> None:
+def app_uninstalled(event: dict[str, Any], caller: Caller) -> None:
+    services, team_id, enterprise_id = caller.services, caller.team_id, caller.enterprise_id
     store = services.installation_store
     if store is not None:
         store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
@@ -34,13 +27,8 @@ def app_uninstalled(
     log.info("app uninstalled team=%s: tokens deleted", team_id)
 
 
-def tokens_revoked(
-    event: dict[str, Any],
-    client: WebClient,
-    services: Services,
-    team_id: str,
-    enterprise_id: str | None,
-) -> None:
+def tokens_revoked(event: dict[str, Any], caller: Caller) -> None:
+    services, team_id, enterprise_id = caller.services, caller.team_id, caller.enterprise_id
     store = services.installation_store
     tokens = event.get("tokens") or {}
     if store is not None:

@@ -9,9 +9,9 @@ from handlers.settings.screen import current_view
 
 def open_settings(req: CommandRequest) -> None:
     req.ack()
-    cmd, services = req.cmd, req.services
-    require_admin(services, req.client, cmd.team_id, cmd.user_id, req.lang)
-    tz = user_info(services, req.client, cmd.team_id, cmd.user_id).get("tz")
-    view = current_view(services, cmd.team_id, req.lang, fallback_tz=tz, channel_id=cmd.channel_id)
-    req.client.views_open(trigger_id=cmd.trigger_id, view=view)
+    cmd, services = req.cmd, req.caller.services
+    require_admin(req.caller)
+    tz = user_info(services, req.caller.client, cmd.team_id, cmd.user_id).get("tz")
+    view = current_view(req.caller, fallback_tz=tz, channel_id=cmd.channel_id)
+    req.caller.client.views_open(trigger_id=cmd.trigger_id, view=view)
     warm_up()  # a new feed is parsed on submission, seconds from now: have the parser ready
