@@ -11,7 +11,6 @@ claim (``handlers.middleware``) is marked done when the listener's work is over.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, Assistant
@@ -19,8 +18,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import assistant as advisor
-from bot.db import session_scope
-from bot.events import event_id_of, give_back, mark_done
 from bot.i18n import t
 from bot.llm import LLMClient
 from bot.messaging.client import error_code
@@ -34,29 +31,13 @@ from bot.views.assistant import (
     start_button,
     suggested_prompts,
 )
-from handlers.context import person_language
+from handlers.context import Caller, once, person_language
 from handlers.conversations import read_thread
 
 log = logging.getLogger(__name__)
 
 STREAM_BUFFER = 200  # characters gathered before each streaming call (Slack's rate limits)
 TITLE_CHARS = 60
-
-
-def _once(services: Services, body: dict[str, Any], work: Callable[[], None]) -> None:
-    """Run ``work``; the event is done when it returns, given back to Slack's retry if it
-    raises (as ``handlers.context.handled_once``)."""
-    event_id = event_id_of(body)
-    try:
-        work()
-    except BaseException:
-        if event_id:
-            with session_scope(services.sessions, write=True) as session:
-                give_back(session, event_id)
-        raise
-    if event_id:
-        with session_scope(services.sessions, write=True) as session:
-            mark_done(session, event_id, services.clock())
 
 
 def _thread(payload: dict[str, Any]) -> tuple[str, str]:
@@ -68,89 +49,74 @@ def _thread(payload: dict[str, Any]) -> tuple[str, str]:
     return channel, ts
 
 
-def thread_started(
-    body: dict[str, Any],
-    payload: dict[str, Any],
-    client: WebClient,
-    services: Services,
-    lang: str,
-    team_id: str,
-) -> None:
+def thread_started(body: dict[str, Any], payload: dict[str, Any], caller: Caller) -> None:
     channel, thread_ts = _thread(payload)
     if not channel or not thread_ts:  # not a thread Slack could have opened: nothing to set
-        _once(services, body, lambda: None)
+        once(caller.services, body, lambda: None)
         return
     # Bolt finds no user in this event (it sits in ``assistant_thread``): their language here.
     user = str((payload.get("assistant_thread") or {}).get("user_id") or "")[:32]
+    lang = caller.lang
     if user:
-        lang = person_language(services, client, team_id, user, lang)
+        lang = person_language(caller.services, caller.client, caller.team_id, user, lang)
 
     def prompts() -> None:
-        client.assistant_threads_setSuggestedPrompts(
+        caller.client.assistant_threads_setSuggestedPrompts(
             channel_id=channel, thread_ts=thread_ts, prompts=suggested_prompts(lang)
         )
 
-    _once(services, body, prompts)
+    once(caller.services, body, prompts)
 
 
-def thread_context_changed(
-    body: dict[str, Any], payload: dict[str, Any], services: Services
-) -> None:
+def thread_context_changed(body: dict[str, Any], payload: dict[str, Any], caller: Caller) -> None:
     """Nothing to keep: answers draw on the whole team's records, not on the channel in view
     (Bolt's default would store the context in the thread's first message)."""
     channel, thread_ts = _thread(payload)
     log.info("assistant thread %s in %s: context changed, nothing kept", thread_ts, channel)
-    _once(services, body, lambda: None)
+    once(caller.services, body, lambda: None)
 
 
-def other_message(
-    body: dict[str, Any], event: dict[str, Any], client: WebClient, services: Services, lang: str
-) -> None:
+def other_message(body: dict[str, Any], event: dict[str, Any], caller: Caller) -> None:
     """``message.im`` also brings what people type in the app's Messages tab, outside an
     assistant thread: pointed to the panel and ``ask`` in a reply. Other bots' messages and
     edits are acknowledged and left alone (Slack would otherwise retry them)."""
     person = event.get("user") and not (event.get("bot_id") or event.get("subtype"))
     if not (person and event.get("channel_type") == "im" and not event.get("thread_ts")):
         log.info("message event %s not for the assistant: acknowledged", body.get("event_id"))
-        _once(services, body, lambda: None)
+        once(caller.services, body, lambda: None)
         return
 
     def point() -> None:
-        client.chat_postMessage(
+        caller.client.chat_postMessage(
             channel=str(event.get("channel")),
             thread_ts=str(event.get("ts")),
-            text=t("assistant.plain_dm", lang),
+            text=t("assistant.plain_dm", caller.lang),
         )
 
-    _once(services, body, point)
+    once(caller.services, body, point)
 
 
-def user_message(
-    body: dict[str, Any],
-    payload: dict[str, Any],
-    client: WebClient,
-    services: Services,
-    lang: str,
-    team_id: str,
-    user_id: str,
-) -> None:
+def user_message(body: dict[str, Any], payload: dict[str, Any], caller: Caller) -> None:
+    services = caller.services
     question = str(payload.get("text") or "").strip()
     channel, thread_ts = _thread(payload)
     if not question or not channel or not thread_ts:
-        _once(services, body, lambda: None)
+        once(caller.services, body, lambda: None)
         return
-    reply = Reply(client, channel, thread_ts, team_id, user_id, lang)
-    llm = services.team_llm(team_id)
+    reply = Reply(caller.client, channel, thread_ts, caller.team_id, caller.user_id, caller.lang)
+    llm = services.team_llm(caller.team_id)
     if llm is None:
-        _once(services, body, lambda: reply.whole(services, question, str(payload.get("ts"))))
+        once(caller.services, body, lambda: reply.whole(services, question, str(payload.get("ts"))))
         return
     reply.thinking()
 
     # Done before it is queued: Slack has its ack and will not retry, and from here a failure
     # is told in the thread (``broke_off``), so a retry must never answer a second time.
-    _once(services, body, lambda: None)
+    once(caller.services, body, lambda: None)
     services.after_ack.submit(
-        lambda: reply.streamed(services, question, payload, llm), reply.broke_off, team_id=team_id
+        lambda: reply.streamed(services, question, payload, llm),
+        reply.broke_off,
+        team_id=caller.team_id,
     )
 
 

@@ -47,7 +47,9 @@ class Caller:
 EventHandler = Callable[[dict[str, Any], Caller], None]
 
 
-def _once(services: Services, body: dict[str, Any], work: Callable[[], None]) -> None:
+def once(services: Services, body: dict[str, Any], work: Callable[[], None]) -> None:
+    """Run ``work``; the event is done when it returns, given back to Slack's retry if it
+    raises (``bot.events``)."""
     event_id = event_id_of(body)
     try:
         work()
@@ -66,7 +68,7 @@ def handled_once(handler: EventHandler) -> Callable[..., None]:
     back when it raises, so that Slack's retry runs it again (``bot.events``)."""
 
     def run(event: dict[str, Any], body: dict[str, Any], caller: Caller) -> None:
-        _once(caller.services, body, lambda: handler(event, caller))
+        once(caller.services, body, lambda: handler(event, caller))
 
     run.__name__ = run.__qualname__ = handler.__name__  # Bolt's logs name the listener
     return run
