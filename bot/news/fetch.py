@@ -24,18 +24,21 @@ and the CLI); async callers use ``fetch_feed_async`` and ``fetch_all_async``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import logging
 import socket
 import time
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, ParamSpec, TypeVar
 
 import httpx
 
 logger = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 USER_AGENT = "BuildVsBuyAdvisor/0.1 (news digest feed reader)"
 ACCEPT = (
@@ -503,34 +506,17 @@ async def fetch_feed_async(
     return replace(result, elapsed=time.monotonic() - started)
 
 
-def fetch_feed(
-    url: str,
-    *,
-    etag: str | None = None,
-    last_modified: str | None = None,
-    allow_private: bool = False,
-    ports: frozenset[int] = DEFAULT_PORTS,
-    timeout: float = 10,
-    max_bytes: int = 3_000_000,
-    max_redirects: int = 5,
-    client: httpx.AsyncClient | None = None,
-    resolver: Resolver | None = None,
-) -> FetchResult:
-    """Fetch one feed from synchronous code (not from inside a running event loop)."""
-    return asyncio.run(
-        fetch_feed_async(
-            url,
-            etag=etag,
-            last_modified=last_modified,
-            allow_private=allow_private,
-            ports=ports,
-            timeout=timeout,
-            max_bytes=max_bytes,
-            max_redirects=max_redirects,
-            client=client,
-            resolver=resolver,
-        )
-    )
+def _blocking(fetch: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
+    """``fetch`` for synchronous code (not from inside a running event loop)."""
+
+    @functools.wraps(fetch)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        return asyncio.run(fetch(*args, **kwargs))
+
+    return run
+
+
+fetch_feed = _blocking(fetch_feed_async)
 
 
 async def fetch_all_async(
@@ -581,31 +567,4 @@ async def fetch_all_async(
     return dict(zip(distinct, results, strict=True))
 
 
-def fetch_all(
-    urls: Iterable[str],
-    *,
-    validators: Mapping[str, Validators] | None = None,
-    allow_private: bool = False,
-    ports: frozenset[int] = DEFAULT_PORTS,
-    timeout: float = 10,
-    max_bytes: int = 3_000_000,
-    max_redirects: int = 5,
-    concurrency: int = 8,
-    client: httpx.AsyncClient | None = None,
-    resolver: Resolver | None = None,
-) -> dict[str, FetchResult]:
-    """``fetch_all_async`` for synchronous callers (workers, the CLI)."""
-    return asyncio.run(
-        fetch_all_async(
-            urls,
-            validators=validators,
-            allow_private=allow_private,
-            ports=ports,
-            timeout=timeout,
-            max_bytes=max_bytes,
-            max_redirects=max_redirects,
-            concurrency=concurrency,
-            client=client,
-            resolver=resolver,
-        )
-    )
+fetch_all = _blocking(fetch_all_async)  # for the worker and the CLI
