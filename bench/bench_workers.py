@@ -11,7 +11,8 @@ processes (``python bench/bench_workers.py --child``), each running one delivery
 
 - one worker: the baseline;
 - two workers started together: the issue's target is at most 0.6x the time of one;
-- two workers, one SIGKILLed when 40 % of the messages are out; the other finishes its pass,
+- two workers, one SIGKILLed when 40 % of the messages are out and it holds claims in flight
+  (read in the database); the other finishes its pass,
   then a third starts past the claims' lease (10 minutes later on the clock) and takes over
   what the dead one had claimed. Every recipient must have got its message (0 lost) and none
   twice (0 doubled). A message whose request was on the wire at the kill is the one case the
@@ -48,6 +49,7 @@ from bot.digest import store  # noqa: E402
 from bot.models import DigestDelivery, DigestRecipient, TeamSettings, Workspace  # noqa: E402
 from bot.news.feeds import FeedSource  # noqa: E402
 from bot.services import Services  # noqa: E402
+from bot.vocabulary import DeliveryState  # noqa: E402
 from tests.support.digest import numbered, store_news  # noqa: E402
 
 BOT_TOKEN = "xoxb-bench-token"
@@ -164,10 +166,24 @@ def killed_run(url: str, slack: FakeSlackProcess, teams: int) -> tuple[int, int,
     """Lost, doubled, killed in flight (claimed, not settled at the kill), messages posted."""
     total = 2 * teams
     victim, survivor = spawn(url, slack), spawn(url, slack)
-    while slack.post_count() < KILL_AT * total:
-        if victim.poll() is not None:
-            break
+    watcher = Services.from_settings(settings_for(url, slack.base_url))
+    mine = DigestDelivery.claimed_by.like(f"%/{victim.pid}/%")  # bot.digest.delivery's id
+    held = 0
+    while victim.poll() is None:
+        # Killed once 40 % of the messages are out and it holds claims of its own in flight.
+        if slack.post_count() >= KILL_AT * total:
+            with session_scope(watcher.sessions) as session:
+                held = len(
+                    session.scalars(
+                        select(DigestDelivery.id).where(
+                            mine, DigestDelivery.status == DeliveryState.CLAIMED
+                        )
+                    ).all()
+                )
+            if held:
+                break
         time.sleep(0.05)
+    watcher.engine.dispose()
     victim.send_signal(signal.SIGKILL)
     victim.wait(30)
     finish(survivor)
@@ -175,7 +191,7 @@ def killed_run(url: str, slack: FakeSlackProcess, teams: int) -> tuple[int, int,
     with session_scope(services.sessions) as session:
         in_flight = len(
             session.scalars(
-                select(DigestDelivery.id).where(DigestDelivery.status == "claimed")
+                select(DigestDelivery.id).where(DigestDelivery.status == DeliveryState.CLAIMED)
             ).all()
         )
     services.engine.dispose()
