@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from sqlalchemy import (
     Connection,
@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import ConfigError
+from bot.errors import NotFound
 
 if TYPE_CHECKING:  # alembic is imported only when migrating
     from alembic.config import Config
@@ -29,6 +30,22 @@ if TYPE_CHECKING:  # alembic is imported only when migrating
 log = logging.getLogger(__name__)
 
 SessionFactory = sessionmaker[Session]
+
+
+class _TeamOwned(Protocol):
+    @property
+    def team_id(self) -> str: ...
+
+
+_Row = TypeVar("_Row", bound=_TeamOwned)
+
+
+def team_row(session: Session, model: type[_Row], team_id: str, row_id: int) -> _Row:
+    """One of a team's rows by id; another team's id is NotFound, not someone else's row."""
+    row = session.get(model, row_id)
+    if row is None or row.team_id != team_id:
+        raise NotFound()
+    return row
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:

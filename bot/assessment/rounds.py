@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.assessment.engine import validate_answers
 from bot.assessment.store import TITLE_MAX, StoredAssessment, result_payload
 from bot.assessment.team import TeamAssessment, pool, summary_lines
+from bot.db import team_row
 from bot.errors import NotFound, UserError
 from bot.models import AssessmentRow, TeamRound, TeamRoundMember
 
@@ -135,17 +136,8 @@ def create_round(
     return RoundInfo.of(row)
 
 
-def _row(session: Session, team_id: str, round_id: int) -> TeamRound:
-    row = session.scalar(
-        select(TeamRound).where(TeamRound.team_id == team_id, TeamRound.id == round_id)
-    )
-    if row is None:
-        raise NotFound()
-    return row
-
-
 def load_round(session: Session, team_id: str, round_id: int) -> RoundInfo:
-    return RoundInfo.of(_row(session, team_id, round_id))
+    return RoundInfo.of(team_row(session, TeamRound, team_id, round_id))
 
 
 def _member(session: Session, team_id: str, round_id: int, user_id: str) -> TeamRoundMember:
@@ -171,7 +163,7 @@ def record_answers(
     now: datetime,
 ) -> RoundInfo:
     """Keep (or replace) one invitee's answers while the round is open."""
-    row = _row(session, team_id, round_id)
+    row = team_row(session, TeamRound, team_id, round_id)
     member = _member(session, team_id, round_id, user_id)
     if row.status != OPEN:
         raise UserError("team.error.closed")
@@ -184,7 +176,7 @@ def record_answers(
 def set_status_message(
     session: Session, team_id: str, round_id: int, channel: str, ts: str
 ) -> None:
-    row = _row(session, team_id, round_id)
+    row = team_row(session, TeamRound, team_id, round_id)
     row.status_channel, row.status_ts = channel, ts
 
 
@@ -205,7 +197,7 @@ def set_result(
     lost (``maybe_done``: it may be in the channel, so the next try reads the channel first,
     ``verify``). The wait doubles each time; after :data:`MAX_POST_ATTEMPTS` it stops.
     """
-    row = _row(session, team_id, round_id)
+    row = team_row(session, TeamRound, team_id, round_id)
     row.result_error = error
     row.result_retry_at = None
     if ts is not None:
@@ -374,7 +366,7 @@ class RoundResult:
 
 def stored_result(session: Session, team_id: str, round_id: int) -> RoundResult:
     """A closed round's result as stored at the close (to post it again after a refusal)."""
-    row = _row(session, team_id, round_id)
+    row = team_row(session, TeamRound, team_id, round_id)
     stored = None
     if row.assessment_id is not None:
         assessment = session.get(AssessmentRow, row.assessment_id)
@@ -390,7 +382,7 @@ def store_result(session: Session, team_id: str, round_id: int) -> RoundResult:
     each member's answers are dropped, so no stored row ties a person to what they answered.
     ``participants`` (who answered, not what) fills in a decision saved from the result.
     """
-    row = _row(session, team_id, round_id)
+    row = team_row(session, TeamRound, team_id, round_id)
     answered = [m for m in row.members if m.answers is not None]
     if not answered:
         return RoundResult(RoundInfo.of(row), None, None)

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.assessment.advice import headline, score_lines, to_json
 from bot.assessment.engine import Assessment
 from bot.assessment.questions import QUESTION_IDS
-from bot.errors import NotFound
+from bot.db import team_row
 from bot.models import AssessmentRow
 
 TITLE_MAX = 150  # what the decide modal accepts, so "Save as decision" keeps the whole title
@@ -108,26 +107,15 @@ def save_assessment(
     return StoredAssessment.of(row)
 
 
-def _row(session: Session, team_id: str, assessment_id: int) -> AssessmentRow:
-    row = session.scalar(
-        select(AssessmentRow).where(
-            AssessmentRow.team_id == team_id, AssessmentRow.id == assessment_id
-        )
-    )
-    if row is None:
-        raise NotFound()
-    return row
-
-
 def load_assessment(session: Session, team_id: str, assessment_id: int) -> StoredAssessment:
-    return StoredAssessment.of(_row(session, team_id, assessment_id))
+    return StoredAssessment.of(team_row(session, AssessmentRow, team_id, assessment_id))
 
 
 def set_narrative(
     session: Session, team_id: str, assessment_id: int, text: str
 ) -> StoredAssessment:
     """Keep the LLM's narrative with the result, so a later Share shows what the user saw."""
-    row = _row(session, team_id, assessment_id)
+    row = team_row(session, AssessmentRow, team_id, assessment_id)
     row.result = {**(row.result or {}), "advice": text, "narrative": NARRATIVE_LLM}
     session.flush()
     return StoredAssessment.of(row)

@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.admins import is_admin
 from bot.assessment.rounds import RoundMark, round_marks
-from bot.db import rowcount
+from bot.db import rowcount, team_row
 from bot.decisions.rules import DecisionDraft, DraftRejected
 from bot.errors import NotAllowed, NotFound, UserError, parse_id
 from bot.models import AssessmentRow, Decision, DecisionEvent
@@ -109,23 +109,11 @@ def set_thread(decision: Decision, channel: str, thread_ts: str, link: str | Non
 
 
 def get_decision(session: Session, team_id: str, decision_id: int) -> Decision:
-    decision = session.scalar(
-        select(Decision).where(Decision.team_id == team_id, Decision.id == decision_id)
-    )
-    if decision is None:
-        raise NotFound()
-    return decision
+    return team_row(session, Decision, team_id, decision_id)
 
 
 def get_assessment(session: Session, team_id: str, assessment_id: int) -> AssessmentRow:
-    assessment = session.scalar(
-        select(AssessmentRow).where(
-            AssessmentRow.team_id == team_id, AssessmentRow.id == assessment_id
-        )
-    )
-    if assessment is None:
-        raise NotFound()
-    return assessment
+    return team_row(session, AssessmentRow, team_id, assessment_id)
 
 
 def recent_assessments(session: Session, team_id: str, limit: int = 25) -> list[tuple[int, str]]:
