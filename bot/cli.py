@@ -14,6 +14,7 @@ from bot.config import ConfigError, Settings, get_settings
 from bot.i18n import t
 
 if TYPE_CHECKING:  # imported where used: each command loads only what it needs (memory)
+    from bot.llm import LLMClient
     from bot.services import Services
     from bot.web import WSGIApp
 
@@ -33,6 +34,16 @@ USAGE = """usage: python -m bot [COMMAND]
 """
 
 
+def _terminal_llm() -> LLMClient | None:
+    """The LLM for ``assess`` and ``ask`` in a terminal when one is configured (else the rules)."""
+    settings = get_settings()
+    if not settings.llm_configured:
+        return None
+    from bot.llm import client_from_settings  # the openai package is only imported when used
+
+    return client_from_settings(settings)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     command = args[0] if args else ""
@@ -40,34 +51,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command in ("-h", "--help", "help"):
         print(USAGE, end="")
         return 0
-    if command == "assess":
-        from bot.assess_cli import main as assess_main
-
+    if command in ("assess", "ask"):
         try:
-            settings = get_settings()
+            llm = _terminal_llm()
         except ConfigError as exc:
             print(exc, file=sys.stderr)
             return 2
-        llm = None
-        if settings.llm_configured:  # the openai package is only imported when it is used
-            from bot.llm import client_from_settings
+        if command == "assess":
+            from bot.assess_cli import main as assess_main
 
-            llm = client_from_settings(settings)
-        return assess_main(rest, llm=llm)
-    if command == "ask":
+            return assess_main(rest, llm=llm)
         from bot.ask_cli import main as ask_main
 
-        try:
-            settings = get_settings()
-        except ConfigError as exc:
-            print(exc, file=sys.stderr)
-            return 2
-        ask_llm = None
-        if settings.llm_configured:
-            from bot.llm import client_from_settings
-
-            ask_llm = client_from_settings(settings)
-        return ask_main(rest, llm=ask_llm)
+        return ask_main(rest, llm=llm)
     if command == "digest" and rest[:1] == ["preview"]:
         from bot.news.preview import main as preview_main
 
