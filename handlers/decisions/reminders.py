@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, Respond
 from sqlalchemy.orm import Session
@@ -22,22 +22,36 @@ from handlers.decisions.access import refresh_homes, requester_info
 from handlers.decisions.modal import Thread, tell_thread
 from handlers.decisions.revisit import open_revisit
 
+_T = TypeVar("_T")
 Apply = Callable[[Session, Decision, str, datetime], date | None]
 
 
-def _answer(
-    ack: Ack, action: dict[str, Any], respond: Respond, caller: Caller, apply: Apply, key: str
-) -> None:
-    ack()
+def _review(
+    caller: Caller, action: dict[str, Any], apply: Callable[[Session, Decision], _T]
+) -> tuple[_T, str, str, Thread | None]:
+    """Apply a review to the clicked decision (if this person may): what ``apply`` returns,
+    the decision's title and owner, and its thread to tell."""
     requester = requester_info(caller)
     with session_scope(caller.services.sessions, write=True) as session:
         decision = changeable_decision(
             session, caller.team_id, caller.user_id, requester, action.get("value")
         )
         status = decision.status
-        new_date = apply(session, decision, caller.user_id, caller.services.clock())
-        title, owner = escape(decision.title), decision.owner_id
+        result = apply(session, decision)
         thread = Thread.of(decision, status_changed=decision.status != status)
+        return result, decision.title, decision.owner_id, thread
+
+
+def _answer(
+    ack: Ack, action: dict[str, Any], respond: Respond, caller: Caller, apply: Apply, key: str
+) -> None:
+    ack()
+    new_date, title, owner, thread = _review(
+        caller,
+        action,
+        lambda session, d: apply(session, d, caller.user_id, caller.services.clock()),
+    )
+    title = escape(title)
     when = new_date.isoformat() if new_date else ""
     respond(replace_original=True, text=t(key, caller.lang, title=title, date=when))
     tell_review(caller, thread, t(key, caller.team_lang, title=title, date=when))
@@ -72,21 +86,15 @@ def revisit(
     sent to a manager, is left as it is and the note goes to the clicker alone.
     """
     ack()
-    requester = requester_info(caller)
-    with session_scope(caller.services.sessions, write=True) as session:
-        decision = changeable_decision(
-            session, caller.team_id, caller.user_id, requester, action.get("value")
-        )
-        status = decision.status
+
+    def mark(session: Session, decision: Decision) -> dict[str, Any]:
         reminders.revisit(session, decision, caller.user_id, caller.services.clock())
-        thread = Thread.of(decision, status_changed=decision.status != status)
-        answers = (
-            get_assessment(session, caller.team_id, decision.assessment_id).answers
-            if decision.assessment_id
-            else {}
-        )
-        title, owner = decision.title, decision.owner_id
-    open_revisit(caller, body["trigger_id"], title, dict(answers or {}))
+        if not decision.assessment_id:
+            return {}
+        return dict(get_assessment(session, caller.team_id, decision.assessment_id).answers or {})
+
+    answers, title, owner, thread = _review(caller, action, mark)
+    open_revisit(caller, body["trigger_id"], title, answers)
     note = t("decisions.reminder.done_revisit", caller.lang, title=escape(title))
     if str(action.get("block_id", "")).startswith(DIGEST_BLOCK_PREFIX):
         respond(replace_original=False, response_type="ephemeral", text=note)
