@@ -201,6 +201,28 @@ def feed_bodies(now: datetime, rng: random.Random) -> list[bytes]:
     return [rss2(f"Outlet {n}", items).encode() for n, items in enumerate(feeds)]
 
 
+def insert_teams(session: Session, ids: list[str], installed: datetime) -> None:
+    """Bare teams in bulk: installed at ``installed``, a digest channel and one manager each."""
+    session.execute(
+        insert(Workspace),
+        [{"team_id": t, "installed_at": installed, "installer_tz": "Europe/Paris"} for t in ids],
+    )
+    session.execute(
+        insert(TeamSettings),
+        [
+            {"team_id": t, "digest_channel_id": f"C{n:09d}", "timezone": "Europe/Paris"}
+            for n, t in enumerate(ids)
+        ],
+    )
+    session.execute(
+        insert(DigestRecipient),
+        [
+            {"team_id": t, "user_id": f"U{n:09d}", "role": "manager", "created_at": installed}
+            for n, t in enumerate(ids)
+        ],
+    )
+
+
 def add_teams(services: Services, teams: int, feed_urls: list[str], rng: random.Random) -> int:
     """Teams with a channel and one manager; one in ten adds one or two non-built-in feeds.
     Returns how many feed subscriptions a per-team fetcher would make."""
@@ -210,27 +232,7 @@ def add_teams(services: Services, teams: int, feed_urls: list[str], rng: random.
         feed_ids = {url: store.ensure_feed(session, url).id for url in feed_urls}
         installed = PERIOD_START - timedelta(days=30)
         ids = [f"T{n:09d}" for n in range(teams)]
-        session.execute(
-            insert(Workspace),
-            [
-                {"team_id": t, "installed_at": installed, "installer_tz": "Europe/Paris"}
-                for t in ids
-            ],
-        )
-        session.execute(
-            insert(TeamSettings),
-            [
-                {"team_id": t, "digest_channel_id": f"C{n:09d}", "timezone": "Europe/Paris"}
-                for n, t in enumerate(ids)
-            ],
-        )
-        session.execute(
-            insert(DigestRecipient),
-            [
-                {"team_id": t, "user_id": f"U{n:09d}", "role": "manager", "created_at": installed}
-                for n, t in enumerate(ids)
-            ],
-        )
+        insert_teams(session, ids, installed)
         own = []
         for t in ids:
             chosen = rng.sample(extra, rng.choice((1, 2))) if rng.random() < 0.1 else []

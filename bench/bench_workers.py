@@ -39,14 +39,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from bench import Row, emit  # noqa: E402
-from bench.bench_digest import PERIOD_START, FakeSlackProcess, database  # noqa: E402
+from bench.bench_digest import (  # noqa: E402
+    PERIOD_START,
+    FakeSlackProcess,
+    database,
+    insert_teams,
+)
 from bot.config import Settings  # noqa: E402
 from bot.db import session_scope  # noqa: E402
 from bot.digest import store  # noqa: E402
-from bot.models import DigestDelivery, DigestRecipient, TeamSettings, Workspace  # noqa: E402
+from bot.models import DigestDelivery  # noqa: E402
 from bot.news.feeds import FeedSource  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.vocabulary import DeliveryState  # noqa: E402
@@ -105,27 +110,7 @@ def setup(url: str, slack: FakeSlackProcess, teams: int) -> None:
     ids = [f"T{n:09d}" for n in range(teams)]
     with session_scope(services.sessions, write=True) as session:
         store_news(session, PERIOD_START, numbered(40))
-        session.execute(
-            insert(Workspace),
-            [
-                {"team_id": t, "installed_at": installed, "installer_tz": "Europe/Paris"}
-                for t in ids
-            ],
-        )
-        session.execute(
-            insert(TeamSettings),
-            [
-                {"team_id": t, "digest_channel_id": f"C{n:09d}", "timezone": "Europe/Paris"}
-                for n, t in enumerate(ids)
-            ],
-        )
-        session.execute(
-            insert(DigestRecipient),
-            [
-                {"team_id": t, "user_id": f"U{n:09d}", "role": "manager", "created_at": installed}
-                for n, t in enumerate(ids)
-            ],
-        )
+        insert_teams(session, ids, installed)
     services.engine.dispose()
     slack.reset()
     slack.add_team(SLACK_TEAM, bot_token=BOT_TOKEN)
