@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from slack_bolt import App, BoltRequest
+from slack_bolt.logger import get_bolt_app_logger
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.response import BoltResponse
@@ -18,8 +19,8 @@ from bot.after_ack import OVER_SHARE, ListenerPool
 from bot.config import Settings
 from bot.db import session_scope
 from bot.messaging.client import make_web_client
+from bot.messaging.keepalive import KeepAliveWebClient
 from bot.services import Services
-from bot.tokens import installation_store
 from bot.workspaces import record_install
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,33 @@ class FairApp(App):
             req.context[OVER_SHARE] = not granted
             return super().dispatch(req)
 
+    def _init_context(self, req: BoltRequest) -> None:
+        """Bolt's context, with the per-request ``client`` on the process's keep-alive connections.
+
+        Bolt gives every request a new plain ``WebClient``, whose each call opens and closes a
+        connection to Slack (a DNS lookup, a TCP handshake, a close): on the ack path that was a
+        third of the CPU the modal's ``views.open`` cost (bench/bench_ack.py, py-spy). The
+        context Bolt's ``_init_context`` sets (slack_bolt 1.x), with the client built from the
+        app's as Bolt builds it: only its HTTP transport differs.
+        """
+        req.context["logger"] = get_bolt_app_logger(
+            app_name=self.name, base_logger=self._base_logger
+        )
+        req.context["token"] = self._token
+        req.context["listener_runner"] = self.listener_runner
+        base = self._client
+        req.context["client"] = KeepAliveWebClient(
+            token=self._token,
+            base_url=base.base_url,
+            timeout=base.timeout,
+            ssl=base.ssl,
+            proxy=base.proxy,
+            headers=base.headers,
+            team_id=req.context.team_id,
+            logger=base.logger,
+            retry_handlers=base.retry_handlers.copy() if base.retry_handlers is not None else None,
+        )
+
 
 def create_app(
     settings: Settings,
@@ -79,14 +107,21 @@ def create_app(
     client: WebClient | None = None,
     process_before_response: bool = False,
     token_verification_enabled: bool = True,
+    request_verification_enabled: bool = True,
 ) -> App:
     """Build the app and let ``register`` add the listeners.
 
     ``process_before_response=True`` makes listener effects deterministic (tests).
+    ``request_verification_enabled=False`` only behind ``bot.web.make_wsgi_app``, which checks
+    every signature before Bolt sees the request (checking it twice cost CPU on every ack).
     """
     services = services or Services.from_settings(settings)
     oauth_settings = None
     if settings.oauth_enabled:
+        # Here, not above: bot.tokens loads cryptography (7 MB), which a single-workspace web
+        # process (SLACK_BOT_TOKEN, no stored tokens) never uses (bench/bench_ack.py, RSS).
+        from bot.tokens import installation_store
+
         services.installation_store = installation_store(settings, services.engine)
         oauth_settings = OAuthSettings(
             client_id=settings.SLACK_CLIENT_ID,
@@ -110,6 +145,7 @@ def create_app(
         oauth_settings=oauth_settings,
         process_before_response=process_before_response,
         token_verification_enabled=token_verification_enabled and not settings.oauth_enabled,
+        request_verification_enabled=request_verification_enabled,
         logger=logging.getLogger("slack_bolt"),
         listeners=services.listeners,
     )

@@ -26,7 +26,6 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.messaging.keepalive import KeepAliveWebClient
 from bot.models import Workspace
-from bot.tokens import installation_store
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -154,6 +153,10 @@ def team_client(
             with session_scope(services.sessions) as session:
                 workspace = session.get(Workspace, team_id)
                 enterprise_id = workspace.enterprise_id if workspace else None
+        # Here, not above: bot.tokens loads cryptography (7 MB), which a single-workspace web
+        # process never uses (bench/bench_ack.py, peak RSS).
+        from bot.tokens import installation_store
+
         store = services.installation_store or installation_store(settings, services.engine)
         bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
         token = bot.bot_token if bot else None
