@@ -35,3 +35,7 @@ def configure_logging(level: str = "INFO") -> None:
     if level != "DEBUG":
         for noisy in ("slack_sdk", "apscheduler", "alembic.runtime.plugins"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+        # slack_sdk's client tests its own logger's level, not the effective one: left NOTSET,
+        # every call formatted its whole request body (the modal) for a DEBUG line dropped
+        # later, 6 % of the ack's CPU (bench/bench_ack.py, py-spy).
+        logging.getLogger("slack_sdk.web.base_client").setLevel(logging.WARNING)
