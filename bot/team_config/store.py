@@ -20,6 +20,11 @@ log = logging.getLogger(__name__)
 SETTINGS_ACTION = "settings.update"
 MANAGER = "manager"
 HISTORY_SIZE = 5
+# The settings a team's ``TeamSettings`` row holds under the same names as ``TeamConfig``'s;
+# the people and the feeds live in tables of their own.
+_COLUMNS = tuple(
+    f.name for f in fields(TeamConfig) if f.name not in {"managers", "admins", "feeds"}
+)
 
 
 @dataclass(frozen=True)
@@ -60,22 +65,12 @@ def load_config(session: Session, team_id: str, fallback_tz: str | None = None) 
         )
     )
     admins = session.scalars(select(TeamAdmin.user_id).where(TeamAdmin.team_id == team_id))
+    stored = {name: getattr(row, name) for name in _COLUMNS}
+    stored["timezone"] = row.timezone or installer_tz or fallback_tz or "UTC"
     return TeamConfig(
-        digest_enabled=row.digest_enabled,
-        digest_channel_id=row.digest_channel_id,
-        digest_days=row.digest_days,
-        digest_time=row.digest_time,
-        timezone=row.timezone or installer_tz or fallback_tz or "UTC",
-        digest_items=row.digest_items,
+        **stored,
         managers=tuple(sorted(managers)),
-        language=row.language,
-        personal_language=row.personal_language,
-        llm_enabled=row.llm_enabled,
-        llm_model=row.llm_model,
-        result_visibility=row.result_visibility,
-        review_period_days=row.review_period_days,
         admins=tuple(sorted(admins)),
-        guests_read_decisions=row.guests_read_decisions,
         feeds=tuple(f.url for f in team_feeds(session, team_id)),
     )
 
@@ -157,19 +152,8 @@ def save_config(
     """
     before = load_config(session, team_id, fallback_tz)
     row = team_settings(session, team_id)
-    row.digest_enabled = config.digest_enabled
-    row.digest_channel_id = config.digest_channel_id
-    row.digest_days = config.digest_days
-    row.digest_time = config.digest_time
-    row.timezone = config.timezone
-    row.digest_items = config.digest_items
-    row.language = config.language
-    row.personal_language = config.personal_language
-    row.llm_enabled = config.llm_enabled
-    row.llm_model = config.llm_model
-    row.result_visibility = config.result_visibility
-    row.review_period_days = config.review_period_days
-    row.guests_read_decisions = config.guests_read_decisions
+    for name in _COLUMNS:
+        setattr(row, name, getattr(config, name))
     _replace_people(session, team_id, user_id, before, config)
     _apply_feeds(session, team_id, user_id, feeds, feed_title)
     after = load_config(session, team_id, fallback_tz)
