@@ -21,6 +21,7 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -410,58 +411,38 @@ def app_mention(
     return event_callback(event, team_id=team_id, event_id=event_id)
 
 
-def _assistant_thread(
-    user_id: str, team_id: str, channel_id: str, thread_ts: str, context_channel: str | None
-) -> dict[str, Any]:
+def assistant_thread_event(
+    event_type: str,
+    *,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    thread_ts: str,
+    context_channel: str | None = None,
+    event_id: str | None = None,
+) -> str:
+    """An ``assistant_thread_*`` event: ``channel_id`` is the person's DM with the app,
+    ``thread_ts`` the panel's thread, ``context_channel`` the channel they are looking at."""
     context: dict[str, Any] = {"team_id": team_id, "enterprise_id": None}
-    if context_channel:  # the channel the person was looking at when they opened the panel
+    if context_channel:
         context["channel_id"] = context_channel
-    return {
+    thread = {
         "user_id": user_id,
         "context": context,
         "channel_id": channel_id,
         "thread_ts": thread_ts,
     }
-
-
-def assistant_thread_started(
-    *,
-    team_id: str,
-    user_id: str,
-    channel_id: str,
-    thread_ts: str,
-    context_channel: str | None = None,
-    event_id: str | None = None,
-) -> str:
-    """The person opened the app's assistant panel (assistant_thread_started_event_callback.json):
-    ``channel_id`` is their DM with the app, ``thread_ts`` the new thread's."""
-    event = {
-        "type": "assistant_thread_started",
-        "assistant_thread": _assistant_thread(
-            user_id, team_id, channel_id, thread_ts, context_channel
-        ),
-    }
+    event = {"type": event_type, "assistant_thread": thread}
     return event_callback(event, team_id=team_id, event_id=event_id)
 
 
-def assistant_thread_context_changed(
-    *,
-    team_id: str,
-    user_id: str,
-    channel_id: str,
-    thread_ts: str,
-    context_channel: str | None = None,
-    event_id: str | None = None,
-) -> str:
-    """They moved to another channel with the panel open
-    (assistant_thread_context_changed_event_callback.json)."""
-    event = {
-        "type": "assistant_thread_context_changed",
-        "assistant_thread": _assistant_thread(
-            user_id, team_id, channel_id, thread_ts, context_channel
-        ),
-    }
-    return event_callback(event, team_id=team_id, event_id=event_id)
+# They opened the app's assistant panel (assistant_thread_started_event_callback.json).
+assistant_thread_started = partial(assistant_thread_event, "assistant_thread_started")
+# They moved to another channel with the panel open
+# (assistant_thread_context_changed_event_callback.json).
+assistant_thread_context_changed = partial(
+    assistant_thread_event, "assistant_thread_context_changed"
+)
 
 
 def assistant_user_message(
