@@ -20,6 +20,7 @@ from tests.slack_requests import (
     slash_command,
     view_submission,
 )
+from tests.support.assessment import press
 from tests.support.clock import Clock
 from tests.support.decisions import (
     NOW,
@@ -45,18 +46,6 @@ def _command(send, slack_api, text: str, user: str = USER):
     url = slack_api.response_url(TEAM, CHANNEL)
     return send(
         slash_command(text, team_id=TEAM, user_id=user, channel_id=CHANNEL, response_url=url)
-    )
-
-
-def _click(send, slack_api, action: dict, user: str = USER):
-    return send(
-        block_actions(
-            [action],
-            team_id=TEAM,
-            user_id=user,
-            channel_id=CHANNEL,
-            response_url=slack_api.response_url(TEAM, CHANNEL),
-        )
     )
 
 
@@ -188,14 +177,14 @@ def test_decisions_are_listed_newest_first_ten_a_page_with_next_and_previous(
     assert _buttons(first["blocks"]) == ["decisions.page.next"]
     next_value = first["blocks"][-1]["elements"][0]["value"]
 
-    _click(send, slack_api, button("decisions.page.next", next_value))
+    press(send, slack_api, button("decisions.page.next", next_value))
     second = slack_api.calls_to("response_url")[-1].params
     assert second["replace_original"] is True
     assert _entries(second["blocks"]) == [f"*Decision {n:02d}*" for n in range(12, 2, -1)]
     assert _buttons(second["blocks"]) == ["decisions.page.previous", "decisions.page.next"]
 
     third_value = second["blocks"][-1]["elements"][1]["value"]
-    _click(send, slack_api, button("decisions.page.next", third_value))
+    press(send, slack_api, button("decisions.page.next", third_value))
     third = slack_api.calls_to("response_url")[-1].params
     assert _entries(third["blocks"]) == ["*Decision 02*", "*Decision 01*", "*Decision 00*"]
     assert _buttons(third["blocks"]) == ["decisions.page.previous"]
@@ -221,7 +210,7 @@ def test_words_filter_title_and_rationale_and_survive_paging(send, slack_api, se
     assert len(_entries(page)) == 10 and "“GPU”" in page[0]["text"]["text"]
     value = json.loads(page[-1]["elements"][0]["value"])
     assert value == {"p": 2, "w": "GPU"}
-    _click(send, slack_api, button("decisions.page.next", json.dumps(value)))
+    press(send, slack_api, button("decisions.page.next", json.dumps(value)))
     rest = _entries(slack_api.calls_to("response_url")[-1].params["blocks"])
     assert rest == ["*Vendor gpu review 0*", "*Wrap a model*", "*Buy GPU capacity for inference*"]
 
@@ -237,8 +226,8 @@ def test_no_match_says_so(send, slack_api, session):
 
 def test_owner_marks_revisiting_and_reversed_with_history(send, slack_api, session):
     decision = make_decision(session, owner_id=BYSTANDER, user_id=ADMIN)
-    _click(send, slack_api, overflow(f"revisit:{decision.id}"), user=BYSTANDER)
-    _click(send, slack_api, overflow(f"reverse:{decision.id}"), user=BYSTANDER)
+    press(send, slack_api, overflow(f"revisit:{decision.id}"), user=BYSTANDER)
+    press(send, slack_api, overflow(f"reverse:{decision.id}"), user=BYSTANDER)
     session.expire_all()
     assert session.get(Decision, decision.id).status == "reversed"
     actions = [(e.action, e.user_id, e.changes) for e in events_of(session, decision.id)]
@@ -251,20 +240,20 @@ def test_owner_marks_revisiting_and_reversed_with_history(send, slack_api, sessi
 
 def test_someone_else_cannot_change_a_decision_but_an_admin_can(send, slack_api, session):
     decision = make_decision(session)  # logged and owned by USER
-    _click(send, slack_api, overflow(f"reverse:{decision.id}"), user=BYSTANDER)
+    press(send, slack_api, overflow(f"reverse:{decision.id}"), user=BYSTANDER)
     session.expire_all()
     assert session.get(Decision, decision.id).status == "decided"
     assert len(events_of(session, decision.id)) == 1
     assert "Only the owner" in posted_texts(slack_api)[-1]
 
-    _click(send, slack_api, overflow(f"reverse:{decision.id}"), user=ADMIN)
+    press(send, slack_api, overflow(f"reverse:{decision.id}"), user=ADMIN)
     session.expire_all()
     assert session.get(Decision, decision.id).status == "reversed"
 
 
 def test_edit_by_the_owner_keeps_before_and_after(send, slack_api, session):
     decision = make_decision(session, title="Wrap GPT for support", verdict="wrap")
-    _click(send, slack_api, overflow(f"edit:{decision.id}"))
+    press(send, slack_api, overflow(f"edit:{decision.id}"))
     view = _last_view(slack_api)
     assert _block(view, "title")["element"]["initial_value"] == "Wrap GPT for support"
     assert json.loads(view["private_metadata"])["e"] == decision.id
@@ -286,7 +275,7 @@ def test_edit_by_the_owner_keeps_before_and_after(send, slack_api, session):
 
 def test_edit_by_a_non_owner_is_refused_in_the_modal_and_changes_nothing(send, slack_api, session):
     decision = make_decision(session, title="Keep")
-    _click(send, slack_api, overflow(f"edit:{decision.id}"), user=BYSTANDER)
+    press(send, slack_api, overflow(f"edit:{decision.id}"), user=BYSTANDER)
     assert slack_api.calls_to("views.open") == []
     body = json.loads(
         _submit(
@@ -301,7 +290,7 @@ def test_edit_by_a_non_owner_is_refused_in_the_modal_and_changes_nothing(send, s
 
 def test_supersede_links_the_new_decision_and_retires_the_old(send, slack_api, session):
     old = make_decision(session, title="Build our own model", verdict="build")
-    _click(send, slack_api, overflow(f"supersede:{old.id}"))
+    press(send, slack_api, overflow(f"supersede:{old.id}"))
     view = _last_view(slack_api)
     assert "Build our own model" in json.dumps(view["blocks"][0])
     _submit(
@@ -324,7 +313,7 @@ def test_supersede_links_the_new_decision_and_retires_the_old(send, slack_api, s
 
 def test_save_as_decision_prefills_from_the_assessment(send, slack_api, session):
     assessment = make_assessment(session, title="Support bot", verdict="wrap")
-    _click(send, slack_api, button("decision.from_assessment", str(assessment.id)))
+    press(send, slack_api, button("decision.from_assessment", str(assessment.id)))
     view = _last_view(slack_api)
     assert _block(view, "title")["element"]["initial_value"] == "Support bot"
     assert _block(view, "verdict")["element"]["initial_option"]["value"] == "wrap"
@@ -355,7 +344,7 @@ def test_export_sends_the_csv_by_dm_to_the_admin(send, slack_api, session):
     )
     make_decision(session, title="Équipe: build", verdict="build", when=NOW + timedelta(hours=1))
     make_decision(session, team_id="T0999ZZZZ", title="Other team's secret")
-    _click(send, slack_api, overflow(f"revisit:{first.id}"))
+    press(send, slack_api, overflow(f"revisit:{first.id}"))
     _command(send, slack_api, "export", user=ADMIN)
 
     [get_url] = slack_api.calls_to("files.getUploadURLExternal")

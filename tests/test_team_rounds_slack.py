@@ -26,6 +26,9 @@ from tests.support.assessment import (
     wait_for,
     walk_pages,
 )
+from tests.support.assessment import (
+    press as press_action,
+)
 from tests.support.french import block_texts, typography_errors
 
 ANA, BEN, CAM = "U0TEAM0ANA", "U0TEAM0BEN", "U0TEAM0CAM"
@@ -123,16 +126,7 @@ def answer(send, slack_api, round_id: int, user: str, answers: dict[str, str]):
 
 
 def press(send, slack_api, action_id: str, value: str, user: str = USER, team: str = TEAM):
-    return send(
-        block_actions(
-            [button(action_id, value)],
-            team_id=team,
-            user_id=user,
-            channel_id=CHANNEL,
-            trigger_id=slack_api.new_trigger_id(),
-            response_url=slack_api.response_url(team, CHANNEL),
-        )
-    )
+    return press_action(send, slack_api, button(action_id, value), user=user, team=team)
 
 
 def channel_results(slack_api) -> list[dict]:

@@ -15,7 +15,8 @@ from bot.news.why import DecisionRef
 from bot.views.digest import _decision_block, channel_footer
 from bot.workspaces import team_settings
 from tests.conftest import CHANNEL, TEAM, USER
-from tests.slack_requests import block_actions, button, view_submission
+from tests.slack_requests import button, view_submission
+from tests.support.assessment import press
 from tests.support.clock import Clock
 from tests.support.decisions import NOW, decide_state, metadata, overflow
 
@@ -39,19 +40,6 @@ def _logged(send, slack_api, session) -> Decision:
     _submit(send, decide_state(review="2027-03-01"), metadata(CHANNEL))
     session.expire_all()
     return session.scalars(select(Decision)).one()
-
-
-def _click(send, slack_api, action: dict, channel: str = CHANNEL):
-    return send(
-        block_actions(
-            [action],
-            team_id=TEAM,
-            user_id=USER,
-            channel_id=channel,
-            response_url=slack_api.response_url(TEAM, channel),
-            trigger_id=slack_api.new_trigger_id(),
-        )
-    )
 
 
 def _thread_replies(slack_api, ts: str) -> list:
@@ -84,12 +72,12 @@ def test_an_edit_replies_in_the_thread_and_broadcasts_only_a_new_status(send, sl
 
 def test_reversing_from_the_list_tells_the_thread_and_the_channel(send, slack_api, session):
     decision = _logged(send, slack_api, session)
-    _click(send, slack_api, overflow(f"reverse:{decision.id}"))
+    press(send, slack_api, overflow(f"reverse:{decision.id}"))
     [reply] = _thread_replies(slack_api, decision.thread_ts)
     assert reply.params["reply_broadcast"] in (True, "true", "1")
     assert f"<@{USER}>: Marked reversed:" in reply.params["text"]
     # Nothing changed the second time: the thread hears nothing more.
-    _click(send, slack_api, overflow(f"reverse:{decision.id}"))
+    press(send, slack_api, overflow(f"reverse:{decision.id}"))
     assert len(_thread_replies(slack_api, decision.thread_ts)) == 1
 
 
@@ -107,11 +95,11 @@ def test_superseding_tells_the_old_thread_which_the_new_decision_keeps(send, sla
 def test_review_outcomes_reply_in_the_thread(send, slack_api, session):
     decision = _logged(send, slack_api, session)
     dm = slack_api.dm_channel(TEAM, USER)
-    _click(send, slack_api, button("decisions.reminder.snooze", str(decision.id)), channel=dm)
+    press(send, slack_api, button("decisions.reminder.snooze", str(decision.id)), channel=dm)
     [snoozed] = _thread_replies(slack_api, decision.thread_ts)
     assert "Snoozed *Buy a transcription API*" in snoozed.params["text"]
     assert not snoozed.params.get("reply_broadcast")  # same status
-    _click(send, slack_api, button("decisions.reminder.revisit", str(decision.id)), channel=dm)
+    press(send, slack_api, button("decisions.reminder.revisit", str(decision.id)), channel=dm)
     revisited = _thread_replies(slack_api, decision.thread_ts)[-1]
     assert "is now being revisited" in revisited.params["text"]
     assert revisited.params["reply_broadcast"] in (True, "true", "1")
@@ -121,7 +109,7 @@ def test_in_french_the_thread_hears_french(send, slack_api, session):
     team_settings(session, TEAM).language = "fr"
     session.commit()
     decision = _logged(send, slack_api, session)
-    _click(send, slack_api, overflow(f"reverse:{decision.id}"))
+    press(send, slack_api, overflow(f"reverse:{decision.id}"))
     [reply] = _thread_replies(slack_api, decision.thread_ts)
     assert f"<@{USER}>\u00a0: Marquée annulée" in reply.params["text"]
 
@@ -131,7 +119,7 @@ def test_a_decision_without_a_thread_is_told_as_before(send, slack_api, session)
     session.expire_all()
     decision = session.scalars(select(Decision)).one()
     assert decision.thread_ts is None and decision.link is None
-    _click(send, slack_api, overflow(f"reverse:{decision.id}"))
+    press(send, slack_api, overflow(f"reverse:{decision.id}"))
     assert [c for c in slack_api.calls_to("chat.postMessage") if c.params.get("thread_ts")] == []
 
 
