@@ -249,6 +249,19 @@ def real_app(request: pytest.FixtureRequest, slack_settings, tmp_path):  # noqa:
         upgrade_to_head(url)
     else:
         url = request.getfixturevalue("database").url
+    with _app_on(url, slack_settings) as made:
+        yield made
+
+
+@pytest.fixture
+def pg_app(database, slack_settings, slack_api):  # noqa: ANN001, ANN201
+    """The app on a PostgreSQL schema of its own, committing for real."""
+    with _app_on(database.url, slack_settings) as made:
+        yield made
+
+
+@contextmanager
+def _app_on(url: str, slack_settings: Settings):  # noqa: ANN202
     from bot.app import create_app
     from bot.db import make_session_factory
     from bot.services import Services

@@ -19,22 +19,13 @@ from sqlalchemy import select
 from bot.db import session_scope
 from bot.models import Decision, DecisionEvent, DigestRecipient
 from tests.conftest import ADMIN, CHANNEL, SIGNING_SECRET, TEAM, USER
-from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack_requests import block_actions, button, dispatch, slash_command, view_submission
 from tests.support.abuse import wait_until
 from tests.support.decisions import decide_state, make_decision, metadata, overflow
+from tests.support.faults import messages_to
 from tests.support.races import PEOPLE, all_at_once, ready
 
 ROUNDS = 6
-
-
-def _messages_to(fake: FakeSlackAPI, user: str) -> list[str]:
-    dm = fake.dm_channel(TEAM, user)
-    return [
-        str(call.params.get("text", ""))
-        for call in fake.calls_to("chat.postMessage")
-        if call.params.get("channel") in (user, dm)
-    ]
 
 
 def test_decisions_saved_at_the_same_moment_are_all_kept(real_app, slack_api) -> None:
@@ -63,7 +54,7 @@ def test_decisions_saved_at_the_same_moment_are_all_kept(real_app, slack_api) ->
     wanted = {title for own in titles.values() for title in own}
     assert sorted(wanted - saved) == []
     for user in people:
-        messages = _messages_to(slack_api, user)
+        messages = messages_to(slack_api, user)
         # One confirmation per save, each naming its decision, and nothing else (no error).
         assert len(messages) == ROUNDS, messages
         assert all(any(title in m for m in messages) for title in titles[user]), messages

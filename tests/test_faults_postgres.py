@@ -15,15 +15,13 @@ from pathlib import Path
 
 import pytest
 
-import handlers
-from bot.db import database_answers, make_engine, make_session_factory
-from bot.services import Services
+from bot.db import database_answers
 from tests.conftest import BOT_TOKEN, CHANNEL, PG_URL, SIGNING_SECRET, TEAM
 from tests.fakes.slack_api import FakeSlackAPI, running_fake_slack_api
 from tests.slack_requests import dispatch, post_signed, view_submission
 from tests.support.abuse import running_web, wait_until
 from tests.support.decisions import decide_state
-from tests.support.faults import Database
+from tests.support.faults import Database, messages_to
 
 pytestmark = [
     pytest.mark.postgres,
@@ -49,20 +47,11 @@ def _save_body(user: str, title: str) -> str:
     )
 
 
-def _messages_to(fake: FakeSlackAPI, user: str) -> list[str]:
-    dm = fake.dm_channel(TEAM, user)
-    return [
-        str(call.params.get("text", ""))
-        for call in fake.calls_to("chat.postMessage")
-        if call.params.get("channel") in (user, dm)
-    ]
-
-
 def _outcomes(fake: FakeSlackAPI, saved: set[str], wanted: dict[str, str]) -> dict[str, str]:
     """Per title: 'saved' (and confirmed), 'saved, told of an error', 'told' or 'LOST'."""
     out = {}
     for title, user in wanted.items():
-        messages = _messages_to(fake, user)
+        messages = messages_to(fake, user)
         confirmed = any(title in m for m in messages)
         told = any(title not in m for m in messages)  # the only other message: the error
         if title in saved:
@@ -73,23 +62,6 @@ def _outcomes(fake: FakeSlackAPI, saved: set[str], wanted: dict[str, str]) -> di
 
 
 # --------------------------------------------------------------------------- in this process
-
-
-@pytest.fixture
-def pg_app(database: Database, slack_settings, slack_api):
-    from bot.app import create_app
-
-    engine = make_engine(database.url)
-    services = Services(
-        settings=slack_settings, engine=engine, sessions=make_session_factory(engine)
-    )
-    yield (
-        create_app(
-            slack_settings, services, register=handlers.register, process_before_response=True
-        ),
-        services,
-    )
-    engine.dispose()
 
 
 def test_every_write_after_a_drop_succeeds_without_a_restart(database, pg_app, slack_api) -> None:
@@ -106,9 +78,9 @@ def test_every_write_after_a_drop_succeeds_without_a_restart(database, pg_app, s
     assert dropped >= 8
     assert database.titles() == {f"Cycle {n}: buy the transcription API" for n in range(8)}
     assert all(
-        title in " ".join(_messages_to(slack_api, user)) for title in database.titles()
+        title in " ".join(messages_to(slack_api, user)) for title in database.titles()
     )  # each one confirmed, no error in between
-    assert len(_messages_to(slack_api, user)) == 8
+    assert len(messages_to(slack_api, user)) == 8
 
 
 @dataclass
@@ -185,7 +157,7 @@ def test_no_write_is_lost_while_connections_drop_under_load(database, pg_app, sl
 def _finished(fake: FakeSlackAPI, user: str, title: str) -> bool:
     """The save's work after the ack is over: confirmation posted, the owner's Home redrawn."""
     homes = [c for c in fake.calls_to("views.publish") if c.params.get("user_id") == user]
-    return bool(homes) and any(title in m for m in _messages_to(fake, user))
+    return bool(homes) and any(title in m for m in messages_to(fake, user))
 
 
 def test_the_web_process_recovers_by_itself_when_its_connections_drop(

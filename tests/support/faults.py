@@ -8,6 +8,8 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from bot.models import Decision, DecisionEvent
+from tests.conftest import TEAM
+from tests.fakes.slack_api import FakeSlackAPI
 from tests.support.abuse import wait_until
 
 
@@ -72,3 +74,13 @@ class Database:
                 )
                 or 0
             )
+
+
+def messages_to(fake: FakeSlackAPI, user: str) -> list[str]:
+    """The texts the app posted to ``user``, by user id or in their DM."""
+    dm = fake.dm_channel(TEAM, user)
+    return [
+        str(call.params.get("text", ""))
+        for call in fake.calls_to("chat.postMessage")
+        if call.params.get("channel") in (user, dm)
+    ]
