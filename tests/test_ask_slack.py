@@ -11,6 +11,7 @@ from bot.workspaces import team_settings
 from tests.conftest import CHANNEL, TEAM, USER
 from tests.slack_requests import slash_command
 from tests.support.assessment import make_send, wait_for
+from tests.support.faults import LLM_FAULTS
 
 QUESTION = "Should we fine-tune Llama on our support tickets?"
 NOTICE = "The AI writer is unavailable; here is the offline advice."
@@ -126,13 +127,7 @@ def test_injection_never_reaches_the_llm(llm_send, slack_api, openai_server):
 
 @pytest.mark.parametrize(
     ("mode", "options"),
-    [
-        ("slow", {"delay": 4.0}),
-        ("error_500", {}),
-        ("rate_limited", {"retry_after": 30}),
-        ("garbage", {}),
-        ("empty", {}),
-    ],
+    LLM_FAULTS[:5],
     ids=["slow", "500", "429", "garbage", "empty"],
 )
 def test_llm_failures_fall_back_to_the_offline_answer(

@@ -17,6 +17,7 @@ from bot.workspaces import team_settings
 from tests.conftest import CHANNEL, TEAM
 from tests.support.answers import HYPED
 from tests.support.assessment import make_send, results_posted, run_modal, wait_for
+from tests.support.faults import LLM_FAULTS, NOT_ADVICE
 
 LLM_TEXT = "*Wrap it.* Plug into the grid, ship the product. Tell your investors: product first."
 NOTICE = "The AI writer is unavailable; here is the offline advice."
@@ -70,15 +71,7 @@ def test_the_llm_text_cannot_ping_the_channel(llm_send, slack_api, openai_server
     assert r"\u2039!channel\u203a read this &amp; \u2039https://evil.example|click\u203a" in text
 
 
-FAILURES = [
-    ("slow", {"delay": 4.0}),
-    ("error_500", {}),
-    ("rate_limited", {"retry_after": 30}),
-    ("garbage", {}),
-    ("empty", {}),
-    ("no_choices", {}),
-    ("normal", {"content": json.dumps({"verdict": "build", "scores": {"build": 1.0}})}),
-]
+FAILURES = [*LLM_FAULTS, NOT_ADVICE]
 
 
 @pytest.mark.parametrize(

@@ -21,20 +21,14 @@ from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlackAPI, running_fake_slack_api
 from tests.slack_requests import post_signed, slash_command
 from tests.support.abuse import assert_clean, running_web, wait_until
+from tests.support.faults import LLM_FAULTS
 
 USERS = [f"U0ASKER0{n}" for n in range(4)]
 # The offline answer's passage for a fine-tuning question, and the notice, read by hand from
 # bot/locales/en/ask.toml ([passage.finetune_when]) and advisor.toml ([llm] fallback_notice).
 OFFLINE_ANSWER = "Fine-tune only when the numbers force you to:"
 NOTICE = "The AI writer is unavailable; here is the offline advice."
-FAULTS = [
-    ("slow", {"delay": 4.0}),  # answers after the client's 1-second timeout
-    ("error_500", {}),
-    ("rate_limited", {"retry_after": 30}),
-    ("garbage", {}),
-    ("empty", {}),
-    ("no_choices", {}),
-]
+FAULTS = LLM_FAULTS
 
 
 @pytest.fixture(scope="module")

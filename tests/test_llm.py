@@ -21,6 +21,7 @@ from bot.assessment.engine import score_answers
 from bot.llm import LLMClient, LLMError, advise, answer_question
 from tests.fakes.openai_server import FakeOpenAI, openapi_spec
 from tests.support.answers import HYPED
+from tests.support.faults import LLM_FAULTS, NOT_ADVICE
 
 NOTICE_EN = "The AI writer is unavailable; here is the offline advice."
 LLM_TEXT = "*Wrap a model.* Plug into the grid and ship a product. Your investors can wait."
@@ -153,15 +154,7 @@ def test_empty_question_gets_usage_without_calling_the_llm(
 
 # --- every failure falls back, with one log line and no key ---------------------------------
 
-FAILURES = [
-    ("slow", {"delay": 5.0}),
-    ("error_500", {}),
-    ("rate_limited", {"retry_after": 30}),
-    ("garbage", {}),
-    ("empty", {}),
-    ("no_choices", {}),
-    ("normal", {"content": json.dumps({"verdict": "build", "scores": {"build": 1.0}})}),
-]
+FAILURES = [*LLM_FAULTS, NOT_ADVICE]
 
 
 @pytest.mark.parametrize(("mode", "options"), FAILURES, ids=[f[0] + str(i) for i, f in

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select, text
@@ -84,3 +85,16 @@ def messages_to(fake: FakeSlackAPI, user: str) -> list[str]:
         for call in fake.calls_to("chat.postMessage")
         if call.params.get("channel") in (user, dm)
     ]
+
+
+# How the fake OpenAI server can fail (mode, options): each must end in the offline answer.
+LLM_FAULTS = [
+    ("slow", {"delay": 4.0}),  # answers after the client's timeout (1 second or less)
+    ("error_500", {}),
+    ("rate_limited", {"retry_after": 30}),
+    ("garbage", {}),
+    ("empty", {}),
+    ("no_choices", {}),
+]
+# A well-formed answer that is not the advice asked for: it falls back too.
+NOT_ADVICE = ("normal", {"content": json.dumps({"verdict": "build", "scores": {"build": 1.0}})})
