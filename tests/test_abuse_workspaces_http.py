@@ -14,16 +14,15 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import BOT_TOKEN, CHANNEL, TEAM, USER
+from tests.conftest import CHANNEL, TEAM, USER
 from tests.fakes.blockkit import validate_view
 from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.slack_api import FakeSlackAPI, running_fake_slack_api
+from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack_requests import app_home_opened, slash_command, view_submission
-from tests.support.abuse import running_web, wait_until
+from tests.support.abuse import running_web_with_llm, wait_until
 from tests.support.flood import in_threads, post
 
 OTHER = "T0OTHERWS"  # workspace B
@@ -43,22 +42,12 @@ class Web:
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     workdir = tmp_path_factory.mktemp("workspaces-http")
-    llm = FakeOpenAI().start()
-    try:
-        with running_fake_slack_api() as fake:
-            fake.add_team(TEAM, bot_token=BOT_TOKEN)
-            fake.add_user(TEAM, USER)
-            fake.add_channel(TEAM, CHANNEL)
-            database = f"sqlite:///{Path(workdir) / 'web.db'}"
-            env = {"OPENAI_API_KEY": llm.api_key, "OPENAI_BASE_URL": llm.base_url}
-            with running_web(fake, database, workdir, **env) as (base, _log):
-                web = Web(base, fake, llm)
-                for team, user in ((TEAM, USER), (OTHER, OTHER_USER), (ASKING, USER)):
-                    status, _, _ = post(base, _command(web, "help", team, user))
-                    assert status == 200
-                yield web
-    finally:
-        llm.stop()
+    with running_web_with_llm(workdir) as (base, fake, llm, _log):
+        web = Web(base, fake, llm)
+        for team, user in ((TEAM, USER), (OTHER, OTHER_USER), (ASKING, USER)):
+            status, _, _ = post(base, _command(web, "help", team, user))
+            assert status == 200
+        yield web
 
 
 def _command(web: Web, text: str, team: str, user: str) -> str:

@@ -11,11 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bot.views.assessment import ModalState
-from tests.conftest import BOT_TOKEN, CHANNEL, SIGNING_SECRET, TEAM, USER
+from tests.conftest import CHANNEL, SIGNING_SECRET, TEAM, USER
 from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.slack_api import FakeSlackAPI, running_fake_slack_api
+from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack_requests import post_signed, slash_command, view_submission
-from tests.support.abuse import running_web
+from tests.support.abuse import running_web_with_llm
 from tests.support.answers import HYPED
 from tests.support.assessment import radio_values, results_posted, wait_for
 
@@ -25,25 +25,10 @@ LLM_DELAY = 2.0
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeSlackAPI, FakeOpenAI]]:
-    openai = FakeOpenAI().start()
-    with running_fake_slack_api() as fake:
-        fake.add_team(TEAM, bot_token=BOT_TOKEN)
-        fake.add_user(TEAM, USER)
-        fake.add_channel(TEAM, CHANNEL)
-        try:
-            database = tmp_path_factory.mktemp("web") / "web.db"
-            with running_web(
-                fake,
-                f"sqlite:///{database}",
-                tmp_path_factory.mktemp("cwd"),
-                OPENAI_API_KEY=openai.api_key,
-                OPENAI_BASE_URL=openai.base_url,
-                OPENAI_TIMEOUT="10",
-            ) as (base, log):
-                yield base, fake, openai
-        finally:
-            openai.stop()
-        assert openai.api_key not in log.read_text()  # running_bot checks Slack's secrets
+    workdir = tmp_path_factory.mktemp("web")
+    with running_web_with_llm(workdir, OPENAI_TIMEOUT="10") as (base, fake, openai, log):
+        yield base, fake, openai
+    assert openai.api_key not in log.read_text()  # running_bot checks Slack's secrets
 
 
 def test_ask_is_acked_before_the_llm_answers(web) -> None:

@@ -12,15 +12,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import BOT_TOKEN, CHANNEL, SIGNING_SECRET, TEAM
+from tests.conftest import CHANNEL, SIGNING_SECRET, TEAM
 from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.slack_api import FakeSlackAPI, running_fake_slack_api
+from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack_requests import post_signed, slash_command
-from tests.support.abuse import assert_clean, running_web, wait_until
+from tests.support.abuse import assert_clean, running_web_with_llm, wait_until
 from tests.support.faults import LLM_FAULTS
 
 USERS = [f"U0ASKER0{n}" for n in range(4)]
@@ -36,24 +35,8 @@ def served(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[str, FakeSlackAPI, FakeOpenAI]]:
     workdir = tmp_path_factory.mktemp("faults-llm")
-    llm = FakeOpenAI().start()
-    try:
-        with running_fake_slack_api() as fake:
-            fake.add_team(TEAM, bot_token=BOT_TOKEN)
-            fake.add_channel(TEAM, CHANNEL)
-            for user in USERS:
-                fake.add_user(TEAM, user)
-            with running_web(
-                fake,
-                f"sqlite:///{Path(workdir) / 'web.db'}",
-                workdir,
-                OPENAI_API_KEY=llm.api_key,
-                OPENAI_BASE_URL=llm.base_url,
-                OPENAI_TIMEOUT="1",
-            ) as (base, _log):
-                yield base, fake, llm
-    finally:
-        llm.stop()
+    with running_web_with_llm(workdir, USERS, OPENAI_TIMEOUT="1") as (base, fake, llm, _log):
+        yield base, fake, llm
 
 
 def _answers(fake: FakeSlackAPI, marker: str) -> list[str]:

@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session
 
 from bot.models import Base
 from tests.conftest import BOT_TOKEN, CHANNEL, SIGNING_SECRET, TEAM, USER
-from tests.fakes.slack_api import FakeSlackAPI
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.slack_api import FakeSlackAPI, running_fake_slack_api
 from tests.slack_requests import block_actions, button, event_callback, sign, slash_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -233,6 +234,27 @@ def running_web(
 
     with running_bot(fake, database_url, workdir, ["web"], healthy, PORT=str(port), **env) as log:
         yield base, log
+
+
+@contextlib.contextmanager
+def running_web_with_llm(
+    workdir: Path, users: Sequence[str] = (USER,), **env: str
+) -> Iterator[tuple[str, FakeSlackAPI, FakeOpenAI, Path]]:
+    """``python -m bot web`` on SQLite in ``workdir``, against a fake Slack workspace (TEAM,
+    CHANNEL, ``users``) and a fake OpenAI; yields (base URL, Slack, OpenAI, log file)."""
+    llm = FakeOpenAI().start()
+    try:
+        with running_fake_slack_api() as fake:
+            fake.add_team(TEAM, bot_token=BOT_TOKEN)
+            fake.add_channel(TEAM, CHANNEL)
+            for user in users:
+                fake.add_user(TEAM, user)
+            database = f"sqlite:///{workdir / 'web.db'}"
+            keys = {"OPENAI_API_KEY": llm.api_key, "OPENAI_BASE_URL": llm.base_url}
+            with running_web(fake, database, workdir, **keys, **env) as (base, log):
+                yield base, fake, llm, log
+    finally:
+        llm.stop()
 
 
 def wait_until(check: Callable[[], bool], seconds: float = 10, every: float = 0.05) -> bool:
