@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 from bot.db import session_scope
 from bot.models import BOTS_TABLE, INSTALLATIONS_TABLE, AuditEntry, Workspace
 from bot.workspaces import ensure_workspace
-from tests.conftest import ADMIN, CHANNEL, SIGNING_SECRET, TEAM, USER
-from tests.slack_requests import app_uninstalled, dispatch, slash_command
+from tests.conftest import ADMIN, SIGNING_SECRET, TEAM, USER
+from tests.slack_requests import app_uninstalled, dispatch
 from tests.support.decisions import make_decision
 from tests.support.oauth import TEAM_A, count_rows, install
+from tests.support.slack import command
 
 
 def test_an_uninstall_cut_short_is_finished_by_slacks_retry(
@@ -149,20 +150,10 @@ def test_uninstalled_workspaces_are_purged_after_thirty_days_unless_reinstalled(
 # ------------------------------------------------------------------------------ the audit trail
 
 
-def _command(slack_api, text: str, user: str) -> str:  # noqa: ANN001
-    return slash_command(
-        text,
-        team_id=TEAM,
-        user_id=user,
-        channel_id=CHANNEL,
-        response_url=slack_api.response_url(TEAM, CHANNEL),
-    )
-
-
 def test_an_export_is_in_the_audit_trail(send, slack_api, session) -> None:
     make_decision(session)
     session.commit()
-    assert send(_command(slack_api, "export", ADMIN)).status == 200
+    assert send(command(slack_api, "export", ADMIN)).status == 200
     entry = session.scalars(
         select(AuditEntry).where(AuditEntry.action == "decisions.exported")
     ).one()
@@ -170,6 +161,6 @@ def test_an_export_is_in_the_audit_trail(send, slack_api, session) -> None:
 
 
 def test_a_refused_admin_action_is_in_the_audit_trail(send, slack_api, session) -> None:
-    assert send(_command(slack_api, "settings", USER)).status == 200
+    assert send(command(slack_api, "settings", USER)).status == 200
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "admin.refused")).one()
     assert (entry.team_id, entry.user_id) == (TEAM, USER)

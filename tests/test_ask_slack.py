@@ -8,10 +8,10 @@ import time
 import pytest
 
 from bot.workspaces import team_settings
-from tests.conftest import CHANNEL, TEAM, USER
-from tests.slack_requests import slash_command
+from tests.conftest import TEAM
 from tests.support.assessment import make_send, wait_for
 from tests.support.faults import LLM_FAULTS
+from tests.support.slack import command
 
 QUESTION = "Should we fine-tune Llama on our support tickets?"
 NOTICE = "The AI writer is unavailable; here is the offline advice."
@@ -19,15 +19,7 @@ LLM_TEXT = "Don't. Retrieval first, an evaluation set second, a fine-tune only i
 
 
 def _ask(send, slack_api, text: str):
-    return send(
-        slash_command(
-            text,
-            team_id=TEAM,
-            user_id=USER,
-            channel_id=CHANNEL,
-            response_url=slack_api.response_url(TEAM, CHANNEL),
-        )
-    )
+    return send(command(slack_api, text))
 
 
 def test_offline_answer_comes_in_the_ack(send, slack_api):

@@ -24,6 +24,7 @@ from tests.support.abuse import wait_until
 from tests.support.decisions import decide_state, make_decision, metadata, overflow
 from tests.support.faults import messages_to
 from tests.support.races import PEOPLE, all_at_once, ready
+from tests.support.slack import command
 
 ROUNDS = 6
 
@@ -68,15 +69,6 @@ def test_other_changes_made_at_the_same_moment_are_all_kept(real_app, slack_api)
         for user in people:
             decisions[user] = make_decision(session, user_id=user, title=f"{user}'s call").id
 
-    def command(user: str, text: str) -> str:
-        return slash_command(
-            text,
-            team_id=TEAM,
-            user_id=user,
-            channel_id=CHANNEL,
-            response_url=slack_api.response_url(TEAM, CHANNEL),
-        )
-
     def click(user: str, action: dict) -> str:
         return block_actions(
             [action],
@@ -91,11 +83,11 @@ def test_other_changes_made_at_the_same_moment_are_all_kept(real_app, slack_api)
         alternate), so each leaves one history entry on the decision."""
         value = str(decisions[user])
         return [
-            command(user, "digest subscribe"),
+            command(slack_api, "digest subscribe", user),
             click(user, button("decisions.reminder.still_right", value)),
             click(user, overflow(f"revisit:{value}")),
             click(user, button("decisions.reminder.snooze", value)),
-            command(user, "digest unsubscribe"),
+            command(slack_api, "digest unsubscribe", user),
         ]
 
     work = {user: [body for _ in range(ROUNDS) for body in round_of(user)] for user in people}

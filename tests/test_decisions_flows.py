@@ -20,7 +20,6 @@ from tests.slack_requests import (
     slash_command,
     view_submission,
 )
-from tests.support.assessment import press
 from tests.support.clock import Clock
 from tests.support.decisions import (
     NOW,
@@ -33,6 +32,7 @@ from tests.support.decisions import (
     overflow,
     posted_texts,
 )
+from tests.support.slack import press
 
 BYSTANDER = "U0123BYST"  # in the workspace, neither owner, creator nor admin
 

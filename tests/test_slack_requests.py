@@ -20,6 +20,7 @@ from slack_sdk.signature import SignatureVerifier
 from tests import slack_requests as sr
 from tests.fakes.slack_api import FakeSlackAPI, slack_api_fixture  # noqa: F401
 from tests.support.data import data_path
+from tests.support.slack import command
 
 SECRET = "signing-secret-for-tests"
 TEAM, TOKEN, USER, CHANNEL = "T0123ABCD", "xoxb-1-test-token", "U0ALICE01", "C0123ABCD"
@@ -256,14 +257,7 @@ def test_bolt_checked_the_token_with_the_fake(bolt, slack_api: FakeSlackAPI) -> 
 
 def test_slash_command(bolt, slack_api: FakeSlackAPI) -> None:
     app, seen = bolt
-    body = sr.slash_command(
-        "help",
-        team_id=TEAM,
-        user_id=USER,
-        channel_id=CHANNEL,
-        trigger_id=slack_api.new_trigger_id(),
-        response_url=slack_api.response_url(TEAM, CHANNEL),
-    )
+    body = command(slack_api, "help")
     response = sr.dispatch(app, body, secret=SECRET)
     assert response.status == 200
     assert seen == [("command", "help")]
@@ -380,14 +374,7 @@ def served(bolt) -> Iterator[str]:
 
 def test_post_signed_over_http(served: str, bolt, slack_api: FakeSlackAPI) -> None:
     _, seen = bolt
-    body = sr.slash_command(
-        "help",
-        team_id=TEAM,
-        user_id=USER,
-        channel_id=CHANNEL,
-        trigger_id=slack_api.new_trigger_id(),
-        response_url=slack_api.response_url(TEAM, CHANNEL),
-    )
+    body = command(slack_api, "help")
     status, _, _ = sr.post_signed(served, body, secret=SECRET)
     assert status == 200 and seen == [("command", "help")]
     forged_status, _, forged_body = sr.post_signed(served, body, secret="nope")

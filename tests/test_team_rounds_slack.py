@@ -26,10 +26,9 @@ from tests.support.assessment import (
     wait_for,
     walk_pages,
 )
-from tests.support.assessment import (
-    press as press_action,
-)
 from tests.support.french import block_texts, typography_errors
+from tests.support.slack import command
+from tests.support.slack import press as press_action
 
 ANA, BEN, CAM = "U0TEAM0ANA", "U0TEAM0BEN", "U0TEAM0CAM"
 OUTSIDER = "U0OUTSIDER"
@@ -57,16 +56,7 @@ def start_round(
     days: str = "3",
     starter: str = USER,
 ):
-    send(
-        slash_command(
-            "assess team Pricing copilot",
-            team_id=TEAM,
-            user_id=starter,
-            channel_id=CHANNEL,
-            trigger_id=slack_api.new_trigger_id(),
-            response_url=slack_api.response_url(TEAM, CHANNEL),
-        )
-    )
+    send(command(slack_api, "assess team Pricing copilot", starter))
     setup = slack_api.calls_to("views.open")[-1].params["view"]
     assert setup["callback_id"] == "team.setup"
     return send(
@@ -460,15 +450,7 @@ def _exported_rows(send, slack_api) -> list[dict[str, str]]:
     import csv
     import io
 
-    send(
-        slash_command(
-            "export",
-            team_id=TEAM,
-            user_id=ADMIN,
-            channel_id=CHANNEL,
-            response_url=slack_api.response_url(TEAM, CHANNEL),
-        )
-    )
+    send(command(slack_api, "export", ADMIN))
     complete = wait_for(lambda: slack_api.calls_to("files.completeUploadExternal"))[-1]
     content = slack_api.file(complete.params["files"][0]["id"]).content.decode("utf-8")
     return list(csv.DictReader(io.StringIO(content, newline="")))

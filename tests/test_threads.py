@@ -16,9 +16,9 @@ from bot.views.digest import _decision_block, channel_footer
 from bot.workspaces import team_settings
 from tests.conftest import CHANNEL, TEAM, USER
 from tests.slack_requests import button, view_submission
-from tests.support.assessment import press
 from tests.support.clock import Clock
 from tests.support.decisions import NOW, decide_state, metadata, overflow
+from tests.support.slack import press
 
 FIRST_LINK_PREFIX = f"https://acme.slack.com/archives/{CHANNEL}/p"
 

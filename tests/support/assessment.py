@@ -166,28 +166,6 @@ def click(
     )
 
 
-def press(
-    send,
-    slack_api: FakeSlackAPI,
-    action: dict[str, Any],
-    user: str = USER,
-    channel: str = CHANNEL,
-    team: str = TEAM,
-):
-    """``user`` clicks ``action`` in a message in ``channel``: with a trigger the fake knows and
-    the response_url it answers at."""
-    return send(
-        block_actions(
-            [action],
-            team_id=team,
-            user_id=user,
-            channel_id=channel,
-            response_url=slack_api.response_url(team, channel),
-            trigger_id=slack_api.new_trigger_id(),
-        )
-    )
-
-
 def live_view(slack_api: FakeSlackAPI, view: dict[str, Any]) -> dict[str, Any]:
     """Put ``view`` in the fake as Slack holds it after a ``response_action: update`` (same
     modal, new content, new hash) and return it as Slack would send it back in a payload."""

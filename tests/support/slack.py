@@ -1,0 +1,45 @@
+"""A person's requests as Slack sends them, built against the fake Slack Web API: with a
+trigger id the fake knows and the response_url it answers at."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import CHANNEL, TEAM, USER
+from tests.fakes.slack_api import FakeSlackAPI
+from tests.slack_requests import block_actions, slash_command
+
+
+def command(
+    slack_api: FakeSlackAPI, text: str, user: str = USER, team: str = TEAM, channel: str = CHANNEL
+) -> str:
+    """``user`` types the slash command with ``text`` in ``channel``."""
+    return slash_command(
+        text,
+        team_id=team,
+        user_id=user,
+        channel_id=channel,
+        trigger_id=slack_api.new_trigger_id(),
+        response_url=slack_api.response_url(team, channel),
+    )
+
+
+def press(
+    send,
+    slack_api: FakeSlackAPI,
+    action: dict[str, Any],
+    user: str = USER,
+    channel: str = CHANNEL,
+    team: str = TEAM,
+):
+    """``user`` clicks ``action`` in a message in ``channel``."""
+    return send(
+        block_actions(
+            [action],
+            team_id=team,
+            user_id=user,
+            channel_id=channel,
+            response_url=slack_api.response_url(team, channel),
+            trigger_id=slack_api.new_trigger_id(),
+        )
+    )
