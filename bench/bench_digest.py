@@ -360,13 +360,19 @@ def bench_compose(services: Services, now: datetime, teams: int) -> None:
     )
 
 
-def bench_delivery(services: Services, slack: FakeSlackProcess, teams: int) -> None:
+def slack_knows_teams(slack: FakeSlackProcess, teams: int, network_s: float) -> None:
+    """The fake Slack knows each team's channel and manager, posts to a channel at most once a
+    second (Slack's limit) and takes ``network_s`` to answer a post."""
     slack.add_team(SLACK_TEAM, bot_token=BOT_TOKEN)
     for n in range(teams):
         slack.add_channel(SLACK_TEAM, f"C{n:09d}")
         slack.add_user(SLACK_TEAM, f"U{n:09d}")
     slack.enforce_channel_rate(1.0)
-    slack.delay("chat.postMessage", NETWORK_S, times=None)
+    slack.delay("chat.postMessage", network_s, times=None)
+
+
+def bench_delivery(services: Services, slack: FakeSlackProcess, teams: int) -> None:
+    slack_knows_teams(slack, teams, NETWORK_S)
 
     services.clock = lambda: PERIOD_START
     concurrency = services.settings.DIGEST_DELIVERY_CONCURRENCY

@@ -47,6 +47,7 @@ from bench.bench_digest import (  # noqa: E402
     FakeSlackProcess,
     database,
     insert_teams,
+    slack_knows_teams,
 )
 from bot.config import Settings  # noqa: E402
 from bot.db import session_scope  # noqa: E402
@@ -113,12 +114,7 @@ def setup(url: str, slack: FakeSlackProcess, teams: int) -> None:
         insert_teams(session, ids, installed)
     services.engine.dispose()
     slack.reset()
-    slack.add_team(SLACK_TEAM, bot_token=BOT_TOKEN)
-    for n in range(teams):
-        slack.add_channel(SLACK_TEAM, f"C{n:09d}")
-        slack.add_user(SLACK_TEAM, f"U{n:09d}")
-    slack.enforce_channel_rate(1.0)
-    slack.delay("chat.postMessage", NETWORK_S, times=None)
+    slack_knows_teams(slack, teams, NETWORK_S)
 
 
 def spawn(url: str, slack: FakeSlackProcess, minutes_after: int = 1) -> subprocess.Popen[str]:

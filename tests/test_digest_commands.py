@@ -13,7 +13,7 @@ from bot.digest import delivery
 from bot.jobs.digest import deliver_digests
 from bot.models import Decision, DigestRecipient, DigestSentItem
 from tests.conftest import ADMIN, CHANNEL, OTHER_TEAM, TEAM, USER
-from tests.slack_requests import block_actions, button, slash_command
+from tests.slack_requests import button, slash_command
 from tests.support.decisions import make_decision
 from tests.support.digest import (
     MONDAY_9AM_PARIS,
@@ -24,6 +24,7 @@ from tests.support.digest import (
     rows,
     store_news,
 )
+from tests.support.slack import press
 
 
 @pytest.fixture
@@ -184,16 +185,8 @@ def _digest_revisit_line(slack_api, services, session, clock) -> dict:
 
 def _click(send, slack_api, line: dict, team_id: str = TEAM, user: str = USER) -> None:
     accessory = line["accessory"]
-    send(
-        block_actions(
-            [button(accessory["action_id"], accessory["value"], block_id=line["block_id"])],
-            team_id=team_id,
-            user_id=user,
-            channel_id=CHANNEL,
-            trigger_id=slack_api.new_trigger_id(),
-            response_url=slack_api.response_url(team_id, CHANNEL),
-        )
-    )
+    action = button(accessory["action_id"], accessory["value"], block_id=line["block_id"])
+    press(send, slack_api, action, user=user, team=team_id)
 
 
 def test_revisit_in_the_digest_reopens_the_decision_and_leaves_the_digest_alone(

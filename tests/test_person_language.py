@@ -105,6 +105,18 @@ def test_when_slack_cannot_say_the_teams_language_is_used(
     assert "affiche cette aide" in _help(send, USER)  # the team's French, not an error
 
 
+def _save_decision(send, user: str) -> None:
+    """``user`` saves a decision they own from the modal opened in CHANNEL."""
+    body = view_submission(
+        "decisions.save",
+        decide_state(owner=user),
+        team_id=TEAM,
+        user_id=user,
+        private_metadata=metadata(CHANNEL),
+    )
+    assert send(body).status == 200
+
+
 def test_views_follow_the_person_channel_posts_the_team(
     send, slack_api, services, french_person
 ) -> None:
@@ -113,14 +125,7 @@ def test_views_follow_the_person_channel_posts_the_team(
     modal = slack_api.calls_to("views.open")[-1].params["view"]
     assert modal["title"]["text"] == "Noter une décision"
 
-    body = view_submission(
-        "decisions.save",
-        decide_state(owner=french_person),
-        team_id=TEAM,
-        user_id=french_person,
-        private_metadata=metadata(CHANNEL),
-    )
-    assert send(body).status == 200
+    _save_decision(send, french_person)
     posted = [c for c in slack_api.calls_to("chat.postMessage") if c.params["channel"] == CHANNEL]
     assert posted, "no confirmation in the channel"
     assert "logged a decision" in posted[-1].params["text"]  # the team's English
@@ -172,14 +177,7 @@ def test_a_decisions_thread_hears_the_team_the_person_their_own(
     """Reversing a decision: the person's confirmation in French, its thread (the channel
     reads it) in the team's English."""
     _allow(send, slack_api, services)
-    body = view_submission(
-        "decisions.save",
-        decide_state(owner=french_person),
-        team_id=TEAM,
-        user_id=french_person,
-        private_metadata=metadata(CHANNEL),
-    )
-    assert send(body).status == 200
+    _save_decision(send, french_person)
     [logged] = [c for c in slack_api.calls_to("chat.postMessage") if c.params["channel"] == CHANNEL]
     with services.sessions() as session:
         decision_id = session.scalar(select(func.max(Decision.id)))
