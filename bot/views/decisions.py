@@ -137,24 +137,14 @@ def decide_modal(
         _input(
             "rationale",
             lang,
-            PlainTextInputElement(
-                action_id=VALUE,
-                multiline=True,
-                max_length=TEXT_MAX,
-                initial_value=d.rationale[:TEXT_MAX] or None,
-            ),
+            _long_text(d.rationale),
             optional=True,
             block_id=f"rationale{RENEWED}" if renewed_rationale else None,
         ),
         _input(
             "alternatives",
             lang,
-            PlainTextInputElement(
-                action_id=VALUE,
-                multiline=True,
-                max_length=TEXT_MAX,
-                initial_value=d.alternatives[:TEXT_MAX] or None,
-            ),
+            _long_text(d.alternatives),
             optional=True,
         ),
         _input("owner", lang, UserSelectElement(action_id=VALUE, initial_user=d.owner_id or None)),
@@ -203,6 +193,16 @@ def decide_modal(
         submit=t("decisions.modal.submit", lang),
         close=t("decisions.modal.cancel", lang),
         blocks=blocks,
+    )
+
+
+def _long_text(initial: str) -> PlainTextInputElement:
+    """A multi-line box for free text, prefilled with what is already there."""
+    return PlainTextInputElement(
+        action_id=VALUE,
+        multiline=True,
+        max_length=TEXT_MAX,
+        initial_value=initial[:TEXT_MAX] or None,
     )
 
 
