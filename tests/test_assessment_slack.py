@@ -27,6 +27,7 @@ from tests.support.assessment import (
     run_modal,
     submit,
 )
+from tests.support.slack import press
 
 OTHER_USER = "U0123OTHR"
 
@@ -369,15 +370,7 @@ def test_start_from_home_opens_an_empty_modal(send, slack_api):
         "hash": "1.a",
         "team_id": TEAM,
     }
-    send(
-        block_actions(
-            [button("assessment.start", "")],
-            team_id=TEAM,
-            user_id=USER,
-            view=home,
-            trigger_id=slack_api.new_trigger_id(),
-        )
-    )
+    press(send, slack_api, button("assessment.start", ""), view=home)
     view = slack_api.calls_to("views.open")[-1].params["view"]
     state = json.loads(view["private_metadata"])
     assert state == {"t": "", "c": "", "p": 0, "a": {}}
@@ -394,30 +387,14 @@ def test_start_from_the_revisit_modal_is_pushed_with_the_prior_answers(send, sla
         },
     )
     prior = json.dumps({"budget": "over_100m", "talent": "none", "colour": "blue"})
-    send(
-        block_actions(
-            [button("assessment.start", prior)],
-            team_id=TEAM,
-            user_id=USER,
-            view=client_view,
-            trigger_id=slack_api.new_trigger_id(),
-        )
-    )
+    press(send, slack_api, button("assessment.start", prior), view=client_view)
     [push] = slack_api.calls_to("views.push")
     state = json.loads(push.params["view"]["private_metadata"])
     assert state["a"] == {"budget": "over_100m", "talent": "none"}  # unknown ids dropped
 
 
 def test_garbage_start_value_starts_afresh(send, slack_api):
-    send(
-        block_actions(
-            [button("assessment.start", "{not json")],
-            team_id=TEAM,
-            user_id=USER,
-            channel_id=CHANNEL,
-            trigger_id=slack_api.new_trigger_id(),
-        )
-    )
+    press(send, slack_api, button("assessment.start", "{not json"))
     view = slack_api.calls_to("views.open")[-1].params["view"]
     assert json.loads(view["private_metadata"])["a"] == {}
 

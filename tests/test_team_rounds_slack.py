@@ -372,15 +372,7 @@ def test_the_round_speaks_french(send, slack_api, session, services):
 def test_the_assessment_modal_offers_a_team_round(send, slack_api):
     view = open_modal(send, slack_api, "assess Pricing copilot")
     live = live_view(slack_api, view)
-    send(
-        block_actions(
-            [button("team.open_setup", "")],
-            team_id=TEAM,
-            user_id=USER,
-            view=live,
-            trigger_id=slack_api.new_trigger_id(),
-        )
-    )
+    press_action(send, slack_api, button("team.open_setup", ""), view=live)
     setup = slack_api.calls_to("views.update")[-1].params["view"]
     assert setup["callback_id"] == "team.setup"
     title = next(b for b in setup["blocks"] if b.get("block_id") == "title")

@@ -31,15 +31,19 @@ def press(
     user: str = USER,
     channel: str = CHANNEL,
     team: str = TEAM,
+    view: dict[str, Any] | None = None,
 ):
-    """``user`` clicks ``action`` in a message in ``channel``."""
+    """``user`` clicks ``action`` in a message in ``channel``, or in ``view`` (a modal or the
+    Home tab: Slack sends neither a channel nor a response_url then)."""
+    in_message = view is None
     return send(
         block_actions(
             [action],
             team_id=team,
             user_id=user,
-            channel_id=channel,
-            response_url=slack_api.response_url(team, channel),
+            channel_id=channel if in_message else None,
+            view=view,
+            response_url=slack_api.response_url(team, channel) if in_message else None,
             trigger_id=slack_api.new_trigger_id(),
         )
     )
