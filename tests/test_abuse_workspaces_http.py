@@ -24,6 +24,7 @@ from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack_requests import app_home_opened, slash_command, view_submission
 from tests.support.abuse import running_web_with_llm, wait_until
 from tests.support.flood import in_threads, post
+from tests.support.slack import command
 
 OTHER = "T0OTHERWS"  # workspace B
 ASKING = "T0ASKING1"  # workspace A of the LLM flood
@@ -51,13 +52,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
 
 
 def _command(web: Web, text: str, team: str, user: str) -> str:
-    return slash_command(
-        text,
-        team_id=team,
-        user_id=user,
-        channel_id=CHANNEL,
-        response_url=web.slack.response_url(team, CHANNEL),
-    )
+    return command(web.slack, text, user, team)
 
 
 def test_a_rate_limited_flood_leaves_other_workspaces_acks_under_a_second(web: Web) -> None:

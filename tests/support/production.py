@@ -31,12 +31,10 @@ from tests.slack_requests import (
     assistant_thread_context_changed,
     assistant_thread_started,
     assistant_user_message,
-    block_actions,
     button,
     event_callback,
     global_shortcut,
     message_shortcut,
-    slash_command,
     submitted_view,
     tokens_revoked,
     view_submission,
@@ -45,6 +43,7 @@ from tests.support.answers import HYPED
 from tests.support.assessment import radio_values, setup_values, wait_for
 from tests.support.decisions import decide_state, metadata, overflow
 from tests.support.settings import state_from
+from tests.support.slack import click, command
 
 ACK_SECONDS = 3.0  # Slack's limit
 WORK_SECONDS = 8.0  # generous: two cores shared by everyone
@@ -76,26 +75,11 @@ class World:
         return self.transport(body)
 
     def command(self, text: str, user: str = USER) -> str:
-        return slash_command(
-            text,
-            team_id=TEAM,
-            user_id=user,
-            channel_id=CHANNEL,
-            response_url=self.fake.response_url(TEAM, CHANNEL),
-            trigger_id=self.fake.new_trigger_id(),
-        )
+        return command(self.fake, text, user)
 
     def click(self, action: dict[str, Any], user: str = USER, view: dict | None = None) -> str:
         """A click in a message in the channel, or (``view``) in a modal."""
-        return block_actions(
-            [action],
-            team_id=TEAM,
-            user_id=user,
-            channel_id=None if view else CHANNEL,
-            view=view,
-            response_url=None if view else self.fake.response_url(TEAM, CHANNEL),
-            trigger_id=self.fake.new_trigger_id(view["id"] if view else None),
-        )
+        return click(self.fake, action, user, view=view)
 
     def submit(
         self, callback: str, values: dict[str, Any], user: str = USER, meta: str = ""

@@ -24,6 +24,29 @@ def command(
     )
 
 
+def click(
+    slack_api: FakeSlackAPI,
+    action: dict[str, Any],
+    user: str = USER,
+    channel: str = CHANNEL,
+    team: str = TEAM,
+    view: dict[str, Any] | None = None,
+) -> str:
+    """``user`` clicks ``action`` in a message in ``channel``, or in ``view`` (a modal or the
+    Home tab: Slack sends neither a channel nor a response_url then, and the trigger is that
+    view's, for a push)."""
+    in_message = view is None
+    return block_actions(
+        [action],
+        team_id=team,
+        user_id=user,
+        channel_id=channel if in_message else None,
+        view=view,
+        response_url=slack_api.response_url(team, channel) if in_message else None,
+        trigger_id=slack_api.new_trigger_id(None if view is None else view["id"]),
+    )
+
+
 def press(
     send,
     slack_api: FakeSlackAPI,
@@ -33,17 +56,5 @@ def press(
     team: str = TEAM,
     view: dict[str, Any] | None = None,
 ):
-    """``user`` clicks ``action`` in a message in ``channel``, or in ``view`` (a modal or the
-    Home tab: Slack sends neither a channel nor a response_url then)."""
-    in_message = view is None
-    return send(
-        block_actions(
-            [action],
-            team_id=team,
-            user_id=user,
-            channel_id=channel if in_message else None,
-            view=view,
-            response_url=slack_api.response_url(team, channel) if in_message else None,
-            trigger_id=slack_api.new_trigger_id(),
-        )
-    )
+    """Send ``click``'s request; Bolt's answer."""
+    return send(click(slack_api, action, user, channel, team, view))
