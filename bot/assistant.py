@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.ask import answer as ask
@@ -19,7 +19,7 @@ from bot.db import session_scope
 from bot.decisions.search import list_page, search_terms
 from bot.decisions.store import DecisionSummary
 from bot.decisions.threads import ThreadMessage
-from bot.llm import LLMClient, answer_question
+from bot.llm import LLMClient, LLMError, answer_question, notice
 from bot.messaging.digest_commands import preview
 from bot.news.compose import DigestItem
 from bot.services import Services
@@ -84,6 +84,17 @@ class Reply:
     lang: str
     used_llm: bool = False
     notice: str | None = None
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """An answer the LLM is writing: its harmless pieces as they come (iterating may raise
+    ``LLMError`` half-way), its language, and the offline answer to show instead when the LLM
+    fails before its first piece."""
+
+    pieces: Iterator[str]
+    lang: str
+    offline: str
 
 
 def _plain(text: str) -> str:
@@ -179,3 +190,27 @@ def answer(
         return Reply(offline.text, offline.lang)
     advice = answer_question(asked, lang, llm, llm_text=prompt(asked, turns, notes))
     return Reply(advice.text, offline.lang, advice.used_llm, advice.fallback_notice)
+
+
+def answer_streamed(
+    question: str,
+    turns: Sequence[Turn],
+    notes: str,
+    lang: str,
+    llm: LLMClient,
+    *,
+    has_records: bool = False,
+) -> Reply | Streamed:
+    """:func:`answer` with the LLM's words streamed: what the advisor does not take, and a
+    request the LLM refuses at once (or the day's limit), come whole as a :class:`Reply`."""
+    asked = truncate_words(question, QUESTION_CHARS)
+    offline = ask.answer(asked, lang)
+    if offline.kind != ANSWER:
+        return Reply("" if has_records else offline.text, offline.lang)
+    try:
+        pieces = llm.stream_answer(
+            prompt(asked, turns, notes), offline.lang, ask.prompt_context(offline)
+        )
+    except LLMError as error:
+        return Reply(offline.text, offline.lang, notice=notice(error, offline.lang))
+    return Streamed(pieces, offline.lang, offline.text)

@@ -11,9 +11,10 @@ import copy
 import json
 import logging
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.ask.answer import SLACK_COMMAND, prompt_context, usage
 from bot.ask.answer import answer as answer_offline
@@ -29,6 +30,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 15.0
 DEFAULT_MAX_TOKENS = 800
+# A streamed answer may take this many times ``timeout`` in all; ``timeout`` itself bounds each
+# wait for the next chunk (the HTTP read timeout), so a stall ends after ``timeout`` seconds.
+STREAM_DEADLINE_TIMEOUTS = 4
 LANGUAGE_NAMES = {"en": "English", "fr": "French"}
 
 PRINCIPLES_BRIEF = """\
@@ -126,9 +130,12 @@ class LLMClient:
         self._api_key = api_key
         # Imported here: the package is tens of MB of types, and a web worker without an LLM
         # key never needs them (bench/bench_ack.py, peak memory).
+        import httpx
         import openai
 
-        self._errors: type[Exception] = openai.OpenAIError
+        # httpx's own errors: a stream read after ``create`` returned (a stall, a connection
+        # dropped mid-answer) is not wrapped in openai's types.
+        self._errors: tuple[type[Exception], ...] = (openai.OpenAIError, httpx.HTTPError)
         self._client = openai.OpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
@@ -140,12 +147,16 @@ class LLMClient:
         clone._meter = meter
         return clone
 
-    def complete(self, system: str, user: str) -> str:
-        """One chat completion, at most ``max_tokens`` long; the assistant's text made harmless
-        (:func:`harmless`), or :class:`LLMError` (:class:`QuotaReached` past the day's limit)."""
+    def _count(self) -> None:
+        """Count the call against the workspace's day, or raise :class:`QuotaReached`."""
         if self._meter is not None and not self._meter():
             logger.info("LLM call not made: the workspace's daily limit is reached")
             raise QuotaReached("daily limit reached")
+
+    def complete(self, system: str, user: str) -> str:
+        """One chat completion, at most ``max_tokens`` long; the assistant's text made harmless
+        (:func:`harmless`), or :class:`LLMError` (:class:`QuotaReached` past the day's limit)."""
+        self._count()
         try:
             response = self._client.chat.completions.create(
                 model=self.model,
@@ -165,6 +176,64 @@ class LLMClient:
             raise self._failure("EmptyResponse", "no text in the first choice")
         return harmless(content)
 
+    def stream(self, system: str, user: str) -> Iterator[str]:
+        """One streamed chat completion, counted like :meth:`complete`: the request is made
+        now (a refusal, a 500 or an unreachable server raise :class:`LLMError` here, before a
+        word is shown), then its text arrives in harmless pieces (:class:`StreamSanitiser`).
+
+        Bounded in time: each chunk must come within ``timeout`` seconds and the whole answer
+        within ``STREAM_DEADLINE_TIMEOUTS`` times that (checked as chunks arrive, so a stall
+        ends at most ``timeout`` later); and in size, like a whole answer. A stream that breaks
+        off, stalls, overruns or ends without a finish reason raises :class:`LLMError` from the
+        iteration, after the pieces already given.
+        """
+        self._count()
+        deadline = time.monotonic() + STREAM_DEADLINE_TIMEOUTS * self.timeout
+        try:
+            response = self._client.chat.completions.create(
+                model=self.model,
+                max_tokens=self.max_tokens,
+                messages=[
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": user},
+                ],
+                stream=True,
+                timeout=self.timeout,
+            )
+        except self._errors as exc:
+            raise self._failure(type(exc).__name__, _describe(exc)) from exc
+        return self._pieces(response, deadline)
+
+    def _pieces(self, response: Any, deadline: float) -> Iterator[str]:
+        clean = StreamSanitiser()
+        finished = False
+        try:
+            for chunk in response:
+                if time.monotonic() > deadline:
+                    raise self._failure("StreamDeadline", "the answer took too long in all")
+                if not chunk.choices:  # a usage-only chunk
+                    continue
+                choice = chunk.choices[0]
+                piece = clean.feed(choice.delta.content or "")
+                if piece:
+                    yield piece
+                if choice.finish_reason is not None or clean.full:
+                    finished = True
+                    break
+        except self._errors as exc:
+            raise self._failure(type(exc).__name__, _describe(exc)) from exc
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+            raise self._failure("MalformedChunk", type(exc).__name__) from exc
+        finally:
+            response.close()
+        if not finished:
+            raise self._failure("StreamCut", "the stream ended without a finish reason")
+        tail = clean.finish()
+        if tail:
+            yield tail
+        if not clean.count:
+            raise self._failure("EmptyResponse", "no text in the stream")
+
     def rewrite_narrative(self, assessment: Assessment, lang: str) -> str:
         """The engine's advice as LLM prose; verdict, scores and flags stay the engine's."""
         system = NARRATIVE_SYSTEM.format(
@@ -178,13 +247,13 @@ class LLMClient:
     ) -> str:
         """An ``ask`` answer; ``context`` is ``bot.ask.answer.prompt_context`` (facts, engine,
         passages), so the LLM argues from what the offline advisor worked out."""
-        system = ASK_SYSTEM.format(
-            principles=PRINCIPLES_BRIEF,
-            language=LANGUAGE_NAMES.get(lang, "English"),
-            command=command,
-            context=context,
-        )
-        return self._prose(self.complete(system, question))
+        return self._prose(self.complete(_ask_system(lang, context, command), question))
+
+    def stream_answer(
+        self, question: str, lang: str, context: str = "", command: str = SLACK_COMMAND
+    ) -> Iterator[str]:
+        """:meth:`answer`, streamed (:meth:`stream`): its pieces as the model writes them."""
+        return self.stream(_ask_system(lang, context, command), question)
 
     def summarise_thread(self, transcript: str, lang: str) -> str:
         """A few lines on a thread (``transcript``: its bounded messages, one per line)."""
@@ -226,6 +295,55 @@ def harmless(text: str) -> str:
     and the length is bounded."""
     text = _CONTROL.sub("", text).replace("<", "\u2039").replace(">", "\u203a").strip()
     return text if len(text) <= LLM_TEXT_MAX else text[: LLM_TEXT_MAX - 1].rstrip() + "…"
+
+
+class StreamSanitiser:
+    """:func:`harmless` for an answer that arrives in pieces, shown as Markdown (the
+    ``markdown_text`` of ``chat.*Stream``): brackets become look-alikes and control characters
+    go one character at a time, so a ``<!chan`` + ``nel>`` split cannot survive; a Markdown
+    link ``[text](url)`` loses its link (a ``]`` at a piece's end waits for the next); at most
+    ``limit`` characters in all, the last an ellipsis when the answer is cut."""
+
+    def __init__(self, limit: int = LLM_TEXT_MAX) -> None:
+        self.limit = limit
+        self.count = 0  # characters given so far
+        self.full = False  # the limit is reached: nothing more is given
+        self._held = ""  # a trailing run of "]" whose next character is not known yet
+
+    def feed(self, piece: str) -> str:
+        """The harmless part of ``piece`` that can be shown now."""
+        if self.full:
+            return ""
+        text = self._held + _CONTROL.sub("", piece).replace("<", "\u2039").replace(">", "\u203a")
+        if not self.count:
+            text = text.lstrip()
+        text = text.replace("](", "] (")
+        kept = text.rstrip("]")
+        self._held = text[len(kept) :]
+        return self._within(kept)
+
+    def finish(self) -> str:
+        """What was held back, once the answer is complete."""
+        held, self._held = self._held, ""
+        return "" if self.full else self._within(held)
+
+    def _within(self, text: str) -> str:
+        room = self.limit - 1 - self.count  # one character kept for the ellipsis
+        if len(text) > room:
+            text = text[:room] + "…"
+            self.full = True
+            self._held = ""
+        self.count += len(text)
+        return text
+
+
+def _ask_system(lang: str, context: str, command: str) -> str:
+    return ASK_SYSTEM.format(
+        principles=PRINCIPLES_BRIEF,
+        language=LANGUAGE_NAMES.get(lang, "English"),
+        command=command,
+        context=context,
+    )
 
 
 def client_from_settings(settings: Settings, model: str | None = None) -> LLMClient | None:

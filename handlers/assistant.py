@@ -19,10 +19,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot import assistant as advisor
 from bot.i18n import t
-from bot.llm import LLMClient
+from bot.llm import LLMClient, LLMError, notice
 from bot.messaging.client import error_code
 from bot.services import Services
-from bot.text import truncate_words
+from bot.text import escape, truncate_words
 from bot.views.assistant import (
     answer_blocks,
     answer_text,
@@ -174,15 +174,18 @@ class Reply:
     def streamed(
         self, services: Services, question: str, payload: dict[str, Any], llm: LLMClient
     ) -> None:
-        """With the LLM: its answer (one ``ask`` completion, told the thread and the team's
-        records) streamed paragraph by paragraph, then the records themselves."""
+        """With the LLM: its answer (an ``ask`` completion, told the thread and the team's
+        records) appended to Slack's stream as the model writes it, ``STREAM_BUFFER``
+        characters per call, then the records themselves."""
         turns = advisor.history(
             read_thread(self.client, self.channel, self.thread_ts), str(payload.get("ts"))
         )
         self._title(question, turns)
         found = advisor.find(services, self.team_id, question)
         notes = notes_for_llm(found.decisions, found.news)
-        answer = advisor.answer(question, turns, notes, self.lang, llm, has_records=found.any)
+        answer = advisor.answer_streamed(
+            question, turns, notes, self.lang, llm, has_records=found.any
+        )
         stream = self.client.chat_stream(
             channel=self.channel,
             thread_ts=self.thread_ts,
@@ -191,10 +194,11 @@ class Reply:
             buffer_size=STREAM_BUFFER,
         )
         try:
-            text = answer_text(answer.text, "", by_llm=answer.used_llm, notice=answer.notice)
-            for paragraph in text.split("\n\n"):
-                if paragraph:
-                    stream.append(markdown_text=paragraph + "\n\n")
+            if isinstance(answer, advisor.Streamed):
+                self._pour(stream, answer)
+            else:
+                text = answer_text(answer.text, "", by_llm=False, notice=answer.notice)
+                _paragraphs(stream, text)
             shown = findings_text(
                 found.decisions, found.news, answer.lang, wants_news=found.wants_news
             )
@@ -205,6 +209,23 @@ class Reply:
         except BaseException:
             self._stopped(stream)
             raise
+
+    def _pour(self, stream: Any, answer: advisor.Streamed) -> None:
+        """The LLM's pieces into the stream (escaped: they must not ping or link). A failure
+        before the first piece shows the offline answer with the notice; after it, the
+        failure propagates and the stream is closed with the apology (``_stopped``)."""
+        written = False
+        try:
+            for piece in answer.pieces:
+                stream.append(markdown_text=escape(piece))
+                written = True
+        except LLMError as error:
+            if written:
+                raise
+            notice_text = notice(error, answer.lang)
+            _paragraphs(stream, answer_text(answer.offline, "", by_llm=False, notice=notice_text))
+        else:
+            stream.append(markdown_text="\n\n")
 
     def _stopped(self, stream: Any) -> None:
         """A stream that broke off is closed with the apology in it, if Slack still takes it."""
@@ -230,6 +251,13 @@ class Reply:
             )
         except (SlackApiError, OSError) as exc:
             log.warning("could not tell the person the answer failed: %s", error_code(exc))
+
+
+def _paragraphs(stream: Any, text: str) -> None:
+    """Text that is whole already, into the stream paragraph by paragraph."""
+    for paragraph in text.split("\n\n"):
+        if paragraph:
+            stream.append(markdown_text=paragraph + "\n\n")
 
 
 def register(app: App, services: Services) -> None:

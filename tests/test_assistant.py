@@ -7,6 +7,7 @@ French. Socket Mode envelopes of the same events: tests/test_production.py."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -399,3 +400,157 @@ def test_the_fake_checks_the_assistant_methods_like_slack(
     with pytest.raises(SlackApiError) as stopped:
         client.chat_appendStream(channel=dm, ts=started["ts"], markdown_text="!")
     assert stopped.value.response["error"] == "message_not_in_streaming_state"
+
+
+# ------------------------------------------------------------------------- true streaming
+
+FAILED_FR = "Désolé, ma réponse s'est interrompue en route."
+# A long answer (well past STREAM_BUFFER, 200 characters), streamed by the fake word by word.
+LONG = " ".join(f"Point {n}: plug into the grid and ship the product." for n in range(1, 25))
+
+
+def _streamed_texts(slack_api, dm: str) -> list[str]:
+    """What each chat.*Stream call in ``dm`` added, in the order Slack received them."""
+    texts = []
+    for call in slack_api.calls:
+        if call.method in ("chat.startStream", "chat.appendStream", "chat.stopStream"):
+            if call.params.get("channel") != dm:
+                continue
+            chunks = call.params.get("chunks") or []
+            if isinstance(chunks, str):
+                chunks = json.loads(chunks)
+            added = call.params.get("markdown_text") or "".join(
+                c.get("text", "") for c in chunks if c.get("type") == "markdown_text"
+            )
+            texts.append(added)
+    return texts
+
+
+@pytest.fixture
+def quick_llm_send(settings_factory, slack_api, slack_settings, services, openai_server):
+    """The app with a 1-second LLM timeout: a stall ends after 1 s, the whole answer after 4."""
+    return make_send(settings_factory, slack_api, slack_settings, services, openai_server, 1.0)
+
+
+def test_a_long_answer_reaches_slack_in_order_over_several_appends(
+    llm_send, slack_api, openai_server, thread
+) -> None:
+    dm, _ = thread
+    openai_server.behave("normal", content=LONG)
+    llm_send(_question(thread, "Should we pretrain our own model?"))
+    [stop] = wait_for(lambda: slack_api.calls_to("chat.stopStream"))
+    [request] = openai_server.requests
+    assert request.body["stream"] is True
+    assert len(slack_api.calls_to("chat.appendStream")) >= 3
+    texts = _streamed_texts(slack_api, dm)
+    assert all(len(text) < 2 * 200 for text in texts[:-1])  # buffered, not whole
+    assert "".join(texts).startswith(LONG)  # every word, in order
+    assert slack_api.message(dm, stop.params["ts"])["text"].startswith(LONG)
+    assert slack_api.invalid == []
+
+
+def test_slack_gets_the_first_words_while_the_model_is_still_writing(
+    quick_llm_send, slack_api, openai_server, thread
+) -> None:
+    """A stall after 60 words (past the 200-character buffer): the words before it are in
+    Slack during the stall, which ends after the 1-second idle timeout with the apology."""
+    dm, _ = thread
+    openai_server.behave("stall", content=LONG, after=60, delay=30.0)
+    started = time.monotonic()
+    quick_llm_send(_question(thread, "Should we pretrain our own model?"))
+    [first] = wait_for(lambda: slack_api.calls_to("chat.startStream"))
+    assert slack_api.calls_to("chat.stopStream") == []  # the model has not finished
+    assert LONG.startswith(_streamed_texts(slack_api, dm)[0])
+    [stop] = wait_for(lambda: slack_api.calls_to("chat.stopStream"))
+    assert time.monotonic() - started < 5.0  # not the fake's 30 s
+    text = slack_api.message(dm, stop.params["ts"])["text"]
+    assert text.startswith(" ".join(LONG.split(" ")[:20]))
+    assert FAILED_EN in text
+    assert len(openai_server.requests) == 1
+
+
+def test_an_answer_that_never_ends_is_cut_at_the_deadline(
+    quick_llm_send, slack_api, openai_server, thread
+) -> None:
+    dm, _ = thread
+    openai_server.behave("drip", content="Plug in. Ship it.", delay=0.05)
+    started = time.monotonic()
+    quick_llm_send(_question(thread, "Should we pretrain our own model?"))
+    [stop] = wait_for(lambda: slack_api.calls_to("chat.stopStream"), seconds=10.0)
+    assert 3.5 < time.monotonic() - started < 7.0  # 4 timeouts, then at most one more chunk
+    text = slack_api.message(dm, stop.params["ts"])["text"]
+    assert FAILED_EN in text
+    assert len(text) <= 2800 + 200
+
+
+@pytest.mark.parametrize(("french", "failed"), [(False, FAILED_EN), (True, FAILED_FR)])
+def test_a_connection_dropped_mid_answer_is_told_in_the_thread(
+    llm_send, slack_api, openai_server, session, thread, french: bool, failed: str
+) -> None:
+    dm, _ = thread
+    if french:
+        _french(session)
+    openai_server.behave("drop", content=LONG, after=100)
+    question = "Faut-il pré-entraîner notre propre modèle ?" if french else "Should we pretrain?"
+    llm_send(_question(thread, question))
+    [stop] = wait_for(lambda: slack_api.calls_to("chat.stopStream"))
+    text = slack_api.message(dm, stop.params["ts"])["text"]
+    kept = " ".join(LONG.split(" ")[:100])
+    assert len(kept) > 2 * 200  # past the buffer: Slack had some of it before the drop
+    assert text.startswith(kept[:200])  # what had come is kept
+    assert failed in text
+    assert " ".join(LONG.split(" ")[:101]) not in text
+    assert _replies(slack_api, thread) == []  # told once, in the stream
+
+
+@pytest.mark.parametrize("french", [False, True])
+def test_hostile_output_split_across_chunks_is_neutralised(
+    llm_send, slack_api, openai_server, session, thread, french: bool
+) -> None:
+    dm, _ = thread
+    if french:
+        _french(session)
+    pieces = (
+        "Tell <!chan",
+        "nel> and <@U0B",
+        "OSS|boss> now: <https://evil.exam",
+        "ple|your bank> or [click](",
+        "https://evil.example) or [here]",
+        "(https://evil.example)\u202e\u200b done & ",
+        "&lt;!here&gt;.",
+    )
+    openai_server.behave("normal", pieces=pieces)
+    question = "Faut-il pré-entraîner notre propre modèle ?" if french else "Should we pretrain?"
+    llm_send(_question(thread, question))
+    [stop] = wait_for(lambda: slack_api.calls_to("chat.stopStream"))
+    text = slack_api.message(dm, stop.params["ts"])["text"]
+    for hostile in ("<!channel", "<@U0BOSS", "<https://", "](", "\u202e", "\u200b", "&lt;!here"):
+        assert hostile not in text
+    assert "\u2039!channel\u203a" in text  # shown as text, not as a ping
+    assert "&amp;lt;!here&amp;gt;" in text
+
+
+def test_a_streamed_answer_is_capped_and_counted_against_the_daily_limit(
+    settings_factory, slack_api, slack_settings, services, openai_server, thread
+) -> None:
+    send = make_send(
+        settings_factory,
+        slack_api,
+        slack_settings,
+        services,
+        openai_server,
+        5.0,
+        LLM_DAILY_CALLS_PER_TEAM=1,
+    )
+    dm, _ = thread
+    openai_server.behave("normal", content="Build. " * 1000)
+    send(_question(thread, "Should we pretrain our own model?"))
+    [stop] = wait_for(lambda: slack_api.calls_to("chat.stopStream"))
+    text = slack_api.message(dm, stop.params["ts"])["text"]
+    answer = text.split("\n\n")[0]
+    assert len(answer) <= 2800 and answer.endswith("…")
+    send(_question(thread, "Should we fine-tune an open model?"))
+    wait_for(lambda: len(slack_api.calls_to("chat.stopStream")) == 2)
+    assert len(openai_server.requests) == 1  # the second was not sent
+    second = slack_api.message(dm, slack_api.calls_to("chat.stopStream")[1].params["ts"])["text"]
+    assert "used all of today's AI answers" in second

@@ -18,7 +18,7 @@ from bot.ask.answer import usage
 from bot.assessment import advice as offline
 from bot.assessment.advice import to_json
 from bot.assessment.engine import score_answers
-from bot.llm import LLMClient, LLMError, advise, answer_question
+from bot.llm import LLMClient, LLMError, StreamSanitiser, advise, answer_question, harmless
 from tests.fakes.openai_server import FakeOpenAI, openapi_spec
 from tests.support.answers import HYPED
 from tests.support.faults import LLM_FAULTS, NOT_ADVICE
@@ -37,6 +37,31 @@ def _schema(name: str) -> Draft202012Validator:
     registry = Registry().with_resource("urn:openai", resource)
     return Draft202012Validator({"$ref": f"urn:openai#/components/schemas/{name}"},
                                 registry=registry)  # fmt: skip
+
+
+def _nullable(node: object) -> object:
+    """The spec's OpenAPI 3.0 ``nullable: true`` (which JSON Schema ignores) as ``null`` among
+    the allowed types, so a chunk's required-but-null ``finish_reason`` validates as OpenAI
+    sends it."""
+    if isinstance(node, list):
+        return [_nullable(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _nullable(value) for key, value in node.items()}
+    if out.get("nullable") is True and isinstance(out.get("type"), str):
+        out["type"] = [out["type"], "null"]
+        if "enum" in out:
+            out["enum"] = [*out["enum"], None]
+    return out
+
+
+def _stream_schema() -> Draft202012Validator:
+    resource = Resource.from_contents(_nullable(openapi_spec()), default_specification=DRAFT202012)
+    registry = Registry().with_resource("urn:openai", resource)
+    return Draft202012Validator(
+        {"$ref": "urn:openai#/components/schemas/CreateChatCompletionStreamResponse"},
+        registry=registry,
+    )
 
 
 def _post(server: FakeOpenAI, body: object, key: str | None = None) -> tuple[int, dict]:
@@ -66,6 +91,46 @@ def test_fake_answers_in_the_spec_shape(openai_server: FakeOpenAI) -> None:
     errors = [e.message for e in _schema("CreateChatCompletionResponse").iter_errors(body)]
     assert errors == []
     assert body["choices"][0]["message"]["content"]
+
+
+def test_fake_streams_server_sent_events_in_the_spec_shape(openai_server: FakeOpenAI) -> None:
+    openai_server.behave("normal", content="Plug into the grid.")
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    request = urllib.request.Request(
+        openai_server.base_url + "/chat/completions", data=json.dumps(body).encode(),
+        method="POST", headers={"Authorization": f"Bearer {openai_server.api_key}",
+                                "Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        lines = [line for line in response.read().decode().split("\n") if line]
+    assert all(line.startswith("data: ") for line in lines)
+    assert lines[-1] == "data: [DONE]"
+    chunks = [json.loads(line.removeprefix("data: ")) for line in lines[:-1]]
+    validator = _stream_schema()
+    assert [e.message for chunk in chunks for e in validator.iter_errors(chunk)] == []
+    assert {chunk["object"] for chunk in chunks} == {"chat.completion.chunk"}
+    text = "".join(chunk["choices"][0]["delta"].get("content") or "" for chunk in chunks)
+    assert text == "Plug into the grid."
+    assert [c["choices"][0]["finish_reason"] for c in chunks][-1] == "stop"
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [("<!channel>",), ("<!chan", "nel>"), ("<", "!", "channel", ">"), ("[a]", "(https://x)")],
+)
+def test_streamed_pieces_are_harmless_wherever_they_are_split(pieces: tuple[str, ...]) -> None:
+    clean = StreamSanitiser()
+    shown = "".join(clean.feed(piece) for piece in pieces) + clean.finish()
+    assert "<" not in shown and ">" not in shown and "](" not in shown
+    assert shown.replace(" (", "(") == harmless("".join(pieces))
+
+
+def test_a_streamed_answer_stops_at_the_cap() -> None:
+    clean = StreamSanitiser(limit=10)
+    shown = [clean.feed("abcd\u202e") for _ in range(5)]
+    assert "".join(shown) == "abcdabcda…" and clean.full
+    assert clean.feed("more") == "" and clean.finish() == ""
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,13 @@ It answers ``POST /v1/chat/completions`` (and ``/chat/completions``) in the shap
 ``CreateChatCompletionResponse`` schema of tests/data/openai/openapi.json, refuses what the
 spec requires and is missing (``model``, ``messages``) and a wrong Bearer key, and can be told
 to be slow, fail with 500 or 429, send garbage, empty content or no choices.
+
+A request with ``"stream": true`` is answered the way OpenAI streams: Server-Sent Events, one
+``data: {...}`` line per ``chat.completion.chunk`` (``CreateChatCompletionStreamResponse``: a
+first chunk with the role, the content in pieces, a last one with the finish reason), then
+``data: [DONE]``, over a chunked HTTP/1.1 response. Streaming modes: ``drop`` (the connection
+is cut after ``after`` pieces, mid-answer), ``stall`` (silence after ``after`` pieces for
+``delay`` seconds), ``drip`` (a piece every ``delay`` seconds, without end).
 """
 
 from __future__ import annotations
@@ -21,7 +28,19 @@ import pytest
 from tests.support.data import data_path
 
 API_KEY = "sk-test-fake-key-0123456789"
-MODES = ("normal", "slow", "error_500", "rate_limited", "garbage", "empty", "no_choices")
+MODES = (
+    "normal",
+    "slow",
+    "error_500",
+    "rate_limited",
+    "garbage",
+    "empty",
+    "no_choices",
+    "drop",
+    "stall",
+    "drip",
+)
+STREAMING = ("drop", "stall", "drip")  # modes only a streamed request shows
 PATHS = ("/v1/chat/completions", "/chat/completions")
 
 
@@ -38,6 +57,8 @@ class Behaviour:
     content: str = "Plug into the grid. Ship a product, not a model."
     delay: float = 0.0
     retry_after: int = 1
+    pieces: tuple[str, ...] = ()  # the streamed content's pieces (default: word by word)
+    after: int = 2  # pieces sent before a drop or a stall
 
 
 def openapi_spec() -> dict[str, Any]:
@@ -67,6 +88,23 @@ def completion(model: str, content: str | None) -> dict[str, Any]:
         ],
         "usage": {"prompt_tokens": 42, "completion_tokens": 12, "total_tokens": 54},
     }
+
+
+def chunk(model: str, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+    """One CreateChatCompletionStreamResponse (``object``: ``chat.completion.chunk``)."""
+    return {
+        "id": "chatcmpl-fake0001",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
+    }
+
+
+def pieces_of(text: str) -> tuple[str, ...]:
+    """``text`` word by word, each word with the space before it (as models stream)."""
+    words = text.split(" ")
+    return tuple([words[0], *(" " + w for w in words[1:])]) if text else ()
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -200,7 +238,9 @@ class FakeOpenAI:
 
         b = self.behaviour
         model = str(body["model"])
-        if b.mode == "slow":
+        if body.get("stream") is True and b.mode in ("normal", "slow", "empty", *STREAMING):
+            self._stream(handler, model, b)
+        elif b.mode == "slow":
             self._stopping.wait(b.delay)
             self._send(handler, 200, completion(model, b.content))
         elif b.mode == "error_500":
@@ -222,6 +262,41 @@ class FakeOpenAI:
             self._send(handler, 200, payload)
         else:
             self._send(handler, 200, completion(model, b.content))
+
+    def _stream(self, handler: BaseHTTPRequestHandler, model: str, b: Behaviour) -> None:
+        """The answer as Server-Sent Events in a chunked response, misbehaving as told."""
+        if b.mode == "slow":
+            self._stopping.wait(b.delay)
+        handler.protocol_version = "HTTP/1.1"  # chunked transfer: the end of body is explicit
+        handler.close_connection = True
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        handler.send_header("Transfer-Encoding", "chunked")
+        handler.end_headers()
+
+        def event(data: str) -> None:
+            line = f"data: {data}\n\n".encode()
+            handler.wfile.write(f"{len(line):x}\r\n".encode() + line + b"\r\n")
+            handler.wfile.flush()
+
+        content = "" if b.mode == "empty" else b.content
+        pieces = b.pieces or pieces_of(content)
+        event(json.dumps(chunk(model, {"role": "assistant", "content": "", "refusal": None})))
+        sent = 0
+        while b.mode == "drip" and not self._stopping.is_set():
+            event(json.dumps(chunk(model, {"content": pieces[sent % len(pieces)]})))
+            sent += 1
+            self._stopping.wait(b.delay)
+        for piece in pieces:
+            if b.mode in ("drop", "stall") and sent == b.after:
+                if b.mode == "stall":
+                    self._stopping.wait(b.delay)
+                return  # cut: no closing chunk, the connection just ends
+            event(json.dumps(chunk(model, {"content": piece})))
+            sent += 1
+        event(json.dumps(chunk(model, {}, "stop")))
+        event("[DONE]")
+        handler.wfile.write(b"0\r\n\r\n")
 
 
 @pytest.fixture
