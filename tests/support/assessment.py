@@ -16,13 +16,12 @@ from tests.fakes.blockkit import validate_view
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack_requests import (
-    block_actions,
     button,
     dispatch,
-    slash_command,
     submitted_view,
     view_submission,
 )
+from tests.support.slack import command, press
 
 T = TypeVar("T")
 
@@ -69,16 +68,7 @@ def open_modal(
     user: str = USER,
     channel: str = CHANNEL,
 ) -> dict[str, Any]:
-    response = send(
-        slash_command(
-            text,
-            team_id=TEAM,
-            user_id=user,
-            channel_id=channel,
-            trigger_id=slack_api.new_trigger_id(),
-            response_url=slack_api.response_url(TEAM, channel),
-        )
-    )
+    response = send(command(slack_api, text, user, channel=channel))
     assert response.status == 200
     return slack_api.calls_to("views.open")[-1].params["view"]
 
@@ -147,22 +137,20 @@ def click(
     channel: str = CHANNEL,
     team: str = TEAM,
 ):
-    url = slack_api.response_url(team, channel)
-    return send(
-        block_actions(
-            [button(action_id, value)],
-            team_id=team,
-            user_id=user,
-            channel_id=channel,
-            response_url=url,
-            trigger_id=slack_api.new_trigger_id(),
-            container={
-                "type": "message",
-                "message_ts": "1700000000.000200",
-                "channel_id": channel,
-                "is_ephemeral": True,
-            },
-        )
+    """A click on a button of the ephemeral result message in ``channel``."""
+    return press(
+        send,
+        slack_api,
+        button(action_id, value),
+        user,
+        channel,
+        team,
+        container={
+            "type": "message",
+            "message_ts": "1700000000.000200",
+            "channel_id": channel,
+            "is_ephemeral": True,
+        },
     )
 
 

@@ -31,6 +31,7 @@ def click(
     channel: str = CHANNEL,
     team: str = TEAM,
     view: dict[str, Any] | None = None,
+    container: dict[str, Any] | None = None,
 ) -> str:
     """``user`` clicks ``action`` in a message in ``channel``, or in ``view`` (a modal or the
     Home tab: Slack sends neither a channel nor a response_url then, and the trigger is that
@@ -42,19 +43,12 @@ def click(
         user_id=user,
         channel_id=channel if in_message else None,
         view=view,
+        container=container,
         response_url=slack_api.response_url(team, channel) if in_message else None,
         trigger_id=slack_api.new_trigger_id(None if view is None else view["id"]),
     )
 
 
-def press(
-    send,
-    slack_api: FakeSlackAPI,
-    action: dict[str, Any],
-    user: str = USER,
-    channel: str = CHANNEL,
-    team: str = TEAM,
-    view: dict[str, Any] | None = None,
-):
-    """Send ``click``'s request; Bolt's answer."""
-    return send(click(slack_api, action, user, channel, team, view))
+def press(send, slack_api: FakeSlackAPI, action: dict[str, Any], *where: Any, **named: Any):
+    """Send ``click``'s request (same arguments after ``action``); Bolt's answer."""
+    return send(click(slack_api, action, *where, **named))
