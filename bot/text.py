@@ -6,6 +6,9 @@ is built, so user and feed text can neither ping nor link.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 
 def escape(text: str) -> str:
     """Text inside mrkdwn: Slack's three control characters ``&``, ``<`` and ``>`` escaped."""
@@ -26,3 +29,13 @@ def truncate_words(text: str, limit: int) -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def json_object(raw: str | None) -> dict[str, Any]:
+    """A button value or a view's metadata read back as a JSON object: it comes from the
+    client, so anything else (empty, not JSON, not an object) reads as ``{}``."""
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -40,7 +40,7 @@ from bot.assessment.questions import (
 )
 from bot.assessment.store import NARRATIVE_LLM, TITLE_MAX, StoredAssessment
 from bot.i18n import decimal, t
-from bot.text import clip, escape
+from bot.text import clip, escape, json_object
 from bot.views import ids
 from bot.vocabulary import VERDICTS
 
@@ -66,13 +66,8 @@ def valid_answers(raw: object) -> dict[str, str]:
 def answers_from_value(raw: str | None) -> dict[str, str]:
     """Prior answers carried by an ``assessment.start`` button: empty, or a JSON object of
     answers (optionally wrapped as ``{"answers": {...}}``); anything else starts afresh."""
-    try:
-        data = json.loads(raw or "{}")
-    except ValueError:
-        return {}
-    if isinstance(data, dict) and isinstance(data.get("answers"), dict):
-        data = data["answers"]
-    return valid_answers(data)
+    data = json_object(raw)
+    return valid_answers(data["answers"] if isinstance(data.get("answers"), dict) else data)
 
 
 # ------------------------------------------------------------------------------ the modal
@@ -108,11 +103,7 @@ class ModalState:
 
     @classmethod
     def load(cls, raw: str | None) -> ModalState:
-        try:
-            data = json.loads(raw or "{}")
-        except ValueError:
-            data = {}
-        data = data if isinstance(data, dict) else {}
+        data = json_object(raw)
         page = data.get("p")
         page = page if isinstance(page, int) and 0 <= page < len(PAGES) else 0
         round_id = data.get("r")

@@ -35,7 +35,7 @@ from bot.decisions.rules import STATUSES, TEXT_MAX, TITLE_MAX, VERDICTS, Decisio
 from bot.decisions.search import Page
 from bot.decisions.store import DecisionSummary, safe_link
 from bot.i18n import t
-from bot.text import clip, escape
+from bot.text import clip, escape, json_object
 from bot.views import ids
 
 ENTRY_ACTIONS = ("revisit", "supersede", "reverse", "edit")
@@ -75,11 +75,7 @@ class ModalContext:
 
     @classmethod
     def load(cls, raw: str) -> ModalContext:
-        try:
-            data = json.loads(raw or "{}")
-        except ValueError:
-            data = {}
-        data = data if isinstance(data, dict) else {}
+        data = json_object(raw)
         return cls(
             str(data.get("c") or ""),
             data.get("e"),
@@ -309,11 +305,7 @@ def page_value(number: int, words: str) -> str:
 
 
 def parse_page_value(raw: str) -> tuple[int, str]:
-    try:
-        data = json.loads(raw or "{}")
-    except ValueError:
-        data = {}
-    data = data if isinstance(data, dict) else {}
+    data = json_object(raw)
     number = data.get("p")
     return (number if isinstance(number, int) and number > 0 else 1), str(data.get("w") or "")
 

@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.i18n import t
-from bot.text import clip, truncate_words
+from bot.text import clip, json_object, truncate_words
 from bot.views import ids
 
 SECTION_MAX = 3000  # Slack's limit on a section's text
@@ -28,11 +28,7 @@ def start_value(title: str) -> str:
 
 def title_from_value(raw: str | None) -> str:
     """The title a Run the assessment button carries ("" for any other value)."""
-    try:
-        data = json.loads(raw or "{}")
-    except ValueError:
-        return ""
-    title = data.get("title") if isinstance(data, dict) else None
+    title = json_object(raw).get("title")
     return truncate_words(" ".join(title.split()), TITLE_MAX) if isinstance(title, str) else ""
 
 

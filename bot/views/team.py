@@ -33,7 +33,7 @@ from slack_sdk.models.views import View
 from bot.assessment.questions import verdict_name
 from bot.assessment.rounds import DEADLINE_DAYS, DEFAULT_DAYS, RoundInfo
 from bot.i18n import t
-from bot.text import clip, escape
+from bot.text import clip, escape, json_object
 from bot.views import ids
 from bot.views.assessment import (
     ResultCard,
@@ -136,11 +136,7 @@ def setup_modal(lang: str, channel_id: str, title: str = "") -> dict[str, Any]:
 
 def setup_channel(view: Mapping[str, Any]) -> str:
     """The channel the round was started from (where the result goes)."""
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        data = {}
-    return str(data.get("c") or "") if isinstance(data, dict) else ""
+    return str(json_object(view.get("private_metadata")).get("c") or "")
 
 
 def parse_setup(values: Mapping[str, Any]) -> SetupForm:

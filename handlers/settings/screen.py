@@ -12,6 +12,7 @@ from bot.db import session_scope
 from bot.digest import recent_failures
 from bot.news.feeds import DEFAULT_FEEDS
 from bot.team_config import load_config, recent_changes, team_feeds
+from bot.text import json_object
 from bot.views.settings import SettingsScreen, settings_view
 from handlers.context import Caller
 
@@ -24,11 +25,7 @@ def metadata(channel_id: str | None) -> str:
 
 
 def channel_of(private_metadata: str | None) -> str | None:
-    try:
-        data = json.loads(private_metadata or "{}")
-    except ValueError:
-        return None
-    channel = data.get("channel") if isinstance(data, dict) else None
+    channel = json_object(private_metadata).get("channel")
     return channel if isinstance(channel, str) and channel else None
 
 
