@@ -832,6 +832,8 @@ def run(
                 slow[("bare", SATURATED)],
                 f"Slack answering in {SLACK_SLOW_S * 1000:.0f} ms",
             )
+            if db_label != "SQLite":
+                rows += embedded_rows(servers, fakes, workload, rounds, scale, opens_modal, common)
             if "buildvsbuy ask`" in help_text:
                 rows += ask_rows(servers, fakes, rounds, scale)
             rows += memory_rows(servers)
@@ -853,6 +855,40 @@ def run(
         fakes.close()
         shutil.rmtree(workdir, ignore_errors=True)
     return rows
+
+
+def embedded_rows(
+    servers: dict[str, Server],
+    fakes: Fakes,
+    workload: str,
+    rounds: int,
+    scale: float,
+    opens_modal: bool,
+    common: dict[str, str],
+) -> list[Row]:
+    """Issue 17: the saturation pair and CPU per ack on the embedded default (a SQLite file,
+    migrated at start-up), beside the same bare Bolt app, Slack answering at once."""
+    workdir = servers["app"].log.parent
+    port = free_port()
+    env = base_env(
+        PORT=str(port), **{**common, "DATABASE_URL": f"sqlite:///{workdir / 'embedded.db'}"}
+    )
+    servers["app (SQLite)"] = start("app (SQLite)", ["-m", "bot", "web"], env, workdir, port)
+    pair = {name: servers[name] for name in ("app (SQLite)", "bare")}
+    results = measure(pair, fakes, workload, rounds, scale, (SATURATED,), opens_modal)
+    app, bare = results[("app (SQLite)", SATURATED)], results[("bare", SATURATED)]
+    return [
+        Row(
+            f"server CPU per ack, {SATURATED.label} [SQLite]",
+            1000 * app.cpu / max(1, app.count),
+            "ms",
+            target=CPU_PER_ACK,
+            on="ratio",
+            baseline=1000 * bare.cpu / max(1, bare.count),
+            baseline_label="bare Bolt app",
+        ),
+        *saturation_rows(app, bare, "Slack answering at once, embedded SQLite"),
+    ]
 
 
 def ask_rows(servers: dict[str, Server], fakes: Fakes, rounds: int, scale: float) -> list[Row]:
