@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -159,37 +160,49 @@ def _prepare(settings: Settings) -> Services:
 
 def run_web(settings: Settings, with_scheduler: bool = False) -> int:
     settings.require_http()
-    from bot.web import serve
-
     if settings.DATABASE_URL.startswith("sqlite") and (code := _migrate_in_child(settings)):
         return code
+    if not with_scheduler:
+        # The settings are valid: this process becomes gunicorn's master, started afresh
+        # (same pid, same environment) so that it never holds pydantic and the settings'
+        # modules, 13 MB counted again in every worker's RSS (bench/bench_ack.py); each
+        # worker reads the same settings again (``load_web``).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        argv = [sys.executable, "-m", "bot.web_master", str(settings.PORT), settings.LOG_LEVEL]
+        os.execv(sys.executable, argv)
+    from bot.web import serve
 
-    def load() -> WSGIApp:  # runs in the gunicorn worker, after the fork
-        # Imported here, not above: gunicorn's master only supervises, and the app's imports
-        # (Bolt, SQLAlchemy, the views) cost it ~25 MB it never uses (bench/bench_ack.py).
-        import handlers
-        from bot.app import create_app
-        from bot.services import Services
-        from bot.web import make_wsgi_app
-
-        services = Services.from_settings(settings)
-        if with_scheduler:
-            from bot.scheduler import build_scheduler
-
-            build_scheduler(services, blocking=False).start()
-        # make_wsgi_app checks every signature before Bolt parses the request: Bolt need not.
-        app = create_app(
-            settings, services, register=handlers.register, request_verification_enabled=False
-        )
-        wsgi = make_wsgi_app(app, services)
-        # What was built so far lives as long as the worker: keep it out of the collector's
-        # full passes, each ~50 ms on this machine, which made the ack's p99 tail.
-        gc.freeze()
-        log.info("serving HTTP on port %s", settings.PORT)
-        return wsgi
-
-    serve(load, settings.PORT, workers=1 if with_scheduler else None)
+    serve(lambda: load_web(settings, with_scheduler=True), settings.PORT, workers=1)
     return 0
+
+
+def load_web(settings: Settings | None = None, *, with_scheduler: bool = False) -> WSGIApp:
+    """The WSGI app, built in a gunicorn worker after the fork; ``settings`` read from the
+    environment when not given (``bot.web_master``)."""
+    # Imported here, not above: gunicorn's master only supervises, and the app's imports
+    # (Bolt, SQLAlchemy, the views) cost it ~25 MB it never uses (bench/bench_ack.py).
+    import handlers
+    from bot.app import create_app
+    from bot.services import Services
+    from bot.web import make_wsgi_app
+
+    settings = settings or get_settings()
+    services = Services.from_settings(settings)
+    if with_scheduler:
+        from bot.scheduler import build_scheduler
+
+        build_scheduler(services, blocking=False).start()
+    # make_wsgi_app checks every signature before Bolt parses the request: Bolt need not.
+    app = create_app(
+        settings, services, register=handlers.register, request_verification_enabled=False
+    )
+    wsgi = make_wsgi_app(app, services)
+    # What was built so far lives as long as the worker: keep it out of the collector's
+    # full passes, each ~50 ms on this machine, which made the ack's p99 tail.
+    gc.freeze()
+    log.info("serving HTTP on port %s", settings.PORT)
+    return wsgi
 
 
 def run_worker(settings: Settings) -> int:
