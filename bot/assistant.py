@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
 from bot.ask import answer as ask
@@ -92,7 +92,7 @@ class Streamed:
     ``LLMError`` half-way), its language, and the offline answer to show instead when the LLM
     fails before its first piece."""
 
-    pieces: Iterator[str]
+    pieces: Generator[str]  # closed by the caller: that closes the HTTP response
     lang: str
     offline: str
 

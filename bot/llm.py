@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -176,7 +176,7 @@ class LLMClient:
             raise self._failure("EmptyResponse", "no text in the first choice")
         return harmless(content)
 
-    def stream(self, system: str, user: str) -> Iterator[str]:
+    def stream(self, system: str, user: str) -> Generator[str]:
         """One streamed chat completion, counted like :meth:`complete`: the request is made
         now (a refusal, a 500 or an unreachable server raise :class:`LLMError` here, before a
         word is shown), then its text arrives in harmless pieces (:class:`StreamSanitiser`).
@@ -204,7 +204,7 @@ class LLMClient:
             raise self._failure(type(exc).__name__, _describe(exc)) from exc
         return self._pieces(response, deadline)
 
-    def _pieces(self, response: Any, deadline: float) -> Iterator[str]:
+    def _pieces(self, response: Any, deadline: float) -> Generator[str]:
         clean = StreamSanitiser()
         finished = False
         try:
@@ -251,7 +251,7 @@ class LLMClient:
 
     def stream_answer(
         self, question: str, lang: str, context: str = "", command: str = SLACK_COMMAND
-    ) -> Iterator[str]:
+    ) -> Generator[str]:
         """:meth:`answer`, streamed (:meth:`stream`): its pieces as the model writes them."""
         return self.stream(_ask_system(lang, context, command), question)
 

@@ -226,6 +226,8 @@ class Reply:
             _paragraphs(stream, answer_text(answer.offline, "", by_llm=False, notice=notice_text))
         else:
             stream.append(markdown_text="\n\n")
+        finally:
+            answer.pieces.close()  # Slack failing mid-way must not leave the model's stream open
 
     def _stopped(self, stream: Any) -> None:
         """A stream that broke off is closed with the apology in it, if Slack still takes it."""

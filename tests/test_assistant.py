@@ -554,3 +554,15 @@ def test_a_streamed_answer_is_capped_and_counted_against_the_daily_limit(
     assert len(openai_server.requests) == 1  # the second was not sent
     second = slack_api.message(dm, slack_api.calls_to("chat.stopStream")[1].params["ts"])["text"]
     assert "used all of today's AI answers" in second
+
+
+def test_slack_refusing_an_append_mid_answer_is_told_in_the_thread(
+    llm_send, slack_api, openai_server, thread
+) -> None:
+    openai_server.behave("normal", content=LONG)
+    slack_api.fail("chat.appendStream", "internal_error", times=None)
+    llm_send(_question(thread, "Should we pretrain our own model?"))
+    [stop] = wait_for(lambda: slack_api.calls_to("chat.stopStream"))
+    dm, _ = thread
+    assert FAILED_EN in slack_api.message(dm, stop.params["ts"])["text"]
+    assert len(openai_server.requests) == 1
