@@ -153,19 +153,25 @@ class LLMClient:
             logger.info("LLM call not made: the workspace's daily limit is reached")
             raise QuotaReached("daily limit reached")
 
+    def _create(self, system: str, user: str, **options: Any) -> Any:
+        """The chat completion request both calls make: this model, this length, one system and
+        one user message."""
+        return self._client.chat.completions.create(
+            model=self.model,
+            max_tokens=self.max_tokens,
+            messages=[
+                {"role": "system", "content": system},
+                {"role": "user", "content": user},
+            ],
+            **options,
+        )
+
     def complete(self, system: str, user: str) -> str:
         """One chat completion, at most ``max_tokens`` long; the assistant's text made harmless
         (:func:`harmless`), or :class:`LLMError` (:class:`QuotaReached` past the day's limit)."""
         self._count()
         try:
-            response = self._client.chat.completions.create(
-                model=self.model,
-                max_tokens=self.max_tokens,
-                messages=[
-                    {"role": "system", "content": system},
-                    {"role": "user", "content": user},
-                ],
-            )
+            response = self._create(system, user)
             content = response.choices[0].message.content
         except self._errors as exc:
             raise self._failure(type(exc).__name__, _describe(exc)) from exc
@@ -190,16 +196,7 @@ class LLMClient:
         self._count()
         deadline = time.monotonic() + STREAM_DEADLINE_TIMEOUTS * self.timeout
         try:
-            response = self._client.chat.completions.create(
-                model=self.model,
-                max_tokens=self.max_tokens,
-                messages=[
-                    {"role": "system", "content": system},
-                    {"role": "user", "content": user},
-                ],
-                stream=True,
-                timeout=self.timeout,
-            )
+            response = self._create(system, user, stream=True, timeout=self.timeout)
         except self._errors as exc:
             raise self._failure(type(exc).__name__, _describe(exc)) from exc
         return self._pieces(response, deadline)
