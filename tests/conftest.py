@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -239,6 +240,15 @@ def database() -> Iterator[Database]:
             yield Database(url, admin, name, schema)
         finally:
             admin.dispose()
+
+
+@pytest.fixture
+def send_with_llm(settings_factory, slack_api, slack_settings, services, openai_server):  # noqa: ANN001, ANN201
+    """``send_with_llm(timeout, **settings)``: a ``send`` to the real app with the fake OpenAI
+    answering within ``timeout`` seconds (tests.support.assessment.make_send)."""
+    from tests.support.assessment import make_send
+
+    return partial(make_send, settings_factory, slack_api, slack_settings, services, openai_server)
 
 
 @pytest.fixture(params=DATABASES)

@@ -27,7 +27,7 @@ from tests.conftest import CHANNEL, TEAM, USER
 from tests.slack_requests import slash_command
 from tests.support.abuse import ROOT
 from tests.support.answers import HYPED
-from tests.support.assessment import make_send, results_posted, run_modal, wait_for
+from tests.support.assessment import results_posted, run_modal, wait_for
 from tests.support.clock import Clock
 from tests.support.settings import block, errors_of, open_modal, submit
 
@@ -37,16 +37,8 @@ MODELS = "operator-model,team-model"
 
 
 @pytest.fixture
-def send_with(settings_factory, slack_api, slack_settings, services, openai_server):
-    """A ``send`` to the app with the fake LLM (5-second timeout) and these settings."""
-    return lambda **extra: make_send(
-        settings_factory, slack_api, slack_settings, services, openai_server, 5.0, **extra
-    )
-
-
-@pytest.fixture
-def llm_send(send_with):
-    return send_with(OPENAI_MAX_TOKENS=MAX_TOKENS, OPENAI_ALLOWED_MODELS=MODELS)
+def llm_send(send_with_llm):
+    return send_with_llm(5.0, OPENAI_MAX_TOKENS=MAX_TOKENS, OPENAI_ALLOWED_MODELS=MODELS)
 
 
 def _ask(send, slack_api, question: str = QUESTION) -> str:
@@ -193,9 +185,9 @@ QUOTA = "This workspace has used all of today's AI answers"  # the catalog's sen
 
 
 def test_past_the_daily_limit_the_offline_advisor_answers_and_says_so(
-    send_with, slack_api, services, openai_server
+    send_with_llm, slack_api, services, openai_server
 ) -> None:
-    send = send_with(LLM_DAILY_CALLS_PER_TEAM=2)
+    send = send_with_llm(5.0, LLM_DAILY_CALLS_PER_TEAM=2)
     services.clock = Clock(datetime(2026, 12, 1, 23, 0, tzinfo=UTC))
     openai_server.behave("normal", content="Plug into the grid, says the LLM.")
     answers = [_ask(send, slack_api) for _ in range(3)]

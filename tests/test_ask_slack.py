@@ -9,7 +9,7 @@ import pytest
 
 from bot.workspaces import team_settings
 from tests.conftest import TEAM
-from tests.support.assessment import make_send, wait_for
+from tests.support.assessment import wait_for
 from tests.support.faults import LLM_FAULTS
 from tests.support.slack import command
 
@@ -81,14 +81,12 @@ def test_user_text_is_escaped(send, slack_api):
 
 
 @pytest.fixture
-def llm_send(settings_factory, slack_api, slack_settings, services, openai_server):
-    return make_send(settings_factory, slack_api, slack_settings, services, openai_server, 1.0)
+def llm_send(send_with_llm):
+    return send_with_llm(1.0)
 
 
-def test_the_llm_answers_after_a_thinking_ack(
-    settings_factory, slack_api, slack_settings, services, openai_server
-):
-    send = make_send(settings_factory, slack_api, slack_settings, services, openai_server, 5.0)
+def test_the_llm_answers_after_a_thinking_ack(send_with_llm, slack_api, openai_server):
+    send = send_with_llm(5.0)
     openai_server.behave("slow", delay=2.0, content=LLM_TEXT)
     started = time.monotonic()
     body = json.loads(_ask(send, slack_api, f"ask {QUESTION}").body)

@@ -16,7 +16,7 @@ from bot.models import AssessmentRow
 from bot.workspaces import team_settings
 from tests.conftest import CHANNEL, TEAM
 from tests.support.answers import HYPED
-from tests.support.assessment import make_send, results_posted, run_modal, wait_for
+from tests.support.assessment import results_posted, run_modal, wait_for
 from tests.support.faults import LLM_FAULTS, NOT_ADVICE
 
 LLM_TEXT = "*Wrap it.* Plug into the grid, ship the product. Tell your investors: product first."
@@ -24,8 +24,8 @@ NOTICE = "The AI writer is unavailable; here is the offline advice."
 
 
 @pytest.fixture
-def llm_send(settings_factory, slack_api, slack_settings, services, openai_server):
-    return make_send(settings_factory, slack_api, slack_settings, services, openai_server, 1.0)
+def llm_send(send_with_llm):
+    return send_with_llm(1.0)
 
 
 def _stored(session) -> AssessmentRow:
@@ -99,11 +99,9 @@ def test_every_llm_failure_still_gives_advice_and_says_so(
     assert len(openai_server.requests) == 1  # one attempt, no retry
 
 
-def test_the_ack_never_waits_for_the_llm(
-    settings_factory, slack_api, slack_settings, services, openai_server, session
-):
+def test_the_ack_never_waits_for_the_llm(send_with_llm, slack_api, openai_server, session):
     # The server takes 2.5 s and the client would wait 5: the answer is good, but late.
-    send = make_send(settings_factory, slack_api, slack_settings, services, openai_server, 5.0)
+    send = send_with_llm(5.0)
     openai_server.behave("slow", delay=2.5, content=LLM_TEXT)
     started = time.monotonic()
     response = run_modal(send, slack_api, HYPED)

@@ -26,7 +26,7 @@ from tests.slack_requests import (
     event_callback,
     view_submission,
 )
-from tests.support.assessment import make_send, wait_for
+from tests.support.assessment import wait_for
 from tests.support.data import data_path
 from tests.support.decisions import decide_state, metadata
 
@@ -308,8 +308,8 @@ def test_only_subject_words_are_looked_up() -> None:
 
 
 @pytest.fixture
-def llm_send(settings_factory, slack_api, slack_settings, services, openai_server):
-    return make_send(settings_factory, slack_api, slack_settings, services, openai_server, 5.0)
+def llm_send(send_with_llm):
+    return send_with_llm(5.0)
 
 
 def test_with_the_llm_the_answer_streams_with_the_thread_so_far(
@@ -427,9 +427,9 @@ def _streamed_texts(slack_api, dm: str) -> list[str]:
 
 
 @pytest.fixture
-def quick_llm_send(settings_factory, slack_api, slack_settings, services, openai_server):
+def quick_llm_send(send_with_llm):
     """The app with a 1-second LLM timeout: a stall ends after 1 s, the whole answer after 4."""
-    return make_send(settings_factory, slack_api, slack_settings, services, openai_server, 1.0)
+    return send_with_llm(1.0)
 
 
 def test_a_long_answer_reaches_slack_in_order_over_several_appends(
@@ -531,14 +531,9 @@ def test_hostile_output_split_across_chunks_is_neutralised(
 
 
 def test_a_streamed_answer_is_capped_and_counted_against_the_daily_limit(
-    settings_factory, slack_api, slack_settings, services, openai_server, thread
+    send_with_llm, slack_api, openai_server, thread
 ) -> None:
-    send = make_send(
-        settings_factory,
-        slack_api,
-        slack_settings,
-        services,
-        openai_server,
+    send = send_with_llm(
         5.0,
         LLM_DAILY_CALLS_PER_TEAM=1,
     )

@@ -11,7 +11,7 @@ import pytest
 from bot.workspaces import team_settings
 from tests.conftest import ADMIN, CHANNEL, TEAM, USER
 from tests.slack_requests import app_mention, block_actions, button, slash_command
-from tests.support.assessment import make_send, wait_for
+from tests.support.assessment import wait_for
 from tests.support.shortcuts import SOMEONE, thread
 
 BOT = "U0BOT0001"  # the bot user of the team in conftest's slack_settings
@@ -146,8 +146,8 @@ LLM_TEXT = "Wrap first. Fine-tune only when a real evaluation set says so."
 
 
 @pytest.fixture
-def llm_send(settings_factory, slack_api, slack_settings, services, openai_server):
-    return make_send(settings_factory, slack_api, slack_settings, services, openai_server, 2.0)
+def llm_send(send_with_llm):
+    return send_with_llm(2.0)
 
 
 def test_with_the_llm_thinking_then_the_answer(llm_send, slack_api, openai_server):

@@ -15,7 +15,7 @@ from bot.models import Decision
 from bot.workspaces import team_settings
 from tests.conftest import ADMIN, CHANNEL, TEAM, USER
 from tests.slack_requests import global_shortcut, slash_command, view_submission
-from tests.support.assessment import make_send, wait_for
+from tests.support.assessment import wait_for
 from tests.support.decisions import decide_state
 from tests.support.shortcuts import (
     ASSESS_THIS,
@@ -196,8 +196,8 @@ LLM_SUMMARY = "• The team wraps a hosted model.\n• Fine-tuning waits for rea
 
 
 @pytest.fixture
-def llm_send(settings_factory, slack_api, slack_settings, services, openai_server):
-    return make_send(settings_factory, slack_api, slack_settings, services, openai_server, 2.0)
+def llm_send(send_with_llm):
+    return send_with_llm(2.0)
 
 
 def test_the_llm_summary_replaces_the_trimmed_one(llm_send, slack_api, openai_server, session):
