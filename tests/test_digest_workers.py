@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -53,6 +54,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     assert PG_URL
     with migrated_schema(PG_URL, SCHEMA) as url:
         yield url
+
+
+def _survivor(
+    slack_settings: Settings, database_url: str, stories: int = 10, **team: Any
+) -> Services:
+    """Our own worker (the one that survives the kill), on a team with ``stories`` to send."""
+    survivor = _worker(slack_settings, database_url)
+    with session_scope(survivor.sessions) as session:
+        make_team(session, **team)
+        store_news(session, MONDAY_9AM_PARIS, numbered(stories))
+    return survivor
 
 
 def _worker(settings: Settings, url: str) -> Services:
@@ -131,10 +143,7 @@ def _kill_when(process: subprocess.Popen, ready, timeout: float = 30) -> None:
 def test_a_worker_killed_mid_send_is_taken_over_after_the_lease(
     database_url, slack_settings, slack_api
 ):
-    survivor = _worker(slack_settings, database_url)
-    with session_scope(survivor.sessions) as session:
-        make_team(session, managers=[ADMIN, USER])
-        store_news(session, MONDAY_9AM_PARIS, numbered(10))
+    survivor = _survivor(slack_settings, database_url, managers=[ADMIN, USER])
     slack_api.delay("chat.postMessage", 0.0, times=1)  # the channel goes out
     slack_api.delay("chat.postMessage", 60.0, times=1)  # the first DM hangs: killed mid-send
     worker = _spawn(database_url, slack_api)
@@ -164,10 +173,7 @@ def test_a_worker_killed_mid_send_is_taken_over_after_the_lease(
 def test_a_worker_killed_after_slack_took_its_message_is_not_sent_again(
     database_url, slack_settings, slack_api
 ):
-    survivor = _worker(slack_settings, database_url)
-    with session_scope(survivor.sessions) as session:
-        make_team(session, managers=[ADMIN, USER])
-        store_news(session, MONDAY_9AM_PARIS, numbered(10))
+    survivor = _survivor(slack_settings, database_url, managers=[ADMIN, USER])
     slack_api.answer_late("chat.postMessage", 0.0, times=1)  # the channel's answer comes
     slack_api.answer_late("chat.postMessage", 60.0, times=1)  # the first DM is posted, then
     worker = _spawn(database_url, slack_api)  # its worker dies before the answer comes
@@ -186,10 +192,7 @@ def test_a_worker_killed_after_slack_took_its_message_is_not_sent_again(
 def test_a_taken_over_delivery_whose_conversation_cannot_be_read_is_maybe_sent(
     database_url, slack_settings, slack_api
 ):
-    survivor = _worker(slack_settings, database_url)
-    with session_scope(survivor.sessions) as session:
-        make_team(session, managers=[ADMIN])
-        store_news(session, MONDAY_9AM_PARIS, numbered(10))
+    survivor = _survivor(slack_settings, database_url, managers=[ADMIN])
     slack_api.answer_late("chat.postMessage", 0.0, times=1)
     slack_api.answer_late("chat.postMessage", 60.0, times=1)
     worker = _spawn(database_url, slack_api)
@@ -207,10 +210,7 @@ def test_a_taken_over_delivery_whose_conversation_cannot_be_read_is_maybe_sent(
 def test_a_worker_killed_after_its_claim_and_before_the_send_is_completed_once(
     database_url, slack_settings, slack_api, openai_server
 ):
-    survivor = _worker(slack_settings, database_url)
-    with session_scope(survivor.sessions) as session:
-        make_team(session)
-        store_news(session, MONDAY_9AM_PARIS, numbered(3))
+    survivor = _survivor(slack_settings, database_url, stories=3)
     openai_server.behave("slow", delay=60)  # the LLM call sits between the claim and the send
     worker = _spawn(
         database_url,
