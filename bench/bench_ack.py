@@ -680,17 +680,7 @@ def rows_for(
             )
         )
     app, bare = results[("app", SATURATED)], results[("bare", SATURATED)]
-    rows.append(
-        Row(
-            f"server CPU per ack, {SATURATED.label}",
-            1000 * app.cpu / max(1, app.count),
-            "ms",
-            target=CPU_PER_ACK,
-            on="ratio",
-            baseline=1000 * bare.cpu / max(1, bare.count),
-            baseline_label="bare Bolt app",
-        )
-    )
+    rows.append(cpu_row(f"server CPU per ack, {SATURATED.label}", app, bare))
     rows += saturation_rows(app, bare, "Slack answering at once")
     for level in (SATURATED, *[lv for lv in levels if lv.rate]):
         app, llm = results[("app", level)], results[("app+llm", level)]
@@ -879,17 +869,22 @@ def embedded_rows(
     results = measure(pair, fakes, workload, rounds, scale, (SATURATED,), opens_modal)
     app, bare = results[("app (SQLite)", SATURATED)], results[("bare", SATURATED)]
     return [
-        Row(
-            f"server CPU per ack, {SATURATED.label} [SQLite]",
-            1000 * app.cpu / max(1, app.count),
-            "ms",
-            target=CPU_PER_ACK,
-            on="ratio",
-            baseline=1000 * bare.cpu / max(1, bare.count),
-            baseline_label="bare Bolt app",
-        ),
+        cpu_row(f"server CPU per ack, {SATURATED.label} [SQLite]", app, bare),
         *saturation_rows(app, bare, "Slack answering at once, embedded SQLite"),
     ]
+
+
+def cpu_row(label: str, app: Run, bare: Run) -> Row:
+    """Server CPU per ack, the app's against the bare Bolt app's of the same run."""
+    return Row(
+        label,
+        1000 * app.cpu / max(1, app.count),
+        "ms",
+        target=CPU_PER_ACK,
+        on="ratio",
+        baseline=1000 * bare.cpu / max(1, bare.count),
+        baseline_label="bare Bolt app",
+    )
 
 
 def ask_rows(servers: dict[str, Server], fakes: Fakes, rounds: int, scale: float) -> list[Row]:

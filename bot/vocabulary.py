@@ -7,6 +7,7 @@ are what the rest of the code iterates, in their one canonical order.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -45,3 +46,7 @@ class DeliveryState(StrEnum):
 
 VERDICTS: tuple[str, ...] = tuple(v.value for v in Verdict)
 WEEKDAYS: tuple[str, ...] = tuple(d.value for d in Weekday)
+
+# A Slack user id as a payload or a form may carry it: anything else (forged or garbled) is not
+# a person the app may name, DM or put in a users select.
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}")

@@ -16,13 +16,13 @@ from typing import Any
 from bot.decisions.rules import TEXT_MAX, TITLE_MAX, DecisionDraft
 from bot.i18n import t
 from bot.text import truncate_words
+from bot.vocabulary import USER_ID
 
 MAX_MESSAGES = 30  # messages of a thread read (the first and the latest ones)
 LINE_MAX = 280  # characters of one message in the trimmed summary
 SUMMARY_MAX = 1500  # characters of the whole summary, LLM-written or trimmed
 MAX_PARTICIPANTS = 20
 
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 # Slack's mrkdwn entities: <@U1|name>, <#C1|general>, <!here>, <https://x|label>, <https://x>.
 _ENTITY = re.compile(r"<([@#!])?([^>|]+)(?:\|([^>]*))?>")
 
@@ -41,7 +41,7 @@ class ThreadMessage:
         by_bot = bool(message.get("bot_id")) or message.get("subtype") == "bot_message"
         user = str(message.get("user") or "")
         return cls(
-            user if _USER_ID.fullmatch(user) else "",  # a user id, or nobody
+            user if USER_ID.fullmatch(user) else "",  # a user id, or nobody
             plain(str(message.get("text") or "")),
             str(message.get("ts") or ""),
             by_bot,

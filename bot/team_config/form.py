@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from bot.i18n import LANGUAGES, t
-from bot.vocabulary import WEEKDAYS
+from bot.vocabulary import USER_ID, WEEKDAYS
 
 DAILY = "daily"
 VISIBILITIES: tuple[str, ...] = ("ephemeral", "channel")
@@ -49,7 +49,6 @@ GUESTS_READ = "guests_read_decisions"
 
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,31}")
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}")
 _MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]*")
 
 
@@ -217,7 +216,7 @@ def parse_int(raw: Any, bounds: tuple[int, int]) -> int:
 
 def parse_users(raw: Any, limit: int) -> tuple[str, ...]:
     users = raw if isinstance(raw, list) else ([] if raw is None else [raw])
-    if any(not _USER_ID.fullmatch(str(u)) for u in users):
+    if any(not USER_ID.fullmatch(str(u)) for u in users):
         raise FieldError("settings.error.users")
     unique = tuple(sorted(set(users)))
     if len(unique) > limit:
