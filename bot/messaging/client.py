@@ -105,9 +105,11 @@ def retry_after(headers: dict[str, Any] | None) -> int | None:
 
 def retry_handlers(max_wait: int = INTERACTIVE_WAIT) -> list[RetryHandler]:
     """Retry what is safe to retry: see ``READS`` and ``BoundedRateLimitRetries``."""
+    # A person's request waits once at most (``INTERACTIVE_WAIT`` in all); a job may wait twice.
+    waits = 1 if max_wait <= INTERACTIVE_WAIT else 2
     return [
         ReadConnectionRetries(max_retry_count=2),
-        BoundedRateLimitRetries(max_wait=max_wait),
+        BoundedRateLimitRetries(max_wait=max_wait, max_retry_count=waits),
         ReadServerErrorRetries(max_retry_count=2),
     ]
 
