@@ -285,12 +285,17 @@ LLM_TEXT_MAX = 2800
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+def _defanged(text: str) -> str:
+    """Without control or bidi characters, its angle brackets look-alikes Slack does not read."""
+    return _CONTROL.sub("", text).replace("<", "\u2039").replace(">", "\u203a")
+
+
 def harmless(text: str) -> str:
     """LLM output is hostile input: a prompt-injected model could answer ``<!channel>``,
     ``<@U…>`` or ``<https://evil.example|your bank>``. Slack reads those only between angle
     brackets, so they become look-alike brackets, shown as text; control and bidi characters go,
     and the length is bounded."""
-    text = _CONTROL.sub("", text).replace("<", "\u2039").replace(">", "\u203a").strip()
+    text = _defanged(text).strip()
     return text if len(text) <= LLM_TEXT_MAX else text[: LLM_TEXT_MAX - 1].rstrip() + "…"
 
 
@@ -311,7 +316,7 @@ class StreamSanitiser:
         """The harmless part of ``piece`` that can be shown now."""
         if self.full:
             return ""
-        text = self._held + _CONTROL.sub("", piece).replace("<", "\u2039").replace(">", "\u203a")
+        text = self._held + _defanged(piece)
         if not self.count:
             text = text.lstrip()
         text = text.replace("](", "] (")
