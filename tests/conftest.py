@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +29,12 @@ if TYPE_CHECKING:
     from tests.support.faults import Database
 
 pytest_plugins = ["tests.fakes.slack_api", "tests.fakes.openai_server"]
+
+# Property tests draw the same examples on every run, so a commit that passed CI passes again;
+# HYPOTHESIS_PROFILE=explore draws fresh ones when hunting for a counter-example.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 DATABASES = [
