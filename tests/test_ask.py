@@ -27,7 +27,7 @@ from bot.ask.answer import (
 from bot.ask.extract import extract
 from bot.ask.guard import ANSWER, INJECTION, OFF_TOPIC, classify
 from bot.ask.language import detect
-from bot.ask.passages import PASSAGES, rank
+from bot.ask.passages import PASSAGES, BM25Okapi, rank
 from bot.ask_cli import main as ask_main
 from bot.assessment.questions import PRINCIPLES, QUESTIONS
 from bot.i18n import catalog
@@ -299,6 +299,24 @@ def test_ranking(question: str, lang: str, signals: list[str], top: str | None) 
         assert passages[0].id == top
     else:
         assert {p.id for p in passages} & {"self_host_airgap", "airgap_ops", "buy_on_prem"}
+
+
+def test_bm25_scores_as_rank_bm25_does() -> None:
+    """Okapi BM25 as rank_bm25 0.2.2 scored it (the values it gave, recorded): "buy" is in
+    three documents of four, so its idf is the floor (a quarter of the mean idf), "api" and
+    "cost" in two (idf 0), a word in no document adds nothing, a repeated word counts twice."""
+    corpus = [
+        ["buy", "api", "cost"],
+        ["train", "model", "cost", "cost"],
+        ["buy", "product"],
+        ["rag", "api", "documents", "buy"],
+    ]
+    bm25 = BM25Okapi(corpus)
+    assert bm25.idf["buy"] == pytest.approx(0.10591223254840046, rel=1e-15)
+    assert bm25.idf["train"] == pytest.approx(0.8472978603872037, rel=1e-15)
+    assert bm25.get_scores(["buy", "cost", "cost", "api", "nowhere"]) == pytest.approx(
+        [0.10970988232105226, 0.0, 0.12807990912829822, 0.09594836398112934], rel=1e-15
+    )
 
 
 # --- the answer -------------------------------------------------------------------------------

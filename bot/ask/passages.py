@@ -6,7 +6,7 @@ question uses for it without the passage saying them). What does not depend on t
 lives here: the principle a passage argues from and the facts it speaks to (``question=answer``
 of the assessment, or ``intent=<name>`` from ``bot.ask.extract``).
 
-Ranking: Okapi BM25 (``rank_bm25``) over text and keywords scores the question's own words;
+Ranking: Okapi BM25 (:class:`BM25Okapi`) over text and keywords scores the question's own words;
 each fact or intent of the question that a passage speaks to adds ``FACT_WEIGHT`` (in units of
 the best BM25 score), so "2B tokens a day" finds the high-volume passage even when the
 question says "cost" and nothing else.
@@ -14,19 +14,17 @@ question says "cost" and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import math
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
 
 from bot.ask.words import tokens
 from bot.i18n import catalog
 
 FACT_WEIGHT = 0.6
 MIN_SCORE = 0.25  # below this (after normalising), a passage is noise, not an answer
-
-if TYPE_CHECKING:
-    from rank_bm25 import BM25Okapi
 
 # id -> (principle, facts and intents it speaks to)
 # fmt: off
@@ -116,6 +114,46 @@ class Passage:
     score: float
 
 
+class BM25Okapi:
+    """Okapi BM25 (k1 1.5, b 0.75, a word in more than half the documents given ``epsilon``
+    times the mean idf), the arithmetic of ``rank_bm25.BM25Okapi`` 0.2 in the same order, so
+    the same scores (tests/test_ask.py). Ours, not that package: it imported numpy, 11 MB of
+    the web worker's memory for 65 short passages (bench/bench_ack.py, peak RSS).
+    """
+
+    def __init__(
+        self,
+        corpus: Sequence[Sequence[str]],
+        k1: float = 1.5,
+        b: float = 0.75,
+        epsilon: float = 0.25,
+    ) -> None:
+        self.k1, self.b = k1, b
+        self.doc_freqs = [Counter(document) for document in corpus]
+        self.doc_len = [len(document) for document in corpus]
+        self.avgdl = sum(self.doc_len) / len(corpus)
+        documents_with = Counter(word for freqs in self.doc_freqs for word in freqs)
+        n = len(corpus)
+        self.idf = {w: math.log(n - f + 0.5) - math.log(f + 0.5) for w, f in documents_with.items()}
+        floor = epsilon * (sum(self.idf.values()) / len(self.idf))
+        for word, idf in self.idf.items():
+            if idf < 0:
+                self.idf[word] = floor
+
+    def get_scores(self, query: Sequence[str]) -> list[float]:
+        """Each document's score for ``query``, in corpus order."""
+        scores = [0.0] * len(self.doc_freqs)
+        norms = [self.k1 * (1 - self.b + self.b * dl / self.avgdl) for dl in self.doc_len]
+        for word in query:
+            idf = self.idf.get(word)
+            if not idf:
+                continue
+            for i, freqs in enumerate(self.doc_freqs):
+                f = freqs.get(word, 0)
+                scores[i] += idf * (f * (self.k1 + 1) / (f + norms[i]))
+        return scores
+
+
 @dataclass(frozen=True, slots=True)
 class _Index:
     ids: tuple[str, ...]
@@ -129,10 +167,6 @@ def passage_text(pid: str, lang: str) -> str:
 
 @cache
 def _index(lang: str) -> _Index:
-    # Imported on the first question: rank_bm25 pulls in numpy, which a web worker that never
-    # answers an ``ask`` should not carry (bench/bench_ack.py measures its memory).
-    from rank_bm25 import BM25Okapi
-
     messages = catalog(lang)
     ids = tuple(PASSAGES)
     texts = tuple(messages[f"ask.passage.{pid}.text"] for pid in ids)
