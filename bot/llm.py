@@ -130,12 +130,13 @@ class LLMClient:
         self._api_key = api_key
         # Imported here: the package is tens of MB of types, and a web worker without an LLM
         # key never needs them (bench/bench_ack.py, peak memory).
-        import httpx
         import openai
 
-        # httpx's own errors: a stream read after ``create`` returned (a stall, a connection
-        # dropped mid-answer) is not wrapped in openai's types.
-        self._errors: tuple[type[Exception], ...] = (openai.OpenAIError, httpx.HTTPError)
+        # The errors of openai's own HTTP library (``openai._httpx``: httpx in openai 1.x,
+        # httpx2 in 3.x): openai 1.x let a stream read after ``create`` returned (a stall, a
+        # connection dropped mid-answer) raise them unwrapped. Not ``import httpx``: the web
+        # worker would load a second HTTP library (5 MB; bench/bench_ack.py, peak RSS).
+        self._errors: tuple[type[Exception], ...] = (openai.OpenAIError, openai._httpx.HTTPError)
         self._client = openai.OpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
