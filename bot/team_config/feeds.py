@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING
 from bot.i18n import has, t
 from bot.news.canonical import canonical_url
 from bot.news.feeds import default_name
-from bot.news.sandbox import parse_fetched
 from bot.team_config.checks import CHECK_BUDGET
 from bot.team_config.form import FieldError
 
-if TYPE_CHECKING:  # httpx is loaded on the first feed an admin adds, not by every web process
+if TYPE_CHECKING:
     from bot.news.fetch import FetchResult
 
 # Slack wants a view_submission answered within 3 s; the whole fetch must end well before.
@@ -53,7 +52,11 @@ def check_new_feed(
 ) -> FeedCheck:
     """Fetch and parse ``url`` once, all within ``budget`` seconds (the parse is stopped when
     it runs out); the error, if any, is worded in ``lang`` for the field."""
+    # Here, not above: the fetch (httpx) and the parse in a child process (multiprocessing,
+    # feedparser's forkserver) are loaded on the first feed an admin adds, not by every web
+    # worker (bench/bench_ack.py, peak RSS).
     from bot.news.fetch import DEFAULT_PORTS, fetch_feed
+    from bot.news.sandbox import parse_fetched
 
     started = time.monotonic()
     fetch = fetch or fetch_feed
