@@ -185,23 +185,23 @@ class AfterAck:
             finally:
                 self._finished(team)
 
+        refused: Busy | None = None
         with self._lock:
-            if self._running.get(team, 0) < self._team_running:
+            start = self._running.get(team, 0) < self._team_running
+            if start:
                 self._running[team] = self._running.get(team, 0) + 1
-                start = True
             elif (
                 len(self._waiting.get(team, ())) < self._team_waiting
                 and self._waiting_count < self._limit
             ):
                 self._waiting.setdefault(team, deque()).append(run)
                 self._waiting_count += 1
-                start = False
             else:
                 refused = Busy()
-                future.set_exception(refused)
-                on_error(refused)
-                return future
-        if start:
+        if refused is not None:  # told outside the lock: telling calls Slack, other submits wait
+            future.set_exception(refused)
+            on_error(refused)
+        elif start:
             self._executor().submit(run)
         return future
 

@@ -108,22 +108,17 @@ class Services:
         """The LLM for one workspace's work: each call counted against the workspace's
         ``LLM_DAILY_CALLS_PER_TEAM`` for the UTC day (past it: ``bot.llm.QuotaReached``).
 
-        The first call is counted here, in the caller's thread, rather than in the post-ack
-        job that makes it: the listener's own writes (an event marked done) and the job's
-        would otherwise share a test's single connection from two threads.
+        Each call is counted when it is made, in the post-ack job, never here: counting the
+        first one in the listener put a write to the workspace's hot ``llm_usage`` row in
+        front of every ``ask``'s ack (bench/bench_ack.py, py-spy: p50 twice the offline one).
         """
         client = self.llm(model)
         if client is None:
             return None
         limit = self.settings.LLM_DAILY_CALLS_PER_TEAM
 
-        def take() -> bool:
+        def meter() -> bool:
             day = self.clock().astimezone(UTC).date()
             return take_llm_call(self.sessions, team_id, day, limit)
-
-        first = [take()]
-
-        def meter() -> bool:
-            return first.pop() if first else take()
 
         return client.metered(meter)

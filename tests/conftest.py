@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import settings
@@ -115,15 +116,42 @@ def connection(engines: dict[str, Engine], db_name: str) -> Iterator[Connection]
 
 @pytest.fixture
 def sessions(connection: Connection) -> sessionmaker[Session]:
-    """A session factory whose commits become savepoints inside the test's transaction."""
+    """A session factory whose commits become savepoints inside the test's transaction.
+
+    The app's sessions are opened one thread at a time (a post-ack job's beside its listener's):
+    they share the test's one connection, and two threads' savepoints interleaved there are
+    released in the wrong order ("savepoint does not exist").
+    """
+    lock = threading.RLock()
+
+    class OneThreadAtATime(Session):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            lock.acquire()
+            self._holds_lock = True
+            super().__init__(*args, **kwargs)
+
+        def close(self) -> None:
+            try:
+                super().close()
+            finally:
+                if self._holds_lock:
+                    self._holds_lock = False
+                    lock.release()
+
     return sessionmaker(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        bind=connection,
+        class_=OneThreadAtATime,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
     )
 
 
 @pytest.fixture
-def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    with sessions() as s:
+def session(connection: Connection) -> Iterator[Session]:
+    """The test's own session, open all along: outside the app's one-thread-at-a-time lock."""
+    with Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    ) as s:
         yield s
 
 

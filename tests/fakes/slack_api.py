@@ -603,6 +603,10 @@ class FakeSlackAPI:
         except ValueError:
             return 400, {"ok": False, "error": "invalid_payload"}
         with self._lock:
+            pause = self._take(self._delays, "response_url")
+        if pause:  # delay("response_url", ...): the post is recorded once answered
+            time.sleep(pause)
+        with self._lock:
             hook = self._response_urls.get(url_id)
             if hook is None:
                 return 404, {"ok": False, "error": "no_service"}
