@@ -1,0 +1,157 @@
+"""Benchmark: the worker's minute pass over 100,000 workspaces when nothing is due.
+
+    python bench/bench_scan.py [--teams 100000] [--database-url URL]
+
+``python -m bot worker`` runs a delivery pass every minute. Most passes find nothing due, yet
+each reads every team's plan and the current periods' delivery rows (``deliver_digests``), so
+at 100,000 workspaces this read is what a worker and PostgreSQL carry all day. The run seeds
+``--teams`` teams (a channel and a manager each, weekly on Monday at 09:00 Paris time) whose
+latest digest is settled, two delivery rows per team, then times full passes on Wednesday.
+
+Baseline, same run: the rows the pass needs, fetched raw (the plan join, the recipients and
+the settled rows, as tuples), so the ratio is what turning rows into plans costs on top.
+Target: a pass takes at most a tenth of its minute (6 s). ``BENCH_QUICK=1`` seeds 10,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert, select, text  # noqa: E402
+
+from bench import Row, emit  # noqa: E402
+from bench.bench_digest import PERIOD_START, database, insert_teams  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.db import session_scope  # noqa: E402
+from bot.digest.schedule import Schedule, possible_periods  # noqa: E402
+from bot.jobs.digest import deliver_digests  # noqa: E402
+from bot.models import DigestDelivery, DigestRecipient, TeamSettings, Workspace  # noqa: E402
+from bot.services import Services  # noqa: E402
+from bot.vocabulary import DeliveryState  # noqa: E402
+
+PASS_TARGET_S = 6.0
+ROUNDS = 3
+CHUNK = 10_000
+NOW = PERIOD_START + timedelta(days=2)  # Wednesday: Monday's digest went out
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def seed(services: Services, teams: int) -> int:
+    """``teams`` teams whose latest digest is settled; returns the delivery rows written."""
+    installed = PERIOD_START - timedelta(days=30)
+    periods = sorted(possible_periods(Schedule.parse(None, None), NOW))
+    rows = 0
+    for start in range(0, teams, CHUNK):
+        numbers = range(start, min(start + CHUNK, teams))
+        with session_scope(services.sessions, write=True) as session:
+            insert_teams(session, [f"T{n:09d}" for n in numbers], installed)
+            settled = [
+                {
+                    "team_id": f"T{n:09d}",
+                    "period": period,
+                    "recipient": recipient,
+                    "status": DeliveryState.SENT,
+                    "claimed_at": PERIOD_START,
+                    "sent_at": PERIOD_START,
+                }
+                for n in numbers
+                for period in periods
+                for recipient in (f"channel:C{n:09d}", f"user:U{n:09d}")
+            ]
+            session.execute(insert(DigestDelivery), settled)
+            rows += len(settled)
+    return rows
+
+
+def raw_read(services: Services) -> float:
+    """Seconds to fetch, as plain tuples, the rows a pass reads."""
+    periods = sorted(possible_periods(Schedule.parse(None, None), NOW))
+    began = time.perf_counter()
+    with session_scope(services.sessions) as session:
+        session.execute(
+            select(Workspace.__table__, TeamSettings.__table__)
+            .join(TeamSettings.__table__, TeamSettings.team_id == Workspace.team_id)
+            .where(Workspace.uninstalled_at.is_(None), TeamSettings.digest_enabled.is_(True))
+            .order_by(Workspace.team_id)
+        ).all()
+        session.execute(select(DigestRecipient.__table__)).all()
+        session.execute(
+            select(
+                DigestDelivery.team_id,
+                DigestDelivery.period,
+                DigestDelivery.recipient,
+                DigestDelivery.status,
+            ).where(DigestDelivery.period.in_(periods))
+        ).all()
+    return time.perf_counter() - began
+
+
+def one_pass(services: Services) -> tuple[float, float]:
+    """Wall and CPU seconds of one delivery pass, which must send nothing."""
+    cpu, began = time.process_time(), time.perf_counter()
+    report = deliver_digests(services)
+    wall = time.perf_counter() - began
+    busy = sum(report.total(state) for state in ("sent", "failed", "retry", "missed"))
+    if busy:
+        raise SystemExit(f"the pass was meant to find nothing due; it handled {busy} deliveries")
+    return wall, time.process_time() - cpu
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    quick = os.environ.get("BENCH_QUICK") == "1"
+    parser.add_argument("--teams", type=int, default=10_000 if quick else 100_000)
+    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"))
+    args = parser.parse_args()
+    with database(args.database_url) as url:
+        services = Services.from_settings(
+            Settings(
+                _env_file=None,
+                DATABASE_URL=url,
+                SLACK_BOT_TOKEN="xoxb-bench-token",
+                SLACK_SIGNING_SECRET="bench",
+                SLACK_API_BASE_URL="http://127.0.0.1:9/api/",  # nothing may be sent
+            )
+        )
+        services.clock = lambda: NOW
+        log(f"seeding {args.teams:,} teams")
+        rows = seed(services, args.teams)
+        if services.engine.dialect.name == "postgresql":
+            with services.engine.begin() as connection:
+                connection.execute(text("ANALYZE"))
+        one_pass(services)  # warm: caches, connection pool, plans
+        passes = [one_pass(services) for _ in range(ROUNDS)]
+        raw = statistics.median(raw_read(services) for _ in range(ROUNDS))
+        wall = statistics.median(w for w, _ in passes)
+        cpu = statistics.median(c for _, c in passes)
+        services.engine.dispose()
+    where = "PostgreSQL" if args.database_url else "SQLite"
+    emit(
+        Row(
+            f"worker minute pass, nothing due, {args.teams:,} teams [{where}]",
+            wall,
+            "s",
+            target=PASS_TARGET_S,
+            baseline=raw,
+            baseline_label="the same rows fetched raw",
+            note=f"median of {ROUNDS}; CPU {cpu:.2f} s in the worker; {rows:,} settled "
+            "delivery rows read; the pass runs once a minute",
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
