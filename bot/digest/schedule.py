@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.vocabulary import WEEKDAYS
@@ -37,16 +38,18 @@ class Schedule:
     weekdays: frozenset[int]
     at: time
 
-    @classmethod
-    def parse(cls, days: str | None, at: str | None) -> Schedule:
-        """Read the stored settings leniently: bad values fall back to Monday and 09:00."""
+    @staticmethod
+    @lru_cache(maxsize=1024)
+    def parse(days: str | None, at: str | None) -> Schedule:
+        """Read the stored settings leniently: bad values fall back to Monday and 09:00.
+        Cached: the worker reads every team's schedule every minute, and most teams share one."""
         text = (days or "").strip().lower()
         if text == DAILY:
             weekdays = frozenset(range(7))
         else:
             picked = {part.strip() for part in text.split(",")}
             weekdays = frozenset(i for i, name in enumerate(WEEKDAYS) if name in picked)
-        return cls(weekdays or frozenset({WEEKDAYS.index(DEFAULT_DAYS)}), _wall_time(at))
+        return Schedule(weekdays or frozenset({WEEKDAYS.index(DEFAULT_DAYS)}), _wall_time(at))
 
     @property
     def daily(self) -> bool:
@@ -71,6 +74,7 @@ def zone(name: str | None) -> ZoneInfo:
     return ZoneInfo("UTC")
 
 
+@lru_cache(maxsize=1024)
 def team_zone_name(team_tz: str | None, installer_tz: str | None) -> str:
     """The team's setting, else the installer's zone (from Slack at install), else UTC."""
     for name in (team_tz, installer_tz):
@@ -96,8 +100,10 @@ def moment(day: date, at: time, tz: tzinfo) -> datetime:
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)  # fold=0: the rules above
 
 
+@lru_cache(maxsize=1024)
 def latest_occurrence(schedule: Schedule, now: datetime, tz: tzinfo) -> Occurrence | None:
-    """The last scheduled moment at or before ``now`` in ``tz`` (within the past week)."""
+    """The last scheduled moment at or before ``now`` in ``tz`` (within the past week).
+    Cached: in one pass, the teams that share a schedule and a zone share the answer."""
     today = now.astimezone(tz).date()
     for back in range(8):
         day = today - timedelta(days=back)
@@ -126,6 +132,7 @@ def latest_possible_moment(period: str, at: time) -> datetime:
     return datetime.combine(date.fromisoformat(period), at, tzinfo=EARLIEST_OFFSET)
 
 
+@lru_cache(maxsize=256)
 def possible_periods(schedule: Schedule, now: datetime) -> frozenset[str]:
     """Every period that could be a recipient's latest occurrence, whatever their zone.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
@@ -58,8 +58,14 @@ class TeamPlan:
         return bool(self.channel_id or self.readers)
 
 
+class _Recipient(Protocol):
+    user_id: str
+    role: str
+    created_at: datetime
+
+
 def _readers(
-    rows: list[DigestRecipient], installer: str | None, installed_at: datetime, has_channel: bool
+    rows: list[_Recipient], installer: str | None, installed_at: datetime, has_channel: bool
 ) -> tuple[Reader, ...]:
     readers: dict[str, Reader] = {}
     for row in sorted(rows, key=lambda r: (r.role != MANAGER, r.user_id)):
@@ -71,14 +77,38 @@ def _readers(
     return tuple(sorted(readers.values(), key=lambda r: r.user_id))
 
 
+# Plain columns, not ORM entities: the worker reads every team's plan every minute, and at
+# 100,000 teams building and tracking objects was most of that pass (bench/bench_scan.py).
+_PLAN_COLUMNS = (
+    Workspace.team_id,
+    Workspace.enterprise_id,
+    Workspace.installer_tz,
+    Workspace.installer_user_id,
+    Workspace.installed_at,
+    TeamSettings.language,
+    TeamSettings.digest_items,
+    TeamSettings.digest_channel_id,
+    TeamSettings.timezone,
+    TeamSettings.digest_days,
+    TeamSettings.digest_time,
+    TeamSettings.llm_enabled,
+    TeamSettings.llm_model,
+    TeamSettings.digest_enabled,
+)
+_RECIPIENT_COLUMNS = (
+    DigestRecipient.team_id,
+    DigestRecipient.user_id,
+    DigestRecipient.role,
+    DigestRecipient.created_at,
+)
+
+
 def load_plans(
     session: Session, *, team_id: str | None = None, include_disabled: bool = False
 ) -> list[TeamPlan]:
     """Plans of installed teams, or of the one team ``team_id`` (whatever its state: it is
     asking); teams with digests switched off only if asked."""
-    query = select(Workspace, TeamSettings).join(
-        TeamSettings, TeamSettings.team_id == Workspace.team_id
-    )
+    query = select(*_PLAN_COLUMNS).join(TeamSettings, TeamSettings.team_id == Workspace.team_id)
     if team_id is None:
         query = query.where(Workspace.uninstalled_at.is_(None))
     else:
@@ -88,40 +118,37 @@ def load_plans(
     teams = session.execute(query.order_by(Workspace.team_id)).all()
     if not teams:
         return []
-    recipients_query = select(DigestRecipient)
+    recipients_query = select(*_RECIPIENT_COLUMNS)
     if team_id is not None:
         recipients_query = recipients_query.where(DigestRecipient.team_id == team_id)
-    recipients: dict[str, list[DigestRecipient]] = {}
-    for row in session.scalars(recipients_query):
-        recipients.setdefault(row.team_id, []).append(row)
+    recipients: dict[str, list[_Recipient]] = {}
+    for recipient in session.execute(recipients_query):
+        recipients.setdefault(recipient.team_id, []).append(recipient)
     defaults = default_feed_ids(session)
     own_feeds = team_feed_ids(session, team_id)
-    plans = []
-    for workspace, settings in teams:
-        tid = workspace.team_id
-        plans.append(
-            TeamPlan(
-                team_id=tid,
-                enterprise_id=workspace.enterprise_id,
-                lang=settings.language if settings.language in LANGUAGES else DEFAULT_LANGUAGE,
-                limit=max(1, settings.digest_items or 8),
-                channel_id=settings.digest_channel_id or None,
-                tz=team_zone_name(settings.timezone, workspace.installer_tz),
-                schedule=Schedule.parse(settings.digest_days, settings.digest_time),
-                llm_enabled=bool(settings.llm_enabled),
-                llm_model=settings.llm_model or None,
-                since=workspace.installed_at,
-                readers=_readers(
-                    recipients.get(tid, []),
-                    workspace.installer_user_id,
-                    workspace.installed_at,
-                    bool(settings.digest_channel_id),
-                ),
-                feed_ids=defaults | frozenset(own_feeds.get(tid, ())),
-                enabled=bool(settings.digest_enabled),
-            )
+    return [
+        TeamPlan(
+            team_id=row.team_id,
+            enterprise_id=row.enterprise_id,
+            lang=row.language if row.language in LANGUAGES else DEFAULT_LANGUAGE,
+            limit=max(1, row.digest_items or 8),
+            channel_id=row.digest_channel_id or None,
+            tz=team_zone_name(row.timezone, row.installer_tz),
+            schedule=Schedule.parse(row.digest_days, row.digest_time),
+            llm_enabled=bool(row.llm_enabled),
+            llm_model=row.llm_model or None,
+            since=row.installed_at,
+            readers=_readers(
+                recipients.get(row.team_id, []),
+                row.installer_user_id,
+                row.installed_at,
+                bool(row.digest_channel_id),
+            ),
+            feed_ids=defaults | frozenset(own_feeds.get(row.team_id, ())),
+            enabled=bool(row.digest_enabled),
         )
-    return plans
+        for row in teams
+    ]
 
 
 def _decisions_query() -> Select[Any]:
