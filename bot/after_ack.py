@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 from bot.errors import UserError
 
@@ -185,25 +185,39 @@ class AfterAck:
             finally:
                 self._finished(team)
 
-        refused: Busy | None = None
         with self._lock:
-            start = self._running.get(team, 0) < self._team_running
-            if start:
+            room = self._room(team)
+            if room == "run":
                 self._running[team] = self._running.get(team, 0) + 1
-            elif (
-                len(self._waiting.get(team, ())) < self._team_waiting
-                and self._waiting_count < self._limit
-            ):
+            elif room == "wait":
                 self._waiting.setdefault(team, deque()).append(run)
                 self._waiting_count += 1
-            else:
-                refused = Busy()
-        if refused is not None:  # told outside the lock: telling calls Slack, other submits wait
+        if room is None:  # told outside the lock: telling calls Slack, other submits wait
+            refused = Busy()
             future.set_exception(refused)
             on_error(refused)
-        elif start:
+        elif room == "run":
             self._executor().submit(run)
         return future
+
+    def has_room(self, team_id: str | None) -> bool:
+        """Whether a job of ``team_id`` submitted now would be taken (not refused with
+        :class:`Busy`): a listener can then say "busy" in its ack rather than in a second
+        message. Only a hint: a job submitted after it may still be refused."""
+        with self._lock:
+            return self._room(team_id or "") is not None
+
+    def _room(self, team: str) -> Literal["run", "wait"] | None:
+        """Under the lock: whether a job of ``team`` would run now, wait in its queue, or
+        neither (it would be refused)."""
+        if self._running.get(team, 0) < self._team_running:
+            return "run"
+        if (
+            len(self._waiting.get(team, ())) < self._team_waiting
+            and self._waiting_count < self._limit
+        ):
+            return "wait"
+        return None
 
     def _finished(self, team: str) -> None:
         """A job of ``team`` ended: its next waiting job takes the thread, if it has one."""

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from bot.after_ack import AfterAck
 from bot.workspaces import team_settings
 from tests.conftest import TEAM
 from tests.support.assessment import wait_for
@@ -15,6 +16,7 @@ from tests.support.slack import command
 
 QUESTION = "Should we fine-tune Llama on our support tickets?"
 NOTICE = "The AI writer is unavailable; here is the offline advice."
+BUSY = "Lots of requests from your workspace right now: try again in a moment."
 LLM_TEXT = "Don't. Retrieval first, an evaluation set second, a fine-tune only if the numbers beg."
 
 
@@ -130,6 +132,17 @@ def test_llm_failures_fall_back_to_the_offline_answer(
     text = answer.params["text"]
     assert "Fine-tuning teaches a model a form" in text
     assert text.endswith(f"_{NOTICE}_")
+
+
+def test_a_busy_workspace_is_told_so_in_the_ack(send_with_llm, slack_api, openai_server, services):
+    """Its post-ack queue full (here it has room for none), the ack itself says so: no
+    "thinking" first and busy after, no second message, no LLM call."""
+    send = send_with_llm(1.0)
+    services.after_ack = AfterAck(team_running=0, team_waiting=0)
+    body = json.loads(_ask(send, slack_api, f"ask {QUESTION}").body)
+    assert body == {"response_type": "ephemeral", "text": BUSY}
+    assert slack_api.calls_to("response_url") == []
+    assert openai_server.requests == []
 
 
 def test_empty_question_never_calls_the_llm(llm_send, slack_api, openai_server):

@@ -5,6 +5,7 @@ language only breaks a tie), the wrapper lines included."""
 
 from __future__ import annotations
 
+from bot.after_ack import Busy
 from bot.ask.answer import usage
 from bot.ask.language import detect
 from bot.i18n import t
@@ -26,14 +27,16 @@ def ask(req: CommandRequest) -> None:
         answer = answer_question(question, lang, None)
         req.ack(response_type="ephemeral", text=ask_text(question, answer.text, lang, by_llm=False))
         return
+    after_ack = req.caller.services.after_ack
+    if not after_ack.has_room(req.cmd.team_id):  # said in the ack, not in a second message
+        req.ack(response_type="ephemeral", text=t(Busy.key, lang))
+        return
     req.ack(
         response_type="ephemeral",
         text=t("advisor.slack.thinking", lang, question=escape(" ".join(question.split()))),
     )
     tell = telling(lambda text: req.respond(text=text, response_type="ephemeral"), lang)
-    req.caller.services.after_ack.submit(
-        lambda: _answer(req, question, lang, llm), tell, team_id=req.cmd.team_id
-    )
+    after_ack.submit(lambda: _answer(req, question, lang, llm), tell, team_id=req.cmd.team_id)
 
 
 def _answer(req: CommandRequest, question: str, lang: str, llm: LLMClient) -> None:
