@@ -450,7 +450,7 @@ def main() -> int:
     parser.add_argument(
         "--workers",
         type=int,
-        default=Settings.DIGEST_DELIVERY_CONCURRENCY,
+        default=Settings.model_fields["DIGEST_DELIVERY_CONCURRENCY"].default,
         help="teams delivered at once (DIGEST_DELIVERY_CONCURRENCY)",
     )
     parser.add_argument(

@@ -164,9 +164,9 @@ def run_web(settings: Settings, with_scheduler: bool = False) -> int:
         return code
     if not with_scheduler:
         # The settings are valid: this process becomes gunicorn's master, started afresh
-        # (same pid, same environment) so that it never holds what the checks imported,
-        # counted again in every worker's RSS (bench/bench_ack.py; 13 MB when the settings
-        # were pydantic's); each worker reads the same settings again (``load_web``).
+        # (same pid, same environment) so that it never holds pydantic and the settings'
+        # modules, 13 MB counted again in every worker's RSS (bench/bench_ack.py); each
+        # worker reads the same settings again (``load_web``).
         sys.stdout.flush()
         sys.stderr.flush()
         argv = [sys.executable, "-m", "bot.web_master", str(settings.PORT), settings.LOG_LEVEL]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import math
-import os
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
     from cryptography.fernet import Fernet
@@ -58,15 +56,10 @@ class ConfigError(Exception):
         super().__init__(f"config error: {name} {problem}; {fix}")
 
 
-@dataclass(init=False)
-class Settings:
-    """The process's settings: ``Settings()`` reads ``.env`` (``_env_file``; None: none), then
-    the environment, then the keyword arguments, each later one winning, and checks every value
-    in field order (``ConfigError`` naming the first bad one).
-
-    Plain Python, not pydantic-settings: that and pydantic were 11 MB of every web worker's
-    memory, for twenty-odd variables (bench/bench_ack.py, peak RSS).
-    """
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
+    )
 
     SLACK_BOT_TOKEN: str | None = None
     SLACK_SIGNING_SECRET: str | None = None
@@ -78,40 +71,77 @@ class Settings:
     OPENAI_API_KEY: str | None = None
     OPENAI_BASE_URL: str | None = None
     OPENAI_MODEL: str = "gpt-4o-mini"
-    OPENAI_TIMEOUT: float = 15.0
+    OPENAI_TIMEOUT: float = Field(default=15.0, ge=1, le=120)
     # The models workspace admins may choose (comma-separated); unset: OPENAI_MODEL alone.
     OPENAI_ALLOWED_MODELS: str | None = None
     # The longest answer any call may ask for: the operator's bill has a ceiling per call.
-    OPENAI_MAX_TOKENS: int = 800
+    OPENAI_MAX_TOKENS: int = Field(default=800, ge=16, le=16000)
     # LLM calls one workspace may make per UTC day; past it, the offline advisor answers.
-    LLM_DAILY_CALLS_PER_TEAM: int = 200
+    LLM_DAILY_CALLS_PER_TEAM: int = Field(default=200, ge=1, le=100000)
     # Days an uninstalled workspace's data is kept (for a reinstall) before it is purged.
-    UNINSTALLED_RETENTION_DAYS: int = 30
-    PORT: int = 3000
+    UNINSTALLED_RETENTION_DAYS: int = Field(default=30, ge=1, le=3650)
+    PORT: int = Field(default=3000, ge=1, le=65535)
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     FEEDS_ALLOW_PRIVATE_ADDRESSES: bool = False
     FEEDS_ALLOWED_PORTS: str = "80,443"
     TRUST_X_FORWARDED_FOR: bool = False
-    TOKEN_ENCRYPTION_KEYS: str | None = field(default=None, repr=False)
-    DIGEST_DELIVERY_CONCURRENCY: int = 64
+    TOKEN_ENCRYPTION_KEYS: str | None = Field(default=None, repr=False)
+    DIGEST_DELIVERY_CONCURRENCY: int = Field(default=64, ge=1, le=512)
 
-    def __init__(self, _env_file: str | None = ".env", **overrides: object) -> None:
-        given: dict[str, object] = {}
-        if _env_file is not None and os.path.isfile(_env_file):
-            from dotenv import dotenv_values
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
-            given.update(dotenv_values(_env_file, encoding="utf-8"))
-        given.update(os.environ)
-        given.update(overrides)
-        for spec in fields(self):
-            try:
-                value = _checked(spec.name, given.get(spec.name, spec.default), spec.default)
-            except ValueError as exc:
-                raise ConfigError(spec.name, str(exc)) from None
-            setattr(self, spec.name, value)
-        self._pairs()
+    @field_validator("SLACK_BOT_TOKEN")
+    @classmethod
+    def _bot_token(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xoxb-"):
+            raise ValueError("must start with xoxb-")
+        return value
 
-    def _pairs(self) -> None:
+    @field_validator("SLACK_APP_TOKEN")
+    @classmethod
+    def _app_token(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xapp-"):
+            raise ValueError("must start with xapp-")
+        return value
+
+    @field_validator("SLACK_API_BASE_URL", "OPENAI_BASE_URL")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("FEEDS_ALLOWED_PORTS")
+    @classmethod
+    def _ports(cls, value: str | None) -> str:
+        return ",".join(str(p) for p in sorted(parse_ports(value or "80,443")))
+
+    @field_validator("OPENAI_ALLOWED_MODELS")
+    @classmethod
+    def _allowed_models(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return ",".join(parse_models(value))
+
+    @field_validator("TOKEN_ENCRYPTION_KEYS")
+    @classmethod
+    def _token_keys(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_keys(value)
+        return value
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str:
+        return normalize_database_url(value or SQLITE_DEFAULT)
+
+    @model_validator(mode="after")
+    def _pairs(self) -> Settings:
         if bool(self.SLACK_CLIENT_ID) != bool(self.SLACK_CLIENT_SECRET):
             missing = "SLACK_CLIENT_SECRET" if self.SLACK_CLIENT_ID else "SLACK_CLIENT_ID"
             raise ConfigError(missing, "is missing")
@@ -120,6 +150,7 @@ class Settings:
             raise ConfigError(
                 "OPENAI_ALLOWED_MODELS", f"does not list OPENAI_MODEL ({self.OPENAI_MODEL})"
             )
+        return self
 
     # What the settings mean, so callers never re-derive it.
     @property
@@ -228,116 +259,20 @@ def normalize_database_url(url: str) -> str:
     raise ValueError(f"uses an unsupported database {scheme!r}")
 
 
-# Whole numbers within bounds, and what each setting must look like beyond its type.
-BOUNDS: dict[str, tuple[float, float]] = {
-    "OPENAI_TIMEOUT": (1, 120),
-    "OPENAI_MAX_TOKENS": (16, 16000),
-    "LLM_DAILY_CALLS_PER_TEAM": (1, 100000),
-    "UNINSTALLED_RETENTION_DAYS": (1, 3650),
-    "PORT": (1, 65535),
-    "DIGEST_DELIVERY_CONCURRENCY": (1, 512),
-}
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-TRUE, FALSE = ("1", "true", "t", "yes", "y", "on"), ("0", "false", "f", "no", "n", "off")
-
-
-def _prefixed(prefix: str) -> Callable[[str], str]:
-    def check(value: str) -> str:
-        if not value.startswith(prefix):
-            raise ValueError(f"must start with {prefix}")
-        return value
-
-    return check
-
-
-def _http_url(value: str) -> str:
-    if not value.startswith(("http://", "https://")):
-        raise ValueError("must be an http(s) URL")
-    return value if value.endswith("/") else value + "/"
-
-
-def _token_keys(value: str) -> str:
-    parse_keys(value)
-    return value
-
-
-CHECKS: dict[str, Callable[[str], str]] = {
-    "SLACK_BOT_TOKEN": _prefixed("xoxb-"),
-    "SLACK_APP_TOKEN": _prefixed("xapp-"),
-    "SLACK_API_BASE_URL": _http_url,
-    "OPENAI_BASE_URL": _http_url,
-    "FEEDS_ALLOWED_PORTS": lambda value: ",".join(str(p) for p in sorted(parse_ports(value))),
-    "OPENAI_ALLOWED_MODELS": lambda value: ",".join(parse_models(value)),
-    "TOKEN_ENCRYPTION_KEYS": _token_keys,
-    "DATABASE_URL": normalize_database_url,
-}
-
-
-def _checked(name: str, value: object, default: object) -> object:
-    """``value`` (text from the environment, or a Python value) as the setting's type; a blank
-    is unset. ValueError says what is wrong, as the line an operator reads."""
-    if isinstance(value, str) and not value.strip():
-        value = None
-    if value is None:
-        if default is None:
-            return None
-        if name == "LOG_LEVEL":
-            raise ValueError("input should be 'DEBUG', 'INFO', 'WARNING' or 'ERROR'")
-        raise ValueError(f"input should be a valid {_KINDS[type(default)]}")
-    if isinstance(default, bool):
-        return _boolean(value)
-    if isinstance(default, int | float):
-        number = _number(value, int if isinstance(default, int) else float)
-        low, high = BOUNDS.get(name, (-math.inf, math.inf))
-        if not number <= high:  # NaN too
-            raise ValueError(f"input should be less than or equal to {high}")
-        if number < low:
-            raise ValueError(f"input should be greater than or equal to {low}")
-        return number
-    if not isinstance(value, str):
-        raise ValueError("input should be a valid string")
-    if name == "LOG_LEVEL" and value not in LOG_LEVELS:
-        raise ValueError("input should be 'DEBUG', 'INFO', 'WARNING' or 'ERROR'")
-    return CHECKS[name](value) if name in CHECKS else value
-
-
-_KINDS = {bool: "boolean", int: "integer", float: "number", str: "string"}
-
-
-def _boolean(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in TRUE + FALSE:
-        return value.strip().lower() in TRUE
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    raise ValueError("input should be a valid boolean, unable to interpret input")
-
-
-def _number(value: object, kind: type[int] | type[float]) -> float:
-    """A number as pydantic read one: for a whole number, "8.0" is 8 and "8.5" is refused."""
-    if isinstance(value, int | float):
-        number = float(value)
-        if kind is int and not number.is_integer():
-            raise ValueError("input should be a valid integer, got a number with a fractional part")
-        return int(number) if kind is int else number
-    text = str(value).strip()
-    try:
-        if kind is float:
-            return float(text)
-        with contextlib.suppress(ValueError):
-            return int(text)
-        if float(text).is_integer():
-            return int(float(text))
-    except (ValueError, OverflowError):
-        pass
-    what = "an integer" if kind is int else "a number"
-    raise ValueError(f"input should be a valid {_KINDS[kind]}, unable to parse string as {what}")
-
-
 def load_settings(**overrides: Any) -> Settings:
     """Read settings now; a bad one becomes a ``ConfigError`` naming it."""
-    return Settings(**overrides)
+    try:
+        return Settings(**overrides)
+    except ConfigError:
+        raise
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else "configuration"
+        context = error.get("ctx", {}).get("error")
+        if isinstance(context, ConfigError):
+            raise context from None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(name, message[0].lower() + message[1:]) from None
 
 
 @cache

@@ -1,7 +1,7 @@
 """``python -m bot.web_master PORT LOG_LEVEL``: gunicorn's master for ``python -m bot web``.
 
 ``bot.cli`` checks the settings, then replaces itself with this (same pid), so that the master,
-which only supervises, never imports the settings, SQLAlchemy or Bolt: whatever it holds is counted
+which only supervises, never imports pydantic, SQLAlchemy or Bolt: whatever it holds is counted
 again in each forked worker's RSS (bench/bench_ack.py). The app is built in each worker.
 """
 

@@ -11,7 +11,6 @@ import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import fields
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -178,7 +177,7 @@ def settings_factory(tmp_path: Path):
     return build
 
 
-SETTING_NAMES = tuple(f.name for f in fields(Settings))  # every one, whatever is added later
+SETTING_NAMES = tuple(Settings.model_fields)  # every one, whatever is added later
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -73,7 +72,7 @@ def hostile(services: Services, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fee
     server = FeedServer().start()
     server.routes["/bomb.xml"] = Canned(entity_bomb(), gzip=True)
     server.routes["/slow.xml"] = Canned(slow_feed(), gzip=True)
-    services.settings = replace(services.settings, FEEDS_ALLOW_PRIVATE_ADDRESSES=True)
+    services.settings = services.settings.model_copy(update={"FEEDS_ALLOW_PRIVATE_ADDRESSES": True})
     yield server
     server.stop()
 

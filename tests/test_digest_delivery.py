@@ -4,7 +4,6 @@ rate limits and permanent errors, decisions, the LLM's sentences. Counted by the
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -361,10 +360,8 @@ def test_a_daily_digest_across_the_spring_forward_night(services, slack_api, ses
 
 @pytest.fixture
 def llm_services(services, openai_server):
-    services.settings = replace(
-        services.settings,
-        OPENAI_API_KEY=openai_server.api_key,
-        OPENAI_BASE_URL=openai_server.base_url,
+    services.settings = services.settings.model_copy(
+        update={"OPENAI_API_KEY": openai_server.api_key, "OPENAI_BASE_URL": openai_server.base_url}
     )
     return services
 
@@ -437,8 +434,8 @@ class _Installations:
 def test_with_oauth_each_team_is_sent_with_its_own_token(services, slack_api, session, clock, news):
     slack_api.add_team(OTHER_TEAM, bot_token="xoxb-other-team")
     slack_api.add_channel(OTHER_TEAM, "C0OTHER")
-    services.settings = replace(
-        services.settings, SLACK_CLIENT_ID="1.2", SLACK_CLIENT_SECRET="s", SLACK_BOT_TOKEN=None
+    services.settings = services.settings.model_copy(
+        update={"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "SLACK_BOT_TOKEN": None}
     )
     services.installation_store = _Installations({OTHER_TEAM: "xoxb-other-team"})
     make_team(session, TEAM)  # not installed with OAuth: no token, nothing sent

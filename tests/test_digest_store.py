@@ -3,7 +3,6 @@ stored once with their sources."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,7 +26,7 @@ from tests.support.digest import MONDAY_9AM_PARIS, Story, make_team, posts, stor
 @pytest.fixture
 def fetching(services, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch):
     """Services allowed to read the local feed server, built-in feeds pointed at it."""
-    services.settings = replace(services.settings, FEEDS_ALLOW_PRIVATE_ADDRESSES=True)
+    services.settings = services.settings.model_copy(update={"FEEDS_ALLOW_PRIVATE_ADDRESSES": True})
     services.clock = Clock(feed_server.now)
     monkeypatch.setattr(
         store,

@@ -12,7 +12,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -69,7 +68,7 @@ def _survivor(
 
 
 def _worker(settings: Settings, url: str) -> Services:
-    services = Services.from_settings(replace(settings, DATABASE_URL=url))
+    services = Services.from_settings(settings.model_copy(update={"DATABASE_URL": url}))
     services.clock = Clock(MONDAY_9AM_PARIS + timedelta(minutes=1))
     return services
 
@@ -259,7 +258,7 @@ def test_teams_go_in_parallel_so_a_run_lasts_about_its_slowest_team(
 
 @pytest.mark.parametrize("database_url", [DATABASES[0]], indirect=True)
 def test_the_concurrency_setting_caps_the_teams_in_flight(database_url, slack_settings, slack_api):
-    settings = replace(slack_settings, DIGEST_DELIVERY_CONCURRENCY=2)
+    settings = slack_settings.model_copy(update={"DIGEST_DELIVERY_CONCURRENCY": 2})
     services = _worker(settings, database_url)
     with session_scope(services.sessions) as session:
         for n in range(4):

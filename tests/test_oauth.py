@@ -9,7 +9,6 @@ commits for real).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -186,7 +185,7 @@ def test_the_install_limit_counts_clients_behind_a_trusted_proxy_only(
     oauth, behind_proxy: bool
 ) -> None:
     app, services = oauth
-    services.settings = replace(services.settings, TRUST_X_FORWARDED_FOR=behind_proxy)
+    services.settings = services.settings.model_copy(update={"TRUST_X_FORWARDED_FOR": behind_proxy})
     edge = make_wsgi_app(app, services)
     statuses = Counter(
         call_wsgi(
@@ -237,7 +236,7 @@ def test_keys_rotate_b_then_a_reads_a_and_the_cli_moves_every_row_to_b(
 
     app, services = oauth
     install(oauth, TEAM_A)  # sealed with A
-    rotated = replace(services.settings, TOKEN_ENCRYPTION_KEYS=f"{KEY_B},{KEY_A}")
+    rotated = services.settings.model_copy(update={"TOKEN_ENCRYPTION_KEYS": f"{KEY_B},{KEY_A}"})
     rotated_services = Services.from_settings(rotated)
     rotated_app = create_app(
         rotated, rotated_services, register=handlers.register, process_before_response=True

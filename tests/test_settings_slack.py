@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
@@ -41,7 +40,7 @@ OPTION_TEXT = {"type": "plain_text", "text": "x"}
 @pytest.fixture
 def services(slack_settings, sessions, engines, db_name) -> Services:
     """The conftest's services, allowed to read feeds from the local test server."""
-    settings = replace(slack_settings, FEEDS_ALLOW_PRIVATE_ADDRESSES=True)
+    settings = slack_settings.model_copy(update={"FEEDS_ALLOW_PRIVATE_ADDRESSES": True})
     return Services(settings=settings, engine=engines[db_name], sessions=sessions)
 
 
@@ -386,8 +385,8 @@ def test_without_an_operator_key_there_is_no_llm_switch(send, slack_api) -> None
 def test_with_an_operator_key_admins_switch_the_llm_and_pick_a_model(
     send, slack_api, session, services
 ) -> None:
-    services.settings = replace(
-        services.settings, OPENAI_API_KEY="sk-test", OPENAI_ALLOWED_MODELS="gpt-4o-mini,llama3.1:8b"
+    services.settings = services.settings.model_copy(
+        update={"OPENAI_API_KEY": "sk-test", "OPENAI_ALLOWED_MODELS": "gpt-4o-mini,llama3.1:8b"}
     )
     view = open_modal(send, slack_api)
     assert "gpt-4o-mini" in block(view, f.LLM_MODEL)["hint"]["text"]
