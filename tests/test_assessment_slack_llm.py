@@ -85,7 +85,9 @@ def test_every_llm_failure_still_gives_advice_and_says_so(
     openai_server.behave(mode, **options)
     started = time.monotonic()
     response = run_modal(llm_send, slack_api, HYPED)
-    assert time.monotonic() - started < 2.0  # four pages; none waited on the LLM
+    # Four pages; none waited on the LLM, which answers after 4 s when slow (a loaded machine
+    # took 2.05 s for the pages alone).
+    assert time.monotonic() - started < 3.5
     assert json.loads(response.body) == {"response_action": "clear"}
     post = _result(slack_api)
     text = json.dumps(post["blocks"], ensure_ascii=False)
