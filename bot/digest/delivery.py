@@ -34,13 +34,19 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import rowcount
-from bot.digest.sql import insert_for, insert_ignoring
+from bot.digest.sql import (
+    insert_for,
+    insert_rows_ignoring,
+    on_postgresql,
+    recordset,
+    rows_json,
+)
 from bot.errors import MAYBE_DONE
 from bot.models import DigestDelivery, DigestSentItem
 from bot.vocabulary import DeliveryState
@@ -87,6 +93,17 @@ _SETTLE_FAILED = (
     update(_DELIVERIES)
     .where(_DELIVERIES.c.id == bindparam("b_id"), _DELIVERIES.c.claimed_by == bindparam("b_worker"))
     .values(status=bindparam("b_status"), error=bindparam("b_error"))
+)
+_SENT_ROWS = recordset(_DELIVERIES, ("id", "claimed_by", "sent_at", "item_ids"), "sent")
+_SETTLE_SENT_PG = (  # the same over many rows in one statement (``bot.digest.sql.recordset``)
+    update(_DELIVERIES)
+    .where(_DELIVERIES.c.id == _SENT_ROWS.c.id, _DELIVERIES.c.claimed_by == _SENT_ROWS.c.claimed_by)
+    .values(
+        status=DeliveryState.SENT,
+        sent_at=_SENT_ROWS.c.sent_at,
+        error=None,
+        item_ids=_SENT_ROWS.c.item_ids,
+    )
 )
 _ITEMS_OF_PERIODS = select(
     _DELIVERIES.c.team_id, _DELIVERIES.c.period, _DELIVERIES.c.item_ids
@@ -205,18 +222,10 @@ def claim_all(
     keys = sorted(set(wanted), key=lambda w: (w.team_id, w.period, w.recipient))
     won: dict[Wanted, Claim] = {}
     if keys:
-        rows = session.execute(
-            insert_ignoring(
-                session,
-                _DELIVERIES,
-                _KEY,
-                returning=(
-                    _DELIVERIES.c.id,
-                    _DELIVERIES.c.team_id,
-                    _DELIVERIES.c.period,
-                    _DELIVERIES.c.recipient,
-                ),
-            ),
+        rows = insert_rows_ignoring(
+            session,
+            _DELIVERIES,
+            _KEY,
             [
                 {
                     "team_id": k.team_id,
@@ -230,6 +239,12 @@ def claim_all(
                 }
                 for k in keys
             ],
+            returning=(
+                _DELIVERIES.c.id,
+                _DELIVERIES.c.team_id,
+                _DELIVERIES.c.period,
+                _DELIVERIES.c.recipient,
+            ),
         )
         for row in rows:
             key = Wanted(row.team_id, row.period, row.recipient)
@@ -376,30 +391,29 @@ def settle_all(session: Session, outcomes: Sequence[Outcome]) -> list[str]:
         key=lambda o: o.claim.id,
     )
     if sent:
-        changed = rowcount(
-            session.execute(
-                _SETTLE_SENT,
-                [
-                    {
-                        "b_id": o.claim.id,
-                        "b_worker": o.claim.worker,
-                        "b_at": o.at,
-                        "b_items": list(o.item_ids),
-                    }
-                    for o in sent
-                ],
-            )
-        )
-        if changed != len(sent):  # a lease ran out mid-send and someone else took over
+        rows = [
+            {
+                "id": o.claim.id,
+                "claimed_by": o.claim.worker,
+                "sent_at": o.at,
+                "item_ids": o.item_ids,
+            }
+            for o in sent
+        ]
+        if on_postgresql(session):
+            result = session.execute(_SETTLE_SENT_PG, {"rows": rows_json(rows)})
+        else:
+            result = session.execute(_SETTLE_SENT, [_bound(row) for row in rows])
+        if rowcount(result) != len(sent):  # a lease ran out mid-send and someone took over
             _warn_taken_over(session, sent)
-        stories = {(o.claim.team_id, i): o.at for o in sent for i in o.item_ids}
+        # In key order: two workers recording the same stories wait instead of deadlocking.
+        stories = sorted({(o.claim.team_id, i): o.at for o in sent for i in o.item_ids}.items())
         if stories:
-            session.execute(
-                insert_ignoring(session, _SENT_ITEMS, ("team_id", "item_id")),
-                [
-                    {"team_id": team, "item_id": item, "sent_at": at}
-                    for (team, item), at in stories.items()
-                ],
+            insert_rows_ignoring(
+                session,
+                _SENT_ITEMS,
+                ("team_id", "item_id"),
+                [{"team_id": team, "item_id": item, "sent_at": at} for (team, item), at in stories],
             )
     failed = sorted(
         ((o, s) for o, s in zip(outcomes, statuses, strict=True) if s != DeliveryState.SENT),
@@ -429,6 +443,16 @@ def settle_all(session: Session, outcomes: Sequence[Outcome]) -> list[str]:
             o.claim.attempts,
         )
     return statuses
+
+
+def _bound(row: dict[str, Any]) -> dict[str, Any]:
+    """A row for ``_SETTLE_SENT`` (its parameters are named apart from the columns)."""
+    return {
+        "b_id": row["id"],
+        "b_worker": row["claimed_by"],
+        "b_at": row["sent_at"],
+        "b_items": list(row["item_ids"]),
+    }
 
 
 def _warn_taken_over(session: Session, sent: Sequence[Outcome]) -> None:
