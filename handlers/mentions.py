@@ -62,6 +62,7 @@ def app_mention(event: dict[str, Any], caller: Caller) -> None:
         caller.services.after_ack.submit(
             lambda: _answer(reply, shown, asked, lang, llm, question),
             lambda error: reply.tell(error, lang),
+            team_id=caller.team_id,  # without it, every workspace's mentions shared one share
         )
     except Exception as error:  # noqa: BLE001 - the person is told in the thread, once
         reply.tell(error, lang)

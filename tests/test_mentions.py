@@ -8,8 +8,9 @@ import json
 
 import pytest
 
+from bot.after_ack import AfterAck
 from bot.workspaces import team_settings
-from tests.conftest import ADMIN, CHANNEL, TEAM, USER
+from tests.conftest import ADMIN, CHANNEL, OTHER_TEAM, TEAM, USER
 from tests.slack_requests import app_mention, block_actions, button, slash_command
 from tests.support.assessment import wait_for
 from tests.support.shortcuts import SOMEONE, thread
@@ -18,6 +19,7 @@ BOT = "U0BOT0001"  # the bot user of the team in conftest's slack_settings
 QUESTION = "should we fine-tune Llama for support triage?"
 QUESTION_FR = "faut-il affiner Llama pour trier les demandes du support ?"
 GENERIC_ERROR = "Something went wrong on our side"
+BUSY = "Lots of requests from your workspace right now"
 
 
 @pytest.fixture(autouse=True)
@@ -159,6 +161,37 @@ def test_with_the_llm_thinking_then_the_answer(llm_send, slack_api, openai_serve
     [update] = wait_for(lambda: slack_api.calls_to("chat.update"))
     assert LLM_TEXT in update.params["text"]
     assert update.params["blocks"][-1]["type"] == "actions"
+
+
+def test_a_workspace_mentioning_the_bot_holds_only_its_own_share_of_the_llm(
+    send_with_llm, slack_api, openai_server, services
+):
+    """With one LLM call per workspace at a time and none waiting, a workspace whose call hangs
+    is told it is busy; another workspace's mention is answered meanwhile."""
+    send = send_with_llm(5.0)
+    services.after_ack = AfterAck(team_running=1, team_waiting=0)
+    openai_server.behave("slow", delay=1.5, content=LLM_TEXT)
+    threads = []
+    for team in (TEAM, TEAM, OTHER_TEAM):
+        ts = slack_api.add_message(TEAM, CHANNEL, USER, f"<@{BOT}> {QUESTION}")
+        send(
+            app_mention(
+                f"<@{BOT}> {QUESTION}", team_id=team, user_id=USER, channel_id=CHANNEL, ts=ts
+            )
+        )
+        threads.append(ts)
+
+    def in_thread(ts: str) -> list[str]:
+        posted = slack_api.calls_to("chat.postMessage")
+        return [c.params["text"] for c in posted if c.params.get("thread_ts") == ts]
+
+    first, refused, other = threads
+    assert [BUSY in text for text in in_thread(refused)] == [False, True]  # thinking, then busy
+    assert [BUSY in text for text in in_thread(other)] == [False]
+    # The thinking replies of the first and the other workspace become their answers.
+    wait_for(
+        lambda: sum(LLM_TEXT in c.params["text"] for c in slack_api.calls_to("chat.update")) == 2
+    )
 
 
 def test_an_answer_that_fails_half_way_says_so_in_the_thread(llm_send, slack_api, openai_server):
