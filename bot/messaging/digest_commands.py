@@ -141,7 +141,7 @@ def send_now(services: Services, client: WebClient, team_id: str, user_id: str) 
         ChannelPacer(),
         plan.channel_id,
         digest_text(digest, plan.lang, date),
-        digest_blocks(digest, plan.lang, date, footer=footer),
+        [b.to_dict() for b in digest_blocks(digest, plan.lang, date, footer=footer)],
     )
     with session_scope(services.sessions, write=True) as session:
         if error is None:

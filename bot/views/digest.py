@@ -78,14 +78,15 @@ def item_text(item: DigestItem, lang: str) -> str:
     return truncate_words(f"*{title}*{rest}", SECTION_CHARS)
 
 
-class _RenderedSection(SectionBlock):
-    """A story's section with its JSON computed once: every team that gets the story in the
-    same place shares it (``_story_section``). The dict is shared too: read it, don't change it.
-    """
+class _Rendered(Block):
+    """A block whose JSON is computed once, for every message that shows it: the same header,
+    intro, footer and stories go to many teams, and slack_sdk's ``to_dict`` (validation,
+    attribute walk) cost more than the rest of the message. The dict is shared: read it, don't
+    change it."""
 
-    def __init__(self, *, block_id: str, text: str) -> None:
-        super().__init__(block_id=block_id, text=MarkdownTextObject(text=text))
-        self._rendered = super().to_dict()
+    def __init__(self, block: Block) -> None:
+        super().__init__(type=block.type, block_id=block.block_id)
+        self._rendered = block.to_dict()
 
     def to_dict(self, *args: Any) -> dict[str, Any]:
         return self._rendered
@@ -101,15 +102,19 @@ def _story_section(
     published: datetime | None,
     lang: str,
     n: int,
-) -> SectionBlock:
+) -> Block:
     # Keyed on what the section shows (not the team's decisions, which get blocks of their own).
     item = DigestItem(title, url, sources, published, topic, why, (), "", frozenset())
-    return _RenderedSection(
-        block_id=f"{ids.DIGEST_BLOCK_PREFIX}item.{n}", text=item_text(item, lang)
+    return _Rendered(
+        SectionBlock(
+            block_id=f"{ids.DIGEST_BLOCK_PREFIX}item.{n}",
+            text=MarkdownTextObject(text=item_text(item, lang)),
+        )
     )
 
 
-def _decision_block(ref: DecisionRef, lang: str, block_id: str) -> SectionBlock:
+@lru_cache(maxsize=4096)  # a team's channel and manager copies share them
+def _decision_block(ref: DecisionRef, lang: str, block_id: str) -> Block:
     verdict = (
         t(f"decisions.verdict.{ref.verdict}", lang)
         if has(f"decisions.verdict.{ref.verdict}", lang)
@@ -128,13 +133,20 @@ def _decision_block(ref: DecisionRef, lang: str, block_id: str) -> SectionBlock:
         action_id=ids.DECISION_REVISIT,
         value=ref.id,
     )
-    return SectionBlock(
-        block_id=block_id, text=MarkdownTextObject(text=f"↳ {text}"), accessory=button
+    return _Rendered(
+        SectionBlock(block_id=block_id, text=MarkdownTextObject(text=f"↳ {text}"), accessory=button)
     )
 
 
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=text[:SECTION_CHARS])])
+@lru_cache(maxsize=1024)
+def _context(text: str) -> Block:
+    return _Rendered(ContextBlock(elements=[MarkdownTextObject(text=text[:SECTION_CHARS])]))
+
+
+@lru_cache(maxsize=256)
+def _header(date: str, lang: str) -> Block:
+    text = truncate_words(t("digest.message.header", lang, date=date), HEADER_CHARS)
+    return _Rendered(HeaderBlock(block_id=header_block_id(date), text=text))
 
 
 def header_block_id(date: str) -> str:
@@ -147,8 +159,7 @@ def digest_blocks(
 ) -> list[Block]:
     """The digest message. Each decision is named once, on the best story bearing on it."""
     count = len(digest.items)
-    header = truncate_words(t("digest.message.header", lang, date=date), HEADER_CHARS)
-    blocks: list[Block] = [HeaderBlock(block_id=header_block_id(date), text=header)]
+    blocks: list[Block] = [_header(date, lang)]
     blocks.extend(_context(note) for note in notes)
     if not count:
         blocks.append(
