@@ -67,6 +67,8 @@ class _Recipient(Protocol):
 def _readers(
     rows: list[_Recipient], installer: str | None, installed_at: datetime, has_channel: bool
 ) -> tuple[Reader, ...]:
+    if len(rows) == 1:  # most teams: one manager, nothing to merge or sort (every minute)
+        return (Reader(rows[0].user_id, rows[0].role, rows[0].created_at),)
     readers: dict[str, Reader] = {}
     for row in sorted(rows, key=lambda r: (r.role != MANAGER, r.user_id)):
         known = readers.get(row.user_id)
