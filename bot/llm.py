@@ -140,6 +140,9 @@ class LLMClient:
         self._client = openai.OpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
+        # Resolved now (the app builds its clients at start): openai imports its chat modules
+        # on first use, 0.1-0.2 s under the import lock in which the worker's acks waited.
+        self._completions = self._client.chat.completions
 
     def metered(self, meter: Callable[[], bool]) -> LLMClient:
         """This client (its connections shared) asking ``meter()`` before each call, which
@@ -157,7 +160,7 @@ class LLMClient:
     def _create(self, system: str, user: str, **options: Any) -> Any:
         """The chat completion request both calls make: this model, this length, one system and
         one user message."""
-        return self._client.chat.completions.create(
+        return self._completions.create(
             model=self.model,
             max_tokens=self.max_tokens,
             messages=[
