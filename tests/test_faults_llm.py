@@ -60,16 +60,8 @@ def test_every_asker_gets_offline_advice_when_the_llm_fails(
 
     def ask(user: str) -> None:
         marker = f"case-{mode}-{user}"
-        body = slash_command(
-            f"ask should we fine-tune a model for {marker}?",
-            team_id=TEAM,
-            user_id=user,
-            channel_id=CHANNEL,
-            response_url=fake.response_url(TEAM, CHANNEL),
-        )
-        started = time.monotonic()
-        status, _, text = post_signed(f"{base}/slack/events", body, secret=SIGNING_SECRET)
-        acks[marker] = (status, time.monotonic() - started, text)
+        asked = _ask_at(base, fake, TEAM, user, marker)
+        acks[marker] = (asked.status, asked.seconds, asked.text)
 
     threads = [threading.Thread(target=ask, args=(user,)) for user in USERS]
     for thread in threads:
