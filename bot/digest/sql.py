@@ -17,8 +17,7 @@ from sqlalchemy.sql.expression import TableValuedAlias
 
 def insert_for(session: Session) -> Any:
     """``insert`` of the session's dialect, the one that has ``on_conflict_do_nothing``."""
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return postgresql.insert if on_postgresql(session) else sqlite.insert
 
 
 def insert_ignoring(
