@@ -31,7 +31,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -183,22 +183,23 @@ class DeliveryProblem:
 
 
 def settled_by_team(
-    session: Session, periods: Iterable[str]
+    session: Session, periods: Iterable[str], teams: Collection[str] | None = None
 ) -> dict[str, dict[tuple[str, str], str]]:
-    """Team -> (period, recipient) -> status, for every team's rows of these periods."""
+    """Team -> (period, recipient) -> status, for the rows of these periods (of ``teams``
+    only, if given)."""
     wanted = sorted(set(periods))
     out: dict[str, dict[tuple[str, str], str]] = {}
-    if not wanted:
+    if not wanted or (teams is not None and not teams):
         return out
-    rows = session.execute(
-        select(
-            DigestDelivery.team_id,
-            DigestDelivery.period,
-            DigestDelivery.recipient,
-            DigestDelivery.status,
-        ).where(DigestDelivery.period.in_(wanted))
-    )
-    for row in rows:
+    query = select(
+        DigestDelivery.team_id,
+        DigestDelivery.period,
+        DigestDelivery.recipient,
+        DigestDelivery.status,
+    ).where(DigestDelivery.period.in_(wanted))
+    if teams is not None:
+        query = query.where(DigestDelivery.team_id.in_(sorted(teams)))
+    for row in session.execute(query):
         out.setdefault(row.team_id, {})[(row.period, row.recipient)] = row.status
     return out
 

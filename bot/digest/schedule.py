@@ -42,7 +42,7 @@ class Schedule:
     @lru_cache(maxsize=1024)
     def parse(days: str | None, at: str | None) -> Schedule:
         """Read the stored settings leniently: bad values fall back to Monday and 09:00.
-        Cached: the worker reads every team's schedule every minute, and most teams share one."""
+        Cached: the worker reads schedules every minute, and most teams share one."""
         text = (days or "").strip().lower()
         if text == DAILY:
             weekdays = frozenset(range(7))
@@ -147,3 +147,10 @@ def possible_periods(schedule: Schedule, now: datetime) -> frozenset[str]:
     end = date.fromisoformat(latest.period)
     days = (start + timedelta(days=n) for n in range((end - start).days + 1))
     return frozenset(d.isoformat() for d in days if d.weekday() in schedule.weekdays)
+
+
+def newest_period(schedule: Schedule, now: datetime) -> str | None:
+    """The newest of ``possible_periods``: once it is settled for a reader, nothing can be due
+    for them, whatever their zone (``bot.messaging.digest``; ``bot.digest.due`` asks the
+    database the same question)."""
+    return max(possible_periods(schedule, now), default=None)

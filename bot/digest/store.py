@@ -15,7 +15,7 @@ store each item once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -84,15 +84,16 @@ def default_feed_ids(
     return frozenset(found.values())
 
 
-def team_feed_ids(session: Session, team_id: str | None = None) -> dict[str, set[int]]:
-    """Team id -> ids of the feeds its admins added (active workspaces only)."""
+def team_feed_ids(session: Session, teams: Collection[str] | None = None) -> dict[str, set[int]]:
+    """Team id -> ids of the feeds its admins added (active workspaces only; of ``teams``
+    only, if given)."""
     query = (
         select(TeamFeed.team_id, TeamFeed.feed_id)
         .join(Workspace, Workspace.team_id == TeamFeed.team_id)
         .where(Workspace.uninstalled_at.is_(None))
     )
-    if team_id is not None:
-        query = query.where(TeamFeed.team_id == team_id)
+    if teams is not None:
+        query = query.where(TeamFeed.team_id.in_(sorted(teams)))
     out: dict[str, set[int]] = {}
     for row in session.execute(query):
         out.setdefault(row.team_id, set()).add(row.feed_id)

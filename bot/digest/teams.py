@@ -7,7 +7,7 @@ the recipients list (so the default is useful, not silent).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -79,8 +79,8 @@ def _readers(
     return tuple(sorted(readers.values(), key=lambda r: r.user_id))
 
 
-# Plain columns, not ORM entities: the worker reads every team's plan every minute, and at
-# 100,000 teams building and tracking objects was most of that pass (bench/bench_scan.py).
+# Plain columns, not ORM entities: a pass with many teams due reads many plans at once, and at
+# 100,000 teams building and tracking objects was most of that read (bench/bench_scan.py).
 _PLAN_COLUMNS = (
     Workspace.team_id,
     Workspace.enterprise_id,
@@ -106,28 +106,36 @@ _RECIPIENT_COLUMNS = (
 
 
 def load_plans(
-    session: Session, *, team_id: str | None = None, include_disabled: bool = False
+    session: Session,
+    *,
+    team_id: str | None = None,
+    teams: Collection[str] | None = None,
+    include_disabled: bool = False,
 ) -> list[TeamPlan]:
-    """Plans of installed teams, or of the one team ``team_id`` (whatever its state: it is
+    """Plans of installed teams (of ``teams`` only, if given: the worker's candidates, few
+    enough to list in a statement), or of the one team ``team_id`` (whatever its state: it is
     asking); teams with digests switched off only if asked."""
-    query = select(*_PLAN_COLUMNS).join(TeamSettings, TeamSettings.team_id == Workspace.team_id)
-    if team_id is None:
-        query = query.where(Workspace.uninstalled_at.is_(None))
-    else:
-        query = query.where(Workspace.team_id == team_id)
-    if not include_disabled:
-        query = query.where(TeamSettings.digest_enabled.is_(True))
-    teams = session.execute(query.order_by(Workspace.team_id)).all()
-    if not teams:
+    if teams is not None and not teams:
         return []
+    query = select(*_PLAN_COLUMNS).join(TeamSettings, TeamSettings.team_id == Workspace.team_id)
     recipients_query = select(*_RECIPIENT_COLUMNS)
     if team_id is not None:
-        recipients_query = recipients_query.where(DigestRecipient.team_id == team_id)
+        teams = (team_id,)
+    else:
+        query = query.where(Workspace.uninstalled_at.is_(None))
+    if teams is not None:
+        query = query.where(Workspace.team_id.in_(sorted(teams)))
+        recipients_query = recipients_query.where(DigestRecipient.team_id.in_(sorted(teams)))
+    if not include_disabled:
+        query = query.where(TeamSettings.digest_enabled.is_(True))
+    rows = session.execute(query.order_by(Workspace.team_id)).all()
+    if not rows:
+        return []
     recipients: dict[str, list[_Recipient]] = {}
     for recipient in session.execute(recipients_query):
         recipients.setdefault(recipient.team_id, []).append(recipient)
     defaults = default_feed_ids(session)
-    own_feeds = team_feed_ids(session, team_id)
+    own_feeds = team_feed_ids(session, teams)
     return [
         TeamPlan(
             team_id=row.team_id,
@@ -149,7 +157,7 @@ def load_plans(
             feed_ids=defaults | frozenset(own_feeds.get(row.team_id, ())),
             enabled=bool(row.digest_enabled),
         )
-        for row in teams
+        for row in rows
     ]
 
 

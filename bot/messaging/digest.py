@@ -30,7 +30,7 @@ from bot.digest.schedule import (
     Occurrence,
     latest_occurrence,
     latest_possible_moment,
-    possible_periods,
+    newest_period,
     zone,
 )
 from bot.digest.teams import INSTALLER, MANAGER, SUBSCRIBER, Reader, TeamPlan
@@ -139,7 +139,7 @@ class DeliveryRun:
         for them, so is theirs (a period is only ever settled while it is the latest); and an
         occurrence past the grace window that came before they joined has nothing to record.
         """
-        newest = max(possible_periods(plan.schedule, self.now), default=None)
+        newest = newest_period(plan.schedule, self.now)
         if newest is None:
             return True
         if settled.get((newest, delivery.user_recipient(reader.user_id))) in delivery.SETTLED:
