@@ -168,9 +168,11 @@ def test_the_candidates_are_every_team_with_something_pending(services, session)
     assert kept > 50 and left_out > 50  # both answers were put to the test
 
 
+@pytest.mark.parametrize("listed", [10_000, 1], ids=["candidates listed", "too many to list"])
 def test_the_pass_hands_each_team_the_same_plan_and_rows_as_before(
-    services, session, monkeypatch
+    services, session, monkeypatch, listed: int
 ) -> None:
+    monkeypatch.setattr("bot.jobs.digest.LISTED_TEAMS", listed)
     rng = random.Random(23)
     moments = [START + timedelta(minutes=rng.randrange(14 * 24 * 60)) for _ in range(4)]
     for i, now in enumerate(moments):
