@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 from slack_bolt import App, BoltRequest
+from slack_bolt.listener import Listener
 from slack_bolt.logger import get_bolt_app_logger
+from slack_bolt.middleware import Middleware
+from slack_bolt.middleware.assistant import Assistant
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_bolt.request import payload_utils
+from slack_bolt.request.payload_utils import is_event
 from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -49,6 +55,147 @@ BOT_SCOPES = [
 ]
 
 
+# What Bolt's keyword injection reads from the body on every matcher call (slack_bolt 1.30,
+# ``kwargs_injection/utils.py``); on a malformed body one raises, in the first matcher.
+_PAYLOAD_PARTS = (
+    payload_utils.to_options,
+    payload_utils.to_shortcut,
+    payload_utils.to_action,
+    payload_utils.to_view,
+    payload_utils.to_command,
+    payload_utils.to_event,
+    payload_utils.to_message,
+    payload_utils.to_step,
+)
+
+
+def match_keys(body: dict[str, Any]) -> frozenset[str] | None:
+    """What Bolt's builtin matchers (slack_bolt 1.30, ``listener_matcher/builtins.py``) compare a
+    plain-string key with, for this body: the command, an event's type, the first action's
+    ``action_id``, a suggestion's ``action_id``, a callback_id (shortcuts, attachment actions,
+    dialogs) and a submitted or closed view's ``callback_id``.
+
+    Each is read only where Bolt reads it, the way Bolt reads it. None when a read raises, or one
+    of the payload parts Bolt builds for every matcher call (``build_required_kwargs``): then
+    every listener's matchers run, and the request meets the error it met in Bolt.
+    """
+    keys: list[object] = []
+    try:
+        for part in _PAYLOAD_PARTS:
+            part(body)
+        kind = body.get("type")
+        if "command" in body:
+            keys.append(body["command"])
+        if "callback_id" in body:
+            keys.append(body["callback_id"])
+        if "action_id" in body:
+            keys.append(body["action_id"])
+        if kind == "block_actions" and "actions" in body:
+            keys.append(body["actions"][0]["action_id"])
+        viewed = kind in ("view_submission", "view_closed") and "view" in body
+        if viewed and "callback_id" in body["view"]:
+            keys.append(body["view"]["callback_id"])
+        if is_event(body):
+            keys.append(body["event"]["type"])
+    except Exception:  # noqa: BLE001 - Bolt's matchers raise it again, in Bolt's own dispatch
+        return None
+    # A key of another type never equals a listener's string (Bolt compares with ==).
+    return frozenset(k for k in keys if isinstance(k, str))
+
+
+class ListenerIndex(list[Listener]):
+    """Bolt's listener list (``App._listeners``), which during a dispatch yields only the
+    listeners whose primary matcher can accept the request.
+
+    Bolt's ``App.dispatch`` runs every listener's matchers in registration order until one
+    matches, and each matcher call builds Bolt's whole keyword-argument dict: the 46th listener
+    cost 46 such calls per request. A listener registered under a plain string (command name,
+    action_id, callback_id, event type) can match only a request carrying that string where
+    Bolt reads it (:func:`match_keys`), so the others are left out; listeners registered under
+    a pattern or a dict of constraints, or by any other method, are always kept. Order is kept,
+    so the first match still wins, and the kept listeners run Bolt's own matchers, middleware,
+    acks and lazy functions: Bolt's dispatch loop is untouched, only what it iterates differs.
+    Outside a dispatch (``FairApp.serving``), and for a request :func:`match_keys` cannot read,
+    iteration yields every listener.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._keys: dict[int, str] = {}  # id(listener) -> the string it was registered under
+        self._serving = threading.local()
+        self._built_for = -1
+        self._by_key: dict[str, tuple[Listener, ...]] = {}
+        self._always: tuple[Listener, ...] = ()
+
+    def key_new(self, since: int, key: object) -> None:
+        """Note that the listeners added from position ``since`` on were registered under
+        ``key`` (a pattern or dict is not noted: those listeners are candidates for all)."""
+        if isinstance(key, str):
+            for listener in self[since:]:
+                self._keys[id(listener)] = key
+
+    def __iter__(self) -> Iterator[Listener]:
+        req: BoltRequest | None = getattr(self._serving, "request", None)
+        if req is None:
+            return super().__iter__()
+        return iter(self.candidates(req.body))
+
+    def candidates(self, body: dict[str, Any]) -> tuple[Listener, ...] | list[Listener]:
+        """The listeners whose matchers may accept ``body``, in registration order."""
+        keys = match_keys(body)
+        if keys is None:
+            return list(super().__iter__())
+        if self._built_for != len(self):
+            self._build()
+        if len(keys) == 1:
+            return self._by_key.get(next(iter(keys)), self._always)
+        wanted = set(map(id, self._always))
+        for key in keys:
+            wanted.update(map(id, self._by_key.get(key, ())))
+        return [listener for listener in super().__iter__() if id(listener) in wanted]
+
+    def _build(self) -> None:
+        everyone = list(super().__iter__())
+        keys = {self._keys.get(id(listener)) for listener in everyone} - {None}
+        self._always = tuple(x for x in everyone if id(x) not in self._keys)
+        self._by_key = {
+            key: tuple(x for x in everyone if self._keys.get(id(x), key) == key)
+            for key in keys
+            if key is not None
+        }
+        self._built_for = len(everyone)
+
+    def serving(self, req: BoltRequest | None) -> BoltRequest | None:
+        """Iterate for ``req`` in this thread from now on (None: every listener); returns the
+        request served before, to be restored."""
+        before: BoltRequest | None = getattr(self._serving, "request", None)
+        self._serving.request = req
+        return before
+
+
+class EventsOnly(Middleware):
+    """Bolt's ``Assistant`` middleware, run only on Events API requests.
+
+    Every one of its listeners' matchers, and its check for other message subtypes, first asks
+    ``is_event(body)``; on a command, click or submission they all answer no, after building
+    Bolt's keyword arguments three times (slack_bolt 1.30). This asks once, as they would.
+    """
+
+    def __init__(self, assistant: Assistant) -> None:
+        self._assistant = assistant
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:  # noqa: A002 - Bolt's keyword
+        if not is_event(req.body):
+            return next()
+        return self._assistant.process(req=req, resp=resp, next=next)
+
+    @property
+    def name(self) -> str:
+        return self._assistant.name
+
+
 class FairApp(App):
     """Bolt's app, where each workspace holds at most its share of the listener threads.
 
@@ -62,14 +209,57 @@ class FairApp(App):
     def __init__(self, *, listeners: ListenerPool, **options: Any) -> None:
         super().__init__(listener_executor=listeners, **options)
         self._fair_pool = listeners
+        index = ListenerIndex()
+        index.extend(self._listeners)
+        self._listeners: ListenerIndex = index
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        team_id = req.context.team_id
-        if not team_id:
-            return super().dispatch(req)
-        with self._fair_pool.share(team_id) as granted:
-            req.context[OVER_SHARE] = not granted
-            return super().dispatch(req)
+        before = self._listeners.serving(req)
+        try:
+            team_id = req.context.team_id
+            if not team_id:
+                return super().dispatch(req)
+            with self._fair_pool.share(team_id) as granted:
+                req.context[OVER_SHARE] = not granted
+                return super().dispatch(req)
+        finally:
+            self._listeners.serving(before)
+
+    def _keyed(self, key: object, register: Callable[..., Any]) -> Callable[..., Any]:
+        """Bolt's registration decorator, noting the key of the listener it adds."""
+
+        def keyed(*args: Any, **kwargs: Any) -> Any:
+            since = len(self._listeners)
+            registered = register(*args, **kwargs)
+            self._listeners.key_new(since, key)
+            return registered
+
+        return keyed
+
+    # The registration methods whose first argument is what their primary matcher compares
+    # (match_keys); the others (message, function, ...) add listeners kept for every request.
+    def command(self, command: Any, *args: Any, **kwargs: Any) -> Callable[..., Any]:
+        return self._keyed(command, super().command(command, *args, **kwargs))
+
+    def action(self, constraints: Any, *args: Any, **kwargs: Any) -> Callable[..., Any]:
+        return self._keyed(constraints, super().action(constraints, *args, **kwargs))
+
+    def view(self, constraints: Any, *args: Any, **kwargs: Any) -> Callable[..., Any]:
+        return self._keyed(constraints, super().view(constraints, *args, **kwargs))
+
+    def shortcut(self, constraints: Any, *args: Any, **kwargs: Any) -> Callable[..., Any]:
+        return self._keyed(constraints, super().shortcut(constraints, *args, **kwargs))
+
+    def options(self, constraints: Any, *args: Any, **kwargs: Any) -> Callable[..., Any]:
+        return self._keyed(constraints, super().options(constraints, *args, **kwargs))
+
+    def event(self, event: Any, *args: Any, **kwargs: Any) -> Callable[..., Any]:
+        return self._keyed(event, super().event(event, *args, **kwargs))
+
+    def assistant(self, assistant: Assistant) -> Callable[..., Any] | None:
+        """Bolt's Assistant middleware, skipped on requests that are not events
+        (:class:`EventsOnly`)."""
+        return self.middleware(EventsOnly(assistant))
 
     def _init_context(self, req: BoltRequest) -> None:
         """Bolt's context, with the per-request ``client`` on the process's keep-alive connections.
