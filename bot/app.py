@@ -75,14 +75,11 @@ def match_keys(body: dict[str, Any]) -> frozenset[str] | None:
     ``action_id``, a suggestion's ``action_id``, a callback_id (shortcuts, attachment actions,
     dialogs) and a submitted or closed view's ``callback_id``.
 
-    Each is read only where Bolt reads it, the way Bolt reads it. None when a read raises, or one
-    of the payload parts Bolt builds for every matcher call (``build_required_kwargs``): then
+    Each is read only where Bolt reads it, the way Bolt reads it. None when a read raises: then
     every listener's matchers run, and the request meets the error it met in Bolt.
     """
     keys: list[object] = []
     try:
-        for part in _PAYLOAD_PARTS:
-            part(body)
         kind = body.get("type")
         if "command" in body:
             keys.append(body["command"])
@@ -101,6 +98,17 @@ def match_keys(body: dict[str, Any]) -> frozenset[str] | None:
         return None
     # A key of another type never equals a listener's string (Bolt compares with ==).
     return frozenset(k for k in keys if isinstance(k, str))
+
+
+def bolt_reads(body: dict[str, Any]) -> bool:
+    """Whether Bolt can build a matcher's keyword arguments for this body (``_PAYLOAD_PARTS``).
+    When it cannot, Bolt's first listener raises, whichever it is."""
+    try:
+        for part in _PAYLOAD_PARTS:
+            part(body)
+    except Exception:  # noqa: BLE001 - raised again in Bolt's dispatch
+        return False
+    return True
 
 
 class ListenerIndex(list[Listener]):
@@ -141,18 +149,28 @@ class ListenerIndex(list[Listener]):
         return iter(self.candidates(req.body))
 
     def candidates(self, body: dict[str, Any]) -> tuple[Listener, ...] | list[Listener]:
-        """The listeners whose matchers may accept ``body``, in registration order."""
+        """The listeners whose matchers may accept ``body``, in registration order.
+
+        A body Bolt's keyword injection cannot read makes the first matcher called raise: the
+        first candidate's as Bolt's first listener's, the same error. Only with no candidate is
+        that checked, and then every listener is kept so that Bolt raises it.
+        """
         keys = match_keys(body)
         if keys is None:
             return list(super().__iter__())
         if self._built_for != len(self):
             self._build()
+        found: tuple[Listener, ...] | list[Listener]
         if len(keys) == 1:
-            return self._by_key.get(next(iter(keys)), self._always)
-        wanted = set(map(id, self._always))
-        for key in keys:
-            wanted.update(map(id, self._by_key.get(key, ())))
-        return [listener for listener in super().__iter__() if id(listener) in wanted]
+            found = self._by_key.get(next(iter(keys)), self._always)
+        else:
+            wanted = set(map(id, self._always))
+            for key in keys:
+                wanted.update(map(id, self._by_key.get(key, ())))
+            found = [listener for listener in super().__iter__() if id(listener) in wanted]
+        if not found and not bolt_reads(body):
+            return list(super().__iter__())
+        return found
 
     def _build(self) -> None:
         everyone = list(super().__iter__())

@@ -39,3 +39,7 @@ def configure_logging(level: str = "INFO") -> None:
         # every call formatted its whole request body (the modal) for a DEBUG line dropped
         # later, 6 % of the ack's CPU (bench/bench_ack.py, py-spy).
         logging.getLogger("slack_sdk.web.base_client").setLevel(logging.WARNING)
+        # Bolt does the same with its framework logger (``App.dispatch``, slack_bolt 1.30): left
+        # NOTSET, it formatted a DEBUG line per middleware on every request. Set to the level
+        # it inherits anyway, so that nothing else it logs changes.
+        logging.getLogger("slack_bolt").setLevel(level)

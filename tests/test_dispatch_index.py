@@ -122,6 +122,14 @@ def _crafted_bodies() -> Iterator[tuple[str, str | dict[str, Any]]]:
         "attachment action without actions",
         base | {"type": "interactive_message", "callback_id": "x"},
     )
+    yield (
+        "a listener's, without actions",
+        base
+        | {
+            "type": "interactive_message",
+            "callback_id": "decisions.page.next",
+        },
+    )
     yield "view without type", base | {"type": "view_submission", "view": {"callback_id": "x"}}
     yield "view without id", base | {"type": "view_submission", "view": {"id": "V1"}}
     yield "view as text", base | {"type": "view_submission", "view": "callback_id"}
@@ -249,3 +257,33 @@ def test_registration_keys_each_listener_once_and_leaves_patterns_for_every_requ
     assert isinstance(listener, CustomListener)
     click = block_actions([button("anything.goes", "x")], team_id=TEAM, user_id=USER)
     assert [id(x) for x in index.candidates(_request(click).body)] == [id(index[-2]), id(listener)]
+
+
+def test_at_info_bolt_formats_no_debug_line_per_middleware(
+    app: FairApp, send: Callable[..., BoltResponse], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``bot.logs.configure_logging`` sets Bolt's framework logger's own level, which Bolt's
+    dispatch tests (not the effective one) before formatting a line per middleware."""
+    import logging
+
+    import slack_bolt.app.app as bolt_app
+
+    from bot.logs import configure_logging
+
+    names = ("", "slack_bolt", "slack_sdk", "slack_sdk.web.base_client", "apscheduler")
+    loggers = [logging.getLogger(name) for name in (*names, "alembic.runtime.plugins")]
+    levels, handlers = [x.level for x in loggers], logging.getLogger().handlers[:]
+    formatted: list[str] = []
+    monkeypatch.setattr(bolt_app, "debug_applying_middleware", formatted.append)
+    command = slash_command("help", team_id=TEAM, user_id=USER, channel_id="C1")
+    try:
+        configure_logging("INFO")
+        assert send(command).status == 200
+        assert formatted == []
+        logging.getLogger("slack_bolt").setLevel(logging.NOTSET)
+        send(command)
+        assert formatted, "the check above could not fail"
+    finally:
+        logging.getLogger().handlers[:] = handlers
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
