@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,9 @@ from slack_bolt.listener import Listener
 from slack_bolt.listener.custom_listener import CustomListener
 from slack_bolt.listener_matcher.builtins import BuiltinListenerMatcher
 from slack_bolt.listener_matcher.custom_listener_matcher import CustomListenerMatcher
+from slack_bolt.request.payload_utils import is_event
 
-from bot.app import FairApp, ListenerIndex
+from bot.app import EventsOnly, FairApp, ListenerIndex, bolt_reads
 from tests.conftest import SIGNING_SECRET, TEAM, USER
 from tests.slack_requests import (
     block_actions,
@@ -287,3 +289,30 @@ def test_at_info_bolt_formats_no_debug_line_per_middleware(
         logging.getLogger().handlers[:] = handlers
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
+
+
+def test_bolts_assistant_passes_on_every_request_that_is_not_an_event(
+    app: FairApp, slack_api: Any, tmp_path: Path
+) -> None:
+    """``EventsOnly``'s premise, checked on Bolt's own Assistant middleware: on a request that
+    is not an event it calls ``next()`` and answers nothing, or raises what Bolt's first
+    listener raises then (a body ``bolt_reads`` refuses)."""
+    [gate] = [m for m in app._middleware_list if isinstance(m, EventsOnly)]
+    samples = [*_registry_bodies(slack_api, tmp_path), *_fixture_bodies(), *_crafted_bodies()]
+    passed = 0
+    for name, body in samples:
+        req = _request(body)
+        if is_event(req.body):
+            continue
+        req.context["listener_runner"] = app.listener_runner  # as Bolt's _init_context sets it
+        called: list[bool] = []
+        try:
+            answer = gate._assistant.process(
+                req=req, resp=BoltResponse(status=200), next=partial(called.append, True)
+            )
+        except Exception:  # noqa: BLE001 - raised in the Assistant's matchers
+            assert not bolt_reads(req.body), f"{name}: the Assistant raised"
+            continue
+        assert called == [True] and answer is None, f"{name}: the Assistant answered"
+        passed += 1
+    assert passed >= len(CASES) - 10
