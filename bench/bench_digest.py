@@ -55,6 +55,7 @@ from bot.digest.compose import team_digest  # noqa: E402
 from bot.digest.pool import NewsPool  # noqa: E402
 from bot.digest.teams import load_plans, team_decisions  # noqa: E402
 from bot.jobs import digest as jobs  # noqa: E402
+from bot.logs import configure_logging  # noqa: E402
 from bot.models import (  # noqa: E402
     Decision,
     DigestRecipient,
@@ -481,6 +482,9 @@ def main() -> int:
                 FEEDS_ALLOW_PRIVATE_ADDRESSES=True,
                 DIGEST_DELIVERY_CONCURRENCY=args.workers,
             )
+            # As ``python -m bot worker`` does: left unset, slack_sdk formats each post's whole
+            # body for a DEBUG line it then drops (``bot.logs``).
+            configure_logging(settings.LOG_LEVEL)
             services = Services.from_settings(settings)
             services.clock = lambda: PERIOD_START
             subscriptions = add_teams(services, args.teams, urls, rng)

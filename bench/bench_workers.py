@@ -52,6 +52,7 @@ from bench.bench_digest import (  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db import session_scope  # noqa: E402
 from bot.digest import store  # noqa: E402
+from bot.logs import configure_logging  # noqa: E402
 from bot.models import DigestDelivery  # noqa: E402
 from bot.news.feeds import FeedSource  # noqa: E402
 from bot.services import Services  # noqa: E402
@@ -83,7 +84,9 @@ def child(url: str, slack_base_url: str, minutes_after: int) -> int:
     from bot.jobs.digest import deliver_digests
 
     store.DEFAULT_FEEDS = (FeedSource("Wire", WIRE),)
-    services = Services.from_settings(settings_for(url, slack_base_url))
+    settings = settings_for(url, slack_base_url)
+    configure_logging(settings.LOG_LEVEL)  # as the worker does (see bench_digest.main)
+    services = Services.from_settings(settings)
     services.clock = lambda: PERIOD_START + timedelta(minutes=minutes_after)
     cpu, began = time.process_time(), time.monotonic()
     report = deliver_digests(services)
