@@ -100,7 +100,7 @@ def session_scope(factory: SessionFactory, *, write: bool = False) -> Iterator[S
     session = factory()
     try:
         if write:  # before any statement: the option must be there when the BEGIN is sent
-            session.connection(execution_options={_IMMEDIATE: True})
+            session.connection(execution_options=write_options(write))
         yield session
         session.commit()
     except BaseException:
@@ -108,6 +108,11 @@ def session_scope(factory: SessionFactory, *, write: bool = False) -> Iterator[S
         raise
     finally:
         session.close()
+
+
+def write_options(write: bool) -> dict[str, Any]:
+    """The execution options of a connection whose transactions write (see ``session_scope``)."""
+    return {_IMMEDIATE: True} if write else {}
 
 
 def database_answers(engine: Engine) -> bool:

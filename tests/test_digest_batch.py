@@ -101,3 +101,21 @@ def test_one_caller_alone_is_one_transaction(engine):
     assert batched.transactions == 2
     with pytest.raises(IntegrityError):
         batched("x")
+
+
+def test_batches_share_one_connection_until_one_fails(engine):
+    hold = threading.Event()
+    hold.set()
+    batched = Batched(make_session_factory(engine), _insert_keys(hold, threading.Event()))
+    assert [batched(k) for k in ("p", "q", "r")] == ["P", "Q", "R"]
+    assert (batched.transactions, batched.checkouts) == (3, 1)
+    assert engine.pool.checkedout() == 1
+    with pytest.raises(IntegrityError):
+        batched("p")  # rolled back, and its connection given back
+    assert engine.pool.checkedout() == 0
+    assert batched("s") == "S"
+    assert batched.checkouts == 2
+    batched.close()
+    assert engine.pool.checkedout() == 0
+    with engine.connect() as conn:
+        assert sorted(conn.scalars(text("SELECT k FROM keys"))) == ["p", "q", "r", "s", "taken"]

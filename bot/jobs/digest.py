@@ -143,11 +143,14 @@ def deliver_digests(services: Services, *, workers: int | None = None) -> Delive
         return run.team(plan, settled.get(plan.team_id, {}))
 
     parallel = min(_parallelism(services, workers), max(len(due), 1))
-    if parallel == 1:
-        outcomes = [one(plan) for plan in due]
-    else:
-        with ThreadPoolExecutor(parallel, thread_name_prefix="digest") as executor:
-            outcomes = list(executor.map(one, due))
+    try:
+        if parallel == 1:
+            outcomes = [one(plan) for plan in due]
+        else:
+            with ThreadPoolExecutor(parallel, thread_name_prefix="digest") as executor:
+                outcomes = list(executor.map(one, due))
+    finally:
+        run.close()
     report = DeliveryReport(outcomes, time.monotonic() - started)
     if report.total("sent") or report.total("failed") or report.total("missed"):
         log.info(

@@ -124,6 +124,11 @@ class DeliveryRun:
             sessions, lambda session, wanted: histories(session, wanted, now)
         )
 
+    def close(self) -> None:
+        """Give back the batches' database connections (the run is over)."""
+        for batched in (self.claims, self.settles, self.histories):
+            batched.close()
+
     @property
     def pool(self) -> NewsPool:
         with self._pool_lock:
