@@ -62,14 +62,16 @@ class ReadConnectionRetries(ConnectionErrorRetryHandler):
     """Dropped connections: retried for reads only."""
 
     def _can_retry(self, *, request: HttpRequest, **kwargs: Any) -> bool:
-        return method_of(request) in READS and super()._can_retry(request=request, **kwargs)
+        # The error or status first: a 200's URL is never parsed.
+        return super()._can_retry(request=request, **kwargs) and method_of(request) in READS
 
 
 class ReadServerErrorRetries(ServerErrorRetryHandler):
     """500 and 503: retried for reads only."""
 
     def _can_retry(self, *, request: HttpRequest, **kwargs: Any) -> bool:
-        return method_of(request) in READS and super()._can_retry(request=request, **kwargs)
+        # The error or status first: a 200's URL is never parsed.
+        return super()._can_retry(request=request, **kwargs) and method_of(request) in READS
 
 
 class BoundedRateLimitRetries(RateLimitErrorRetryHandler):

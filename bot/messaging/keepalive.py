@@ -74,8 +74,8 @@ class ConnectionPool:
                 since, conn = idle.pop()
             if now - since < self.idle_seconds and not _dropped(conn):
                 conn.timeout = timeout
-                if conn.sock is not None:
-                    conn.sock.settimeout(timeout)
+                if conn.sock is not None and conn.sock.gettimeout() != timeout:
+                    conn.sock.settimeout(timeout)  # a system call: only when it changes
                 return conn
             conn.close()
         self.sweep()
