@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk.oauth.installation_store import Bot
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from bot.digest import delivery
 from bot.jobs.digest import deliver_digests
@@ -87,6 +87,27 @@ def test_channel_and_managers_get_it_once_each_at_their_own_nine(
     }
     assert len(session.scalars(select(DigestSentItem)).all()) == 8
     assert len(slack_api.calls_to("users.info")) == 2  # cached, then not needed once sent
+
+
+def test_a_teams_stories_are_recorded_once_however_many_copies_go(
+    services, slack_api, session, clock, news
+):
+    make_team(session, managers=[USER, ADMIN])
+    clock.advance(minutes=1)  # 09:00 in Paris: the channel and both managers are due
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "INSERT INTO digest_sent_items" in statement:
+            statements.append(statement)
+
+    event.listen(services.engine, "before_cursor_execute", seen)
+    try:
+        deliver_digests(services)
+    finally:
+        event.remove(services.engine, "before_cursor_execute", seen)
+    assert sorted(p["channel"] for p in posts(slack_api)) == sorted([CHANNEL, USER, ADMIN])
+    assert len(statements) == 1  # with the channel's copy; the managers' are the same stories
+    assert len(session.scalars(select(DigestSentItem)).all()) == 8
 
 
 def test_a_worker_down_at_nine_catches_up_within_grace_and_records_missed_after(

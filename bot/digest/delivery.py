@@ -169,6 +169,9 @@ class Outcome:
     item_ids: tuple[int, ...] = ()  # the stories it carried, when sent
     at: datetime | None = None  # when it was sent
     final: bool = False  # no later run will try again (an explicit send)
+    # False when an earlier settlement of this run already recorded these stories as sent to
+    # the team (its channel's copy): the rows would be the same, and ignored.
+    new_stories: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,7 +411,9 @@ def settle_all(session: Session, outcomes: Sequence[Outcome]) -> list[str]:
         if rowcount(result) != len(sent):  # a lease ran out mid-send and someone took over
             _warn_taken_over(session, sent)
         # In key order: two workers recording the same stories wait instead of deadlocking.
-        stories = sorted({(o.claim.team_id, i): o.at for o in sent for i in o.item_ids}.items())
+        stories = sorted(
+            {(o.claim.team_id, i): o.at for o in sent if o.new_stories for i in o.item_ids}.items()
+        )
         if stories:
             insert_rows_ignoring(
                 session,

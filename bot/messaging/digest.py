@@ -42,6 +42,7 @@ from bot.news.compose import Digest
 from bot.news.why import parse_why_batch, why_batch_prompt
 from bot.services import Services
 from bot.views.digest import channel_footer, digest_blocks, digest_text, header_block_id
+from bot.vocabulary import DeliveryState
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +229,16 @@ class DeliveryRun:
         )
         pacer = ChannelPacer()
         digests: dict[str, Digest] = {}
+        recorded: set[str] = set()  # periods whose stories a settlement recorded as sent
+
+        def settle(won: delivery.Claim, error: str | None, period: str) -> str:
+            items = () if error is not None else self._items(digests[period])
+            status = self.settles(
+                delivery.Outcome(won, error, items, self.now, new_stories=period not in recorded)
+            )
+            if status == DeliveryState.SENT:
+                recorded.add(period)
+            return status
 
         @functools.cache
         def message(period: str, footer: str | None) -> tuple[str, list[dict[str, Any]]]:
@@ -281,15 +292,13 @@ class DeliveryRun:
                     won.orphaned_since,
                 )
                 if there is True:  # it went: recorded as sent, with its stories
-                    items = self._items(digests[occurrence.period])
-                    outcome.add(self.settles(delivery.Outcome(won, None, items, self.now)))
+                    outcome.add(settle(won, None, occurrence.period))
                     continue
                 if there is None:  # unknown: maybe sent, never a second copy
                     outcome.add(self.settles(delivery.Outcome(won, "no_answer")))
                     continue
             error = post(slack, pacer, target.channel, text, blocks)
-            items = () if error is not None else self._items(digests[occurrence.period])
-            outcome.add(self.settles(delivery.Outcome(won, error, items, self.now)))
+            outcome.add(settle(won, error, occurrence.period))
 
 
 def with_llm_why(services: Services, digest: Digest, plan: TeamPlan) -> Digest:
