@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import tomllib
 from pathlib import Path
 from string import Formatter
@@ -75,3 +77,34 @@ def test_values_are_non_empty_well_formed_templates(stem: str, lang: str) -> Non
 def test_the_catalog_loader_sees_the_advisor_in_both_languages() -> None:
     for lang in LANGUAGES:
         assert catalog(lang)["advisor.verdict.wrap"]
+
+
+def test_threads_asking_at_once_load_a_language_once(monkeypatch):
+    """A delivery run's 64 threads all want the catalog first thing: one of them loads it."""
+    from bot import i18n
+
+    files = len(list((LOCALES / "fr").glob("*.toml")))
+    parsed: list[object] = []
+    real_load = tomllib.load
+
+    def counted(fh):
+        parsed.append(fh)
+        time.sleep(0.001)  # a slower parse: the others arrive while it runs
+        return real_load(fh)
+
+    monkeypatch.setattr(i18n, "_CATALOGS", {})
+    monkeypatch.setattr(i18n.tomllib, "load", counted)
+    start = threading.Barrier(16)
+    answers: list[dict[str, str]] = []
+
+    def ask() -> None:
+        start.wait(10)
+        answers.append(i18n.catalog("fr"))
+
+    threads = [threading.Thread(target=ask) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(answers) == 16 and all(a is answers[0] for a in answers)
+    assert len(parsed) == files
