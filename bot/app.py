@@ -174,12 +174,11 @@ class ListenerIndex(list[Listener]):
 
     def _build(self) -> None:
         everyone = list(super().__iter__())
-        keys = {self._keys.get(id(listener)) for listener in everyone} - {None}
+        keys = {self._keys[id(x)] for x in everyone if id(x) in self._keys}
         self._always = tuple(x for x in everyone if id(x) not in self._keys)
+        # A key's listeners and the unkeyed ones (``get``'s default), in registration order.
         self._by_key = {
-            key: tuple(x for x in everyone if self._keys.get(id(x), key) == key)
-            for key in keys
-            if key is not None
+            key: tuple(x for x in everyone if self._keys.get(id(x), key) == key) for key in keys
         }
         self._built_for = len(everyone)
 
