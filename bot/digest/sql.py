@@ -25,14 +25,13 @@ def insert_ignoring(
 ) -> Any:
     """``INSERT INTO table … ON CONFLICT (keys) DO NOTHING [RETURNING …]``, built once per
     dialect and shape (for a batch of a few rows, building it costs more than running it)."""
-    return _insert_ignoring(session.get_bind().dialect.name, table, keys, returning)
+    return _insert_ignoring(insert_for(session), table, keys, returning)
 
 
 @functools.cache
 def _insert_ignoring(
-    dialect: str, table: Table, keys: tuple[str, ...], returning: tuple[Column[Any], ...]
+    insert: Any, table: Table, keys: tuple[str, ...], returning: tuple[Column[Any], ...]
 ) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).on_conflict_do_nothing(index_elements=list(keys))
     return statement.returning(*returning) if returning else statement
 
